@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup demo clean snapshots bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Opens the dashboard on a fresh demo proposal in a temporary folder.
+run: $(STAMP)
+	@dir=$$(mktemp -d)/proposal; \
+	$(BIN)/proposal demo "$$dir" >/dev/null && \
+	echo "demo proposal: $$dir" && \
+	$(BIN)/proposal --repo "$$dir"
+
+test: $(STAMP)
+	@bash tests/setup_machine.sh
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_tui_snapshots.py --snapshot-update
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,3 @@
+from proposal_tui.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""The `proposal` command: parse arguments, run one command, turn errors into exit codes.
+
+Imports stay lazy so `--help` and `--version` answer without loading git or the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from proposal_tui import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DENIED = 0, 1, 2, 3
+
+Registrar = Callable[[argparse._SubParsersAction], None]
+
+
+def _registrars() -> list[Registrar]:
+    from proposal_tui.cli import plan_commands
+
+    return [plan_commands.register]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors on one line with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"proposal: {message} (see 'proposal --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="proposal", description="Coordinate a proposal (RFP response, bid, "
+                     "grant) in a git repository. With no command, opens the dashboard.")
+    parser.add_argument("--version", action="version", version=f"proposal-tui {__version__}")
+    parser.add_argument("--repo", metavar="PATH", help="the proposal repository (default: the "
+                        "enclosing one; a bare repository works too)")
+    parser.add_argument("--as", dest="acting", metavar="HANDLE", help="who is acting "
+                        "(default: $PROPOSAL_USER, else git user.email, else $USER)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):  # fast path: no argparse tree, no imports
+        print(f"proposal-tui {__version__}")
+        return EXIT_OK
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from proposal_tui.cli.plan_commands import run_tui
+
+        handler = run_tui
+    from proposal_tui.domain.errors import ProposalError
+
+    try:
+        return int(handler(args) or EXIT_OK)
+    except ProposalError as exc:
+        print(f"proposal: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    from proposal_tui.domain.text import one_line
+
+    return one_line(text)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""Commands about the plan: init, demo, status, validate, timeline and manifest edits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from proposal_tui.cli.context import actor, clock_from_env, open_service
+from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="start a proposal in DIR (a new or existing git repository)")
+    p.add_argument("dir", nargs="?", default=".")
+    p.add_argument("--title", default="Untitled Proposal")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("demo", help="build a demo proposal repository with a live schedule")
+    p.add_argument("dir")
+    p.add_argument("--sample", default="transit-rfp", help="transit-rfp or nsf-grant")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("status", help="every section: owner, status, words, due, last commit")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("validate", help="check proposal.toml and the section files")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("timeline", help="the schedule as a text Gantt chart")
+    p.add_argument("--width", type=int, default=0, help="columns (default: terminal width)")
+    p.set_defaults(handler=cmd_timeline)
+
+    p = sub.add_parser("assign", help="make HANDLE the owner of SECTION")
+    p.add_argument("section")
+    p.add_argument("handle")
+    p.set_defaults(handler=cmd_assign)
+
+    p = sub.add_parser("set-status", help="declare a section's status")
+    p.add_argument("section")
+    p.add_argument("status")
+    p.set_defaults(handler=cmd_set_status)
+
+    p = sub.add_parser("set-due", help="change a section's due date (YYYY-MM-DD or 'none')")
+    p.add_argument("section")
+    p.add_argument("due")
+    p.set_defaults(handler=cmd_set_due)
+
+    p = sub.add_parser("section", help="add sections")
+    section_sub = p.add_subparsers(dest="section_command", metavar="ACTION", required=True,
+                                   parser_class=type(p))
+    a = section_sub.add_parser("add", help="add a section (and its file) to the plan")
+    a.add_argument("id")
+    a.add_argument("title")
+    a.add_argument("--file", help="path in the repository (default sections/NNN-ID.md)")
+    a.add_argument("--owner")
+    a.add_argument("--due", help="YYYY-MM-DD or an ISO date-time")
+    a.add_argument("--word-limit", type=int)
+    a.add_argument("--page-limit", type=float)
+    a.add_argument("--requirement", "-r", action="append", dest="requirements", default=[],
+                   help="a requirement id it answers (repeatable)")
+    a.add_argument("--order", type=int)
+    a.set_defaults(handler=cmd_section_add)
+
+    p = sub.add_parser("tui", help="open the dashboard (the default with no command)")
+    p.set_defaults(handler=run_tui)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    service = open_service(args)
+    print(_status_text(service))
+    return EXIT_OK
+
+
+def _status_text(service: Any) -> str:
+    from proposal_tui.cli.render import status_table
+
+    snap = service.snapshot()
+    _report_problems(snap)
+    return status_table(snap)
+
+
+def _report_problems(snap: Any) -> None:
+    from proposal_tui.domain.text import one_line
+
+    for problem in snap.problems:
+        print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.render import status_table
+    from proposal_tui.services.report import snapshot_json
+
+    snap = open_service(args).snapshot()
+    if args.json:
+        print(json.dumps(snapshot_json(snap), ensure_ascii=False, indent=2))
+    else:
+        print(status_table(snap))
+    _report_problems(snap)
+    return EXIT_BAD_INPUT if snap.problems else EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from proposal_tui.domain.errors import ProposalError
+    from proposal_tui.domain.manifest import ManifestErrors
+    from proposal_tui.domain.text import one_line
+
+    service = open_service(args)
+    try:
+        snap = service.snapshot()
+    except ManifestErrors as exc:
+        for problem in exc.problems:
+            print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problems: list[ProposalError] = list(snap.problems)
+    for problem in problems:
+        print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+    for error in snap.comment_errors:
+        print(f"proposal: {one_line(error)}", file=sys.stderr)
+    if problems or snap.comment_errors:
+        return EXIT_BAD_INPUT
+    print(f"ok: {len(snap.states)} sections, {len(snap.manifest.people)} people, "
+          f"{len(snap.manifest.milestones)} milestones")
+    return EXIT_OK
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    import shutil
+
+    from proposal_tui.cli.render import timeline_text
+
+    snap = open_service(args).snapshot()
+    print(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns))
+    return EXIT_OK
+
+
+def _edit(args: argparse.Namespace, fn_name: str, *fn_args: Any, **kwargs: Any) -> int:
+    from proposal_tui.services import edits
+
+    service = open_service(args)
+    manifest = service.manifest()
+    person = actor(args, service, manifest)
+    sha = getattr(edits, fn_name)(service.repo, manifest, person, *fn_args, **kwargs)
+    print(f"committed {sha[:10]} as {person.handle}")
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    return _edit(args, "assign", args.section, args.handle)
+
+
+def cmd_set_status(args: argparse.Namespace) -> int:
+    return _edit(args, "set_status", args.section, args.status)
+
+
+def cmd_set_due(args: argparse.Namespace) -> int:
+    from proposal_tui.services.edits import parse_due
+
+    due = None if args.due.lower() == "none" else parse_due(args.due)
+    return _edit(args, "set_due", args.section, due)
+
+
+def cmd_section_add(args: argparse.Namespace) -> int:
+    from proposal_tui.services.edits import parse_due
+
+    return _edit(args, "add_section", section_id=args.id, title=args.title, file=args.file,
+                 owner=args.owner, due=parse_due(args.due) if args.due else None,
+                 word_limit=args.word_limit, page_limit=args.page_limit,
+                 requirements=args.requirements, order=args.order)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from proposal_tui.services.setup import init_proposal
+
+    path = init_proposal(Path(args.dir), args.title, clock_from_env())
+    print(f"initialised a proposal in {path}; edit proposal.toml, then 'proposal status'")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from proposal_tui.store.demo import build_demo
+
+    today = clock_from_env().now().astimezone().date()
+    path = build_demo(Path(args.dir), args.sample, today)
+    print(f"demo proposal '{args.sample}' ready in {path}")
+    print(f"try: proposal --repo {path} status")
+    return EXIT_OK

@@ -1,0 +1,351 @@
+"""proposal.toml to a :class:`Manifest`, refusing bad input with file, line and reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.model import (
+    STATUS_VALUES,
+    Manifest,
+    Milestone,
+    Person,
+    ProposalInfo,
+    Role,
+    Section,
+    parse_status,
+)
+from proposal_tui.domain.tomllines import LineMap, scan
+
+MANIFEST_NAME = "proposal.toml"
+HANDLE_RE = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
+SECTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+MILESTONE_KINDS = ("kickoff", "review", "production", "deadline", "other")
+_CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
+
+
+class ManifestErrors(ProposalError):
+    """Every problem found in one manifest; str() is the first, .problems has them all."""
+
+    def __init__(self, problems: list[ProposalError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.path, first.line, first.column)
+        self.problems = problems
+
+
+def check_section_path(value: str) -> str | None:
+    """Why a section path is unsafe, or None. Symlinks are checked by the store."""
+    if not value or "\x00" in value:
+        return "is empty or contains NUL"
+    if "\\" in value:
+        return "contains a backslash (use / between folders)"
+    if value.startswith("/") or re.match(r"^[A-Za-z]:", value):
+        return "is absolute (name a path inside the repository)"
+    parts = value.split("/")
+    if any(p == ".." for p in parts):
+        return "contains '..' (it must stay inside the repository)"
+    if any(p.lower() == ".git" for p in parts):
+        return "names a .git folder"
+    if any(p in ("", ".") for p in parts):
+        return "has an empty or '.' component"
+    if value.startswith("-"):
+        return "starts with '-'"
+    return None
+
+
+class _Reader:
+    """Carries the path and line map so each check can say where it failed."""
+
+    def __init__(self, path: str, lines: LineMap) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[ProposalError] = []
+
+    def fail(self, message: str, line: int | None) -> None:
+        self.problems.append(ProposalError(message, self.path, line))
+
+    def table_key(self, table: str, index: int, key: str) -> int | None:
+        return self.lines.key(table, index, key)
+
+    def get(self, data: dict[str, Any], table: str, index: int, key: str, kind: type | tuple,
+            what: str, required: bool = False) -> Any:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{what}: missing required key '{key}'",
+                          self.lines.table(table, index))
+            return None
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            self.fail(f"{what}: '{key}' must not be true/false", self.table_key(table, index, key))
+            return None
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            self.fail(f"{what}: '{key}' must be a {_KIND_NAMES.get(names, names)}, "
+                      f"not {type(value).__name__}", self.table_key(table, index, key))
+            return None
+        return value
+
+
+_KIND_NAMES = {"str": "string", "int": "whole number", "list": "list", "int/float": "number",
+               "date/datetime": "date or date-time", "datetime": "date-time"}
+
+
+def _zone(reader: _Reader, raw: dict[str, Any]) -> dt.tzinfo:
+    name = raw.get("timezone")
+    due = raw.get("due")
+    if isinstance(name, str):
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            reader.fail(f"[proposal]: unknown time zone '{name}' (use an IANA name such as "
+                        "'America/New_York')", reader.table_key("proposal", 0, "timezone"))
+    elif name is not None:
+        reader.fail("[proposal]: 'timezone' must be a string",
+                    reader.table_key("proposal", 0, "timezone"))
+    if isinstance(due, dt.datetime) and due.tzinfo is not None:
+        return due.tzinfo
+    return dt.timezone.utc
+
+
+def to_moment(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A manifest date as an aware moment: a bare date is the end of that day in the zone."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    return dt.datetime.combine(value, dt.time(23, 59, 59), tzinfo=zone)
+
+
+def _moment(reader: _Reader, data: dict[str, Any], table: str, index: int, key: str,
+            what: str, zone: dt.tzinfo, required: bool = False) -> dt.datetime | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value) if len(value) == 10 else \
+                dt.datetime.fromisoformat(value)
+        except ValueError:
+            reader.fail(f"{what}: '{key}' is not a valid date ({value!r}); write it as "
+                        "2026-12-18 or 2026-12-18T17:00:00-05:00 without quotes",
+                        reader.table_key(table, index, key))
+            return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return to_moment(value, zone)
+    if value is None:
+        reader.fail(f"{what}: missing required key '{key}'", reader.lines.table(table, index))
+    else:
+        reader.fail(f"{what}: '{key}' must be a date or date-time, not {type(value).__name__}",
+                    reader.table_key(table, index, key))
+    return None
+
+
+def _list_of_tables(reader: _Reader, raw: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    value = raw.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        reader.fail(f"'{name}' must be written as [[{name}]] tables", reader.lines.table(name))
+        return []
+    return value
+
+
+def _proposal(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> ProposalInfo:
+    table = raw.get("proposal")
+    if not isinstance(table, dict):
+        reader.fail("missing the [proposal] table (title, client, due, ...)", 1)
+        return ProposalInfo(title="(untitled)", timezone=zone)
+    what = "[proposal]"
+    get: Callable[..., Any] = lambda key, kind, required=False: reader.get(  # noqa: E731
+        table, "proposal", 0, key, kind, what, required)
+    title = get("title", str, True) or "(untitled)"
+    wpp = get("words_per_page", int)
+    if wpp is not None and wpp <= 0:
+        reader.fail(f"{what}: 'words_per_page' must be positive",
+                    reader.table_key("proposal", 0, "words_per_page"))
+        wpp = None
+    stale = get("stale_days", int)
+    if stale is not None and stale <= 0:
+        reader.fail(f"{what}: 'stale_days' must be positive",
+                    reader.table_key("proposal", 0, "stale_days"))
+        stale = None
+    kickoff = table.get("kickoff")
+    if kickoff is not None and not isinstance(kickoff, dt.date):
+        reader.fail(f"{what}: 'kickoff' must be a date",
+                    reader.table_key("proposal", 0, "kickoff"))
+        kickoff = None
+    if isinstance(kickoff, dt.datetime):
+        kickoff = kickoff.date()
+    return ProposalInfo(
+        title=title,
+        client=get("client", str) or "",
+        solicitation=get("solicitation", str) or "",
+        due=_moment(reader, table, "proposal", 0, "due", what, zone),
+        timezone=zone,
+        words_per_page=wpp or 500,
+        kickoff=kickoff,
+        stale_days=stale or 3,
+    )
+
+
+def _people(reader: _Reader, raw: dict[str, Any]) -> list[Person]:
+    people: list[Person] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(_list_of_tables(reader, raw, "people")):
+        what = f"[[people]] #{i + 1}"
+        handle = reader.get(entry, "people", i, "handle", str, what, True)
+        if handle is None:
+            continue
+        what = f"person '{handle}'"
+        if not HANDLE_RE.match(handle):
+            reader.fail(f"{what}: handle must be lower-case letters, digits, '.', '_' or '-', "
+                        "starting with a letter", reader.table_key("people", i, "handle"))
+            continue
+        if handle in seen:
+            reader.fail(f"duplicate person handle '{handle}'", reader.table_key("people", i,
+                                                                               "handle"))
+            continue
+        seen.add(handle)
+        role_text = reader.get(entry, "people", i, "role", str, what) or "writer"
+        try:
+            role = Role(role_text.strip().lower())
+        except ValueError:
+            reader.fail(f"{what}: unknown role '{role_text}' (use manager, writer or reviewer)",
+                        reader.table_key("people", i, "role"))
+            continue
+        people.append(Person(handle=handle, name=reader.get(entry, "people", i, "name", str,
+                                                            what) or handle,
+                             email=reader.get(entry, "people", i, "email", str, what) or "",
+                             role=role))
+    return people
+
+
+def _milestones(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> list[Milestone]:
+    result = []
+    for i, entry in enumerate(_list_of_tables(reader, raw, "milestones")):
+        name = reader.get(entry, "milestones", i, "name", str, f"[[milestones]] #{i + 1}", True)
+        what = f"milestone '{name}'" if name else f"[[milestones]] #{i + 1}"
+        date = _moment(reader, entry, "milestones", i, "date", what, zone, required=True)
+        kind = reader.get(entry, "milestones", i, "kind", str, what) or "review"
+        if kind not in MILESTONE_KINDS:
+            reader.fail(f"{what}: unknown kind '{kind}' (use {', '.join(MILESTONE_KINDS)})",
+                        reader.table_key("milestones", i, "kind"))
+            continue
+        if name and date:
+            result.append(Milestone(name=name, date=date, kind=kind))
+    return result
+
+
+def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
+             handles: set[str]) -> Section | None:
+    sid = reader.get(entry, "sections", i, "id", str, f"[[sections]] #{i + 1}", True)
+    if sid is None:
+        return None
+    what = f"section '{sid}'"
+    key_line = lambda key: reader.table_key("sections", i, key)  # noqa: E731
+    if not SECTION_ID_RE.match(sid):
+        reader.fail(f"{what}: id must be lower-case letters, digits, '.', '_' or '-'",
+                    key_line("id"))
+        return None
+    file = reader.get(entry, "sections", i, "file", str, what, True)
+    if file is not None and (why := check_section_path(file)):
+        reader.fail(f"{what}: file '{file}' {why}", key_line("file"))
+        file = None
+    owner = reader.get(entry, "sections", i, "owner", str, what)
+    if owner is not None and owner not in handles:
+        reader.fail(f"{what}: unknown owner '{owner}' (not in [[people]])", key_line("owner"))
+    status_text = reader.get(entry, "sections", i, "status", str, what) or "not-started"
+    status = parse_status(status_text)
+    if status is None:
+        reader.fail(f"{what}: unknown status '{status_text}' (use {', '.join(STATUS_VALUES)})",
+                    key_line("status"))
+    word_limit = reader.get(entry, "sections", i, "word_limit", int, what)
+    page_limit = reader.get(entry, "sections", i, "page_limit", (int, float), what)
+    for key, value in (("word_limit", word_limit), ("page_limit", page_limit)):
+        if value is not None and value <= 0:
+            reader.fail(f"{what}: '{key}' must be positive", key_line(key))
+    requirements = reader.get(entry, "sections", i, "requirements", list, what) or []
+    if not all(isinstance(r, str) and r.strip() for r in requirements):
+        reader.fail(f"{what}: 'requirements' must be a list of non-empty strings",
+                    key_line("requirements"))
+        requirements = []
+    order = reader.get(entry, "sections", i, "order", int, what)
+    due = _moment(reader, entry, "sections", i, "due", what, zone)
+    if file is None or status is None:
+        return None
+    return Section(
+        id=sid, title=reader.get(entry, "sections", i, "title", str, what) or sid, file=file,
+        owner=owner if owner in handles else None, due=due,
+        word_limit=word_limit if word_limit and word_limit > 0 else None,
+        page_limit=float(page_limit) if page_limit and page_limit > 0 else None,
+        requirements=tuple(r.strip() for r in requirements), status=status,
+        order=order if order is not None else (i + 1) * 10, line=reader.lines.table("sections", i),
+    )
+
+
+def parse_manifest(text: str, path: str = MANIFEST_NAME) -> Manifest:
+    """Parse and validate; raise :class:`ManifestErrors` listing every problem found."""
+    conflict = _CONFLICT_RE.search(text)
+    if conflict:
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise ManifestErrors([ProposalError(
+            "unresolved merge-conflict marker; resolve the conflict and commit", path, line)])
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
+        message = str(exc).split(" (at ")[0]
+        raise ManifestErrors([ProposalError(f"TOML syntax error: {message}", path, line,
+                                            column)]) from None
+    reader = _Reader(path, scan(text))
+    zone = _zone(reader, raw.get("proposal", {}) if isinstance(raw.get("proposal"), dict) else {})
+    info = _proposal(reader, raw, zone)
+    people = _people(reader, raw)
+    handles = {p.handle for p in people}
+    milestones = _milestones(reader, raw, zone)
+    sections: list[Section] = []
+    seen_ids: dict[str, int] = {}
+    seen_files: dict[str, str] = {}
+    for i, entry in enumerate(_list_of_tables(reader, raw, "sections")):
+        section = _section(reader, entry, i, zone, handles)
+        if section is None:
+            continue
+        if section.id in seen_ids:
+            reader.fail(f"duplicate section id '{section.id}' (first defined on line "
+                        f"{seen_ids[section.id]})", reader.table_key("sections", i, "id"))
+            continue
+        if section.file in seen_files:
+            reader.fail(f"section '{section.id}': file '{section.file}' is already the file of "
+                        f"section '{seen_files[section.file]}'",
+                        reader.table_key("sections", i, "file"))
+            continue
+        seen_ids[section.id] = reader.table_key("sections", i, "id") or 0
+        seen_files[section.file] = section.id
+        sections.append(section)
+    if reader.problems:
+        raise ManifestErrors(reader.problems)
+    return Manifest(proposal=info, people=tuple(people), milestones=tuple(milestones),
+                    sections=tuple(sections), path=path)
+
+
+def manifest_statuses(text: str) -> dict[str, str]:
+    """Section id to declared status, tolerating an otherwise invalid manifest.
+
+    Used on old versions from history, which need not satisfy today's validation.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    result: dict[str, str] = {}
+    sections = raw.get("sections")
+    if not isinstance(sections, list):
+        return result
+    for entry in sections:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            status = entry.get("status", "not-started")
+            parsed = parse_status(status) if isinstance(status, str) else None
+            result[entry["id"]] = parsed.value if parsed else "not-started"
+    return result

@@ -1,0 +1,97 @@
+"""The status rules: how declared status, commit trailers and real commits combine.
+
+Precedence (newest signal wins, compared by position in history, not by clock time, so
+same-second commits still order correctly):
+
+1. The manifest's declared status, in force since the commit that last changed it
+   (an uncommitted edit of proposal.toml counts as newest of all).
+2. A ``Proposal-Status:`` trailer on a commit touching the section file, when that commit is
+   newer than the declaration.
+3. A section still "not started" after 1 and 2 becomes "drafting" when any commit touching
+   its file is newer than the signal that set it (the scaffolding commit that declared it does
+   not count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from proposal_tui.domain.clock import Clock
+from proposal_tui.domain.model import (
+    ProposalInfo,
+    Section,
+    SectionHistory,
+    SectionState,
+    Status,
+)
+
+UNCOMMITTED = 1 << 62  # the declaration sequence of a manifest edit not yet committed
+AT_RISK_WORKING_DAYS = 2
+
+
+def effective_status(declared: Status, declared_seq: int,
+                     history: SectionHistory) -> tuple[Status, str]:
+    status, source, since = declared, "manifest", declared_seq
+    if history.trailer_status is not None and history.trailer_seq > declared_seq:
+        status, source, since = history.trailer_status, "trailer", history.trailer_seq
+    if status is Status.NOT_STARTED and history.last_seq > since:
+        status, source = Status.DRAFTING, "first-commit"
+    return status, source
+
+
+def working_days_until(today: dt.date, day: dt.date) -> int:
+    """Weekdays in (today, day]; negative when day is in the past."""
+    if day <= today:
+        return -sum(1 for n in range((today - day).days)
+                    if (day + dt.timedelta(days=n + 1)).weekday() < 5)
+    full_weeks, rest = divmod((day - today).days, 7)
+    count = full_weeks * 5
+    for n in range(rest):
+        if (today + dt.timedelta(days=full_weeks * 7 + n + 1)).weekday() < 5:
+            count += 1
+    return count
+
+
+def local_today(clock: Clock, info: ProposalInfo) -> dt.date:
+    return clock.now().astimezone(info.timezone).date()
+
+
+def evaluate(section: Section, info: ProposalInfo, clock: Clock, *, words: int,
+             history: SectionHistory, declared_seq: int, open_comments: int = 0,
+             uncommitted_words: int | None = None, missing: bool = False,
+             error: str | None = None) -> SectionState:
+    """Everything the dashboard says about one section, from facts gathered by the store."""
+    status, source = effective_status(section.status, declared_seq, history)
+    now = clock.now()
+    today = local_today(clock, info)
+    overdue = at_risk = False
+    if section.due is not None and not status.delivered:
+        overdue = now > section.due
+        due_day = section.due.astimezone(info.timezone).date()
+        at_risk = not overdue and working_days_until(today, due_day) <= AT_RISK_WORKING_DAYS
+    stale = False
+    if status is Status.DRAFTING and history.last is not None:
+        stale = now - history.last.date > dt.timedelta(days=info.stale_days)
+    pages = words / info.words_per_page
+    over = (section.word_limit is not None and words > section.word_limit) or (
+        section.page_limit is not None and pages > section.page_limit)
+    return SectionState(section=section, status=status, status_source=source, words=words,
+                        history=history, overdue=overdue, at_risk=at_risk, stale=stale,
+                        over_limit=over, pages=pages, open_comments=open_comments,
+                        uncommitted_words=uncommitted_words, missing=missing, error=error)
+
+
+def schedule_state(state: SectionState) -> str:
+    """One word for colouring a bar: done, overdue, at-risk or on-track."""
+    if state.status.delivered:
+        return "done"
+    if state.overdue:
+        return "overdue"
+    if state.at_risk or state.stale:
+        return "at-risk"
+    return "on-track"
+
+
+def with_comments(state: SectionState, open_comments: int) -> SectionState:
+    return replace(state, open_comments=open_comments)

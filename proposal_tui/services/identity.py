@@ -1,0 +1,52 @@
+"""Who is acting: --as, then PROPOSAL_USER, then git identity or the login name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.identity import Identity
+from proposal_tui.domain.model import Manifest, Person
+from proposal_tui.store.repo import ProposalRepo
+
+
+def _git_config(repo: ProposalRepo, key: str) -> str:
+    return repo.git_config(key)
+
+
+def find_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
+                env: Mapping[str, str] = os.environ) -> tuple[Person | None, str]:
+    """The matching person (or None) and how we looked them up, for messages."""
+    for source, value in (("--as", explicit), ("PROPOSAL_USER", env.get("PROPOSAL_USER"))):
+        if value:
+            person = manifest.person(value.strip()) or next(
+                (p for p in manifest.people if p.email and p.email.lower() == value.lower()),
+                None)
+            if person is None:
+                raise ProposalError(f"unknown person '{value}' (from {source}): not in "
+                                    f"{manifest.path} [[people]]")
+            return person, source
+    email = _git_config(repo, "user.email").lower()
+    if email:
+        person = next((p for p in manifest.people if p.email.lower() == email), None)
+        if person:
+            return person, "git user.email"
+    login = env.get("USER") or env.get("LOGNAME") or ""
+    if login and (person := manifest.person(login)):
+        return person, "$USER"
+    return None, f"git user.email '{email}' / $USER '{login}'"
+
+
+def acting_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
+                  env: Mapping[str, str] = os.environ) -> Person:
+    person, how = find_person(manifest, repo, explicit, env)
+    if person is None:
+        raise ProposalError(f"cannot tell who you are ({how} match nobody in "
+                            f"{manifest.path}); pass --as HANDLE or set PROPOSAL_USER")
+    return person
+
+
+def identity_of(person: Person) -> Identity:
+    return Identity(name=person.name or person.handle,
+                    email=person.email or f"{person.handle}@proposal.invalid")

@@ -1,0 +1,96 @@
+"""`proposal init`: a new proposal repository with a starter manifest a manager can edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from proposal_tui.domain.clock import Clock
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.identity import Identity
+from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.store.git import run_git
+from proposal_tui.store.manifest_edit import writer_lock
+from proposal_tui.store.plumbing import cas_commit
+from proposal_tui.store.repo import ProposalRepo
+
+_TEMPLATE = """\
+# The plan of this proposal. Hand-edit freely: proposal-tui keeps comments and layout.
+# Format: docs/format.md in the proposal-tui repository.
+
+[proposal]
+title = {title}
+client = ""
+solicitation = ""
+due = {due}                 # submission deadline, with its offset
+timezone = "UTC"            # IANA zone in which "today" and due dates are read
+words_per_page = 500
+
+[[people]]
+handle = {handle}
+name = {name}
+email = {email}
+role = "manager"
+
+[[milestones]]
+name = "Submission"
+date = {due}
+kind = "deadline"
+
+[[sections]]
+id = "exec-summary"
+title = "Executive Summary"
+file = "sections/010-exec-summary.md"
+owner = {handle}
+due = {section_due}
+page_limit = 2
+requirements = []
+status = "not-started"
+order = 10
+"""
+
+
+def _toml_str(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def init_proposal(path: Path, title: str, clock: Clock) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    if (path / MANIFEST_NAME).exists():
+        raise ProposalError(f"{path / MANIFEST_NAME} already exists; nothing was changed")
+    try:
+        repo = ProposalRepo.open(path)
+    except ProposalError:
+        run_git(["init", "--quiet", "--", str(path)], path)
+        repo = ProposalRepo.open(path)
+    if repo.bare:
+        raise ProposalError(f"{path} is a bare repository; run init in a clone")
+    name = repo.git_config("user.name") or "Proposal Manager"
+    email = repo.git_config("user.email") or "manager@example.com"
+    handle = "".join(c for c in (email.split("@")[0] or "manager").lower()
+                     if c.isalnum() or c in "._-") or "manager"
+    if not handle[0].isalpha():
+        handle = "m" + handle
+    today = clock.now().date()
+    due = dt.datetime.combine(today + dt.timedelta(days=30), dt.time(17, 0),
+                              tzinfo=dt.timezone.utc)
+    text = _TEMPLATE.format(title=_toml_str(title), due=due.isoformat(),
+                            handle=_toml_str(handle), name=_toml_str(name),
+                            email=_toml_str(email),
+                            section_due=(today + dt.timedelta(days=21)).isoformat())
+    parse_manifest(text)
+    files = {MANIFEST_NAME: text.encode(), "sections/010-exec-summary.md":
+             b"# Executive Summary\n\n"}
+    author = Identity(name=name, email=email)
+    with writer_lock(repo):
+        cas_commit(repo.root, repo.head_ref() or "HEAD", lambda _tip: files,
+                   f"Start proposal: {title}", author)
+        for rel, data in files.items():
+            target = path / rel
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        run_git(["update-index", "--add", "--", *files], repo.root)
+    return path.resolve()

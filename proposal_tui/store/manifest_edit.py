@@ -1,0 +1,117 @@
+"""Edit proposal.toml the way a careful person would: keep comments and layout, change one
+value, commit it as the acting person, and leave everybody else's work alone.
+
+tomlkit is used (not tomllib + tomli-w) because the manifest is hand-written: a rewrite that
+dropped the manager's comments or reordered keys would make every edit a noisy diff.
+
+The commit is built with plumbing (temporary index, commit-tree, compare-and-swap on the
+branch), so other people's staged or unstaged changes are never swept up. In a clone, only
+the index entry and work-tree copy of the files we changed are then brought up to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import tomlkit
+from tomlkit.items import AoT, Table
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.identity import Identity
+from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.store.atomic import write_atomic
+from proposal_tui.store.git import run_git, run_git_bytes
+from proposal_tui.store.plumbing import cas_commit
+from proposal_tui.store.repo import ProposalRepo
+
+Document = tomlkit.TOMLDocument
+Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
+
+
+def section_table(doc: Document, section_id: str) -> Table:
+    sections = doc.get("sections")
+    if isinstance(sections, AoT) or isinstance(sections, list):
+        for table in sections:
+            if table.get("id") == section_id:
+                return table
+    raise ProposalError(f"no section '{section_id}' in {MANIFEST_NAME}")
+
+
+def set_key(table: Table, key: str, value: object) -> None:
+    if value is None:
+        if key in table:
+            del table[key]
+    else:
+        table[key] = value
+
+
+def toml_date(value: dt.date | dt.datetime) -> object:
+    return tomlkit.date(value.isoformat()) if not isinstance(value, dt.datetime) else \
+        tomlkit.datetime(value.isoformat())
+
+
+@contextmanager
+def writer_lock(repo: ProposalRepo) -> Iterator[None]:
+    """Serialise our own writers on this machine; CAS still guards against everyone else."""
+    lock_path = repo.git_dir / "proposal-tui" / "manifest.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _committed_manifest(repo: ProposalRepo, tip: str | None) -> bytes:
+    if tip is None:
+        raise ProposalError(f"{MANIFEST_NAME} is not committed yet; commit it first")
+    proc = run_git_bytes(["cat-file", "blob", f"{tip}:{MANIFEST_NAME}"], repo.root, check=False)
+    if proc.returncode != 0:
+        raise ProposalError(f"no {MANIFEST_NAME} in the committed tree; commit it first")
+    return proc.stdout
+
+
+def _refuse_local_changes(repo: ProposalRepo, paths: list[str]) -> None:
+    out = run_git(["status", "--porcelain", "-z", "--untracked-files=no", "--", *paths],
+                  repo.root)
+    if out.strip("\0"):
+        changed = ", ".join(sorted({e[3:] for e in out.split("\0") if len(e) > 3}))
+        raise ProposalError(f"{changed} has uncommitted changes here; commit or stash them "
+                            "first (nothing was changed)")
+
+
+def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -> str:
+    """Apply ``edit`` to the committed manifest, validate, commit, and return the new sha."""
+    head_ref = repo.head_ref() or "HEAD"
+    written: dict[str, bytes] = {}
+
+    def changes(tip: str | None) -> dict[str, bytes | None]:
+        doc = tomlkit.parse(_committed_manifest(repo, tip).decode("utf-8"))
+        extra = edit(doc)
+        text = tomlkit.dumps(doc)
+        parse_manifest(text, MANIFEST_NAME)  # never commit a manifest we would refuse to read
+        written.clear()
+        written[MANIFEST_NAME] = text.encode("utf-8")
+        written.update(extra)
+        return dict(written)
+
+    with writer_lock(repo):
+        if not repo.bare:
+            _refuse_local_changes(repo, [MANIFEST_NAME])
+        sha = cas_commit(repo.root, head_ref, changes, message, author)
+        if not repo.bare:
+            _sync_work_tree(repo, written)
+    return sha
+
+
+def _sync_work_tree(repo: ProposalRepo, files: dict[str, bytes]) -> None:
+    """Bring just the files we committed up to date in the work tree and the index."""
+    assert repo.work_tree is not None
+    for path, data in files.items():
+        write_atomic(Path(repo.work_tree, path), data)
+    run_git(["update-index", "--add", "--", *files], repo.root)

@@ -1,0 +1,241 @@
+"""Commits that never touch anybody's index or work tree.
+
+Porcelain (`git add` + `git commit`) loses files when several processes write at once and moves
+a checked-out branch under a person's feet (see docs in /work/shared/git-notes.md). Here every
+commit is built from objects alone: blobs, a throw-away index inside the git dir, `write-tree`,
+`commit-tree`, then a compare-and-swap `update-ref` that fails instead of overwriting another
+writer's commit. Only use it on refs nobody has checked out (or in bare repositories).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the compare-and-swap alone stays correct
+    fcntl = None  # type: ignore[assignment]
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.identity import Identity
+from proposal_tui.store.git import GitError, run_git, run_git_bytes
+
+_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object names
+# Keep git from spilling split-index files or asking a monitor daemon about our private index.
+_INDEX_CONFIG = ("-c", "core.splitIndex=false", "-c", "core.fsmonitor=false")
+_TMP_DIR = "proposal-tui"  # a subfolder, so a watcher on .git (non-recursive) never sees churn
+_REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)|[/.]$")
+
+ChangesFn = Callable[[str | None], Mapping[str, bytes | None]]
+
+
+def git_dir(cwd: Path | str) -> Path:
+    """Absolute common git dir (shared by linked work trees, where refs live): our temp index
+    and writer lock go there, which works in bare repositories too."""
+    out = run_git(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd)
+    return Path(out.strip())
+
+
+def resolve_ref(cwd: Path | str, ref: str) -> str | None:
+    """The commit a ref points to, or None when it does not exist (never an option injection)."""
+    proc = run_git_bytes(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd, check=False,
+    )
+    sha = proc.stdout.decode("ascii", "replace").strip()
+    if proc.returncode != 0 or not _HEX.fullmatch(sha):
+        return None
+    return sha
+
+
+def check_ref_name(ref: str) -> None:
+    """Refuse names `git check-ref-format` would refuse, without spawning a process."""
+    if not ref.startswith("refs/") or _REF_BAD.search(ref) or ref.endswith(".lock"):
+        raise ProposalError(f"invalid ref name {ref!r}")
+
+
+def check_path(path: str) -> None:
+    """Tree paths come from people and files: keep them relative, inside the tree, out of .git."""
+    if not path or "\0" in path or "\\" in path or path.startswith("/") or path.endswith("/"):
+        raise ProposalError(f"invalid path {path!r}: must be a relative POSIX file path")
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            raise ProposalError(f"invalid path {path!r}: empty, '.' or '..' component")
+        if part.rstrip(". ").lower() == ".git":
+            raise ProposalError(f"invalid path {path!r}: '.git' component")
+
+
+def _check_sha(sha: str, what: str) -> None:
+    if not _HEX.fullmatch(sha):
+        raise ProposalError(f"invalid {what} object name {sha!r}")
+
+
+def _git_date(when: dt.datetime) -> str:
+    offset = when.utcoffset()
+    if offset is None:
+        raise ProposalError("commit date must be timezone-aware")
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"@{int(when.timestamp())} {sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+
+def _identity_env(author: Identity, when: dt.datetime | None) -> dict[str, str]:
+    env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+           "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email}
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = _git_date(when)
+    return env
+
+
+def _write_blobs(cwd: Path | str, tmp: Path, contents: list[bytes]) -> list[str]:
+    """One process for one blob (stdin); one process for many (temp files, --stdin-paths)."""
+    if len(contents) == 1:
+        return [run_git_bytes(["hash-object", "-w", "--stdin"], cwd, input=contents[0])
+                .stdout.decode("ascii").strip()]
+    files = []
+    try:
+        for data in contents:
+            f = tmp.with_name(f"{tmp.name}-blob{len(files)}")
+            files.append(f)
+            f.write_bytes(data)
+        listing = "".join(f"{f}\n" for f in files).encode()
+        out = run_git_bytes(["hash-object", "-w", "--no-filters", "--stdin-paths"], cwd,
+                            input=listing).stdout.decode("ascii").split()
+    finally:
+        for f in files:
+            f.unlink(missing_ok=True)
+    if len(out) != len(contents):
+        raise GitError(f"git hash-object returned {len(out)} names for {len(contents)} blobs")
+    return out
+
+
+def _build(cwd: Path | str, gdir: Path, parent: str | None,
+           changes: Mapping[str, bytes | None], message: str, author: Identity,
+           when: dt.datetime | None, blobs: dict[bytes, str] | None = None) -> str:
+    for path in changes:
+        check_path(path)
+    if parent is not None:
+        _check_sha(parent, "parent")
+    (gdir / _TMP_DIR).mkdir(exist_ok=True)
+    index = gdir / _TMP_DIR / f"tmp-index-{secrets.token_hex(8)}"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        added = {p: d for p, d in sorted(changes.items()) if d is not None}
+        removed = sorted(p for p, d in changes.items() if d is None)
+        blobs = {} if blobs is None else blobs  # a retry need not write the same blob again
+        new = [d for d in dict.fromkeys(added.values()) if d not in blobs]
+        if new:
+            blobs.update(zip(new, _write_blobs(cwd, index, new)))
+        shas = [blobs[d] for d in added.values()]
+        if parent is not None:
+            run_git([*_INDEX_CONFIG, "read-tree", parent], cwd, env=env)
+        # Removals first so a file may become a folder in one change; a missing index = empty.
+        zero = "0" * len(parent) if parent else ""
+        lines = [f"0 {zero}\t{p}\0" for p in removed] if parent else []
+        lines += [f"100644 blob {sha}\t{p}\0" for p, sha in zip(added, shas)]
+        if lines:
+            run_git_bytes([*_INDEX_CONFIG, "update-index", "-z", "--index-info"], cwd,
+                          env=env, input="".join(lines).encode("utf-8"))
+        tree = run_git([*_INDEX_CONFIG, "write-tree"], cwd, env=env).strip()
+    finally:
+        index.unlink(missing_ok=True)
+        index.with_name(index.name + ".lock").unlink(missing_ok=True)
+    _check_sha(tree, "tree")
+    args = ["commit-tree", "--no-gpg-sign", tree] + (["-p", parent] if parent else [])
+    text = message if message.endswith("\n") else message + "\n"
+    sha = run_git(args, cwd, env=_identity_env(author, when), input=text).strip()
+    _check_sha(sha, "commit")
+    return sha
+
+
+def build_commit(cwd: Path | str, parent: str | None, changes: Mapping[str, bytes | None],
+                 message: str, author: Identity, when: dt.datetime | None = None) -> str:
+    """Write a commit = parent's tree + changes (bytes adds/replaces, None removes a file).
+
+    Nothing points at the result yet; publish it with :func:`update_ref_cas`.
+    """
+    return _build(cwd, git_dir(cwd), parent, changes, message, author, when)
+
+
+def update_ref_cas(cwd: Path | str, ref: str, new: str, old: str | None,
+                   message: str = "proposal-tui") -> bool:
+    """Move ``ref`` to ``new`` only if it still points at ``old`` (None: must not exist).
+
+    False means another writer got there first (or holds the lock right now): retry.
+    """
+    check_ref_name(ref)
+    _check_sha(new, "new")
+    expected = old if old is not None else "0" * len(new)
+    _check_sha(expected, "old")
+    msg = message.splitlines()[0] if message.strip() else "proposal-tui"
+    proc = run_git_bytes(["update-ref", "-m", msg, ref, new, expected], cwd, check=False)
+    if proc.returncode == 0:
+        return True
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if resolve_ref(cwd, ref) != old or "File exists" in stderr:
+        return False
+    first = stderr.strip().splitlines()
+    raise GitError(f"git update-ref failed: {first[0] if first else proc.returncode}")
+
+
+@contextlib.contextmanager
+def _writer_lock(gdir: Path, timeout: float) -> Iterator[None]:
+    """Queue our own processes instead of letting them race (20 racing writers on 2 cores
+    starve each other). Best effort: on timeout or no flock we go on, since the
+    compare-and-swap is what keeps every commit; the lock only avoids wasted attempts."""
+    if fcntl is None:
+        yield
+        return
+    with open(gdir / _TMP_DIR / "writer.lock", "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        locked = False
+        while not locked:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(random.uniform(0.001, 0.005))
+        try:
+            yield
+        finally:
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
+               author: Identity, retries: int = 50, when: dt.datetime | None = None,
+               lock_timeout: float = 30.0) -> str:
+    """Commit ``changes_fn(tip)`` on top of ``ref``'s tip; on a lost race, recompute and retry.
+
+    ``changes_fn`` is called again with each new tip, so callers can merge with what won.
+    """
+    check_ref_name(ref)
+    gdir = git_dir(cwd)
+    (gdir / _TMP_DIR).mkdir(exist_ok=True)
+    blobs: dict[bytes, str] = {}
+    with _writer_lock(gdir, lock_timeout):
+        for attempt in range(retries + 1):
+            started = time.monotonic()
+            tip = resolve_ref(cwd, ref)
+            sha = _build(cwd, gdir, tip, changes_fn(tip), message, author, when, blobs)
+            if update_ref_cas(cwd, ref, sha, tip, message):
+                return sha
+            # Randomised backoff, growing and scaled to how long one attempt takes here,
+            # spreads out writers we cannot queue (git, other tools, lock timeouts).
+            spent = time.monotonic() - started
+            time.sleep(random.uniform(0, spent * min(2 ** attempt, 16)))
+    raise GitError(f"could not update {ref}: {retries + 1} attempts lost to other writers")
+
+
+__all__ = ["build_commit", "cas_commit", "check_path", "check_ref_name", "git_dir",
+           "resolve_ref", "update_ref_cas", "ChangesFn", "Identity"]

@@ -1,0 +1,190 @@
+"""The proposal repository: where it is, and what its files say, in a clone or a bare repo.
+
+In a clone the work tree is read too, so "edited, not committed" can be shown; in a bare
+repository (the shared remote reviewers reach over SSH) everything comes from HEAD's tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.manifest import MANIFEST_NAME
+from proposal_tui.store.git import GitError, run_git, run_git_bytes
+
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+
+
+def blob_sha(data: bytes) -> str:
+    """The object id git gives these bytes, computed without running git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """One section file as committed and as in the work tree, or why it cannot be read."""
+
+    path: str
+    committed: bytes | None
+    working: bytes | None
+    problem: str | None = None
+
+    @property
+    def uncommitted(self) -> bool:
+        return self.working is not None and self.working != self.committed
+
+    @property
+    def missing(self) -> bool:
+        return self.committed is None and self.working is None and self.problem is None
+
+
+class ProposalRepo:
+    """A located git repository; all paths it takes are relative POSIX paths inside it."""
+
+    def __init__(self, git_dir: Path, work_tree: Path | None) -> None:
+        self.git_dir = git_dir
+        self.work_tree = work_tree
+        self.root = work_tree or git_dir
+
+    @property
+    def bare(self) -> bool:
+        return self.work_tree is None
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> ProposalRepo:
+        where = Path(path or os.getcwd()).resolve()
+        if not where.is_dir():
+            raise ProposalError(f"not a folder: {where}")
+        proc = run_git_bytes(["rev-parse", "--absolute-git-dir", "--is-bare-repository"],
+                             where, check=False)
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace")
+            if "dubious ownership" in err:
+                raise ProposalError(
+                    f"{where}: git refuses this repository because another user owns it; "
+                    f"run: git config --global --add safe.directory {where}")
+            raise ProposalError(f"not a git repository: {where} (run 'proposal init' or "
+                                "pass --repo)")
+        git_dir_line, bare_line = proc.stdout.decode().splitlines()[:2]
+        git_dir = Path(git_dir_line)
+        if bare_line.strip() == "true":
+            return cls(git_dir, None)
+        top = run_git(["rev-parse", "--show-toplevel"], where).strip()
+        if not top:  # inside .git of a clone
+            return cls(git_dir, git_dir.parent)
+        return cls(git_dir, Path(top))
+
+    # -- refs -----------------------------------------------------------------------------
+    def head(self) -> str | None:
+        out = run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], self.root,
+                      check=False).strip()
+        return out or None
+
+    def head_ref(self) -> str | None:
+        """The branch HEAD points at (refs/heads/...), or None when detached."""
+        proc = run_git_bytes(["symbolic-ref", "--quiet", "HEAD"], self.root, check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    # -- files ----------------------------------------------------------------------------
+    def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
+        """Every file of the commit's tree: path -> (mode, blob sha). Empty if no commit."""
+        if self.head() is None and rev == "HEAD":
+            return {}
+        out = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", rev], self.root).stdout
+        entries: dict[str, tuple[str, str]] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            mode, _kind, sha = meta.decode().split()
+            entries[name.decode("utf-8", "surrogateescape")] = (mode, sha)
+        return entries
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Blob contents by id, from one ``git cat-file --batch`` process."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = run_git_bytes(["cat-file", "--batch"], self.root,
+                            input="".join(s + "\n" for s in wanted).encode()).stdout
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3:
+                size = int(header[2])
+                blobs[sha] = out[pos:pos + size]
+                pos += size + 1
+        return blobs
+
+    def _working_bytes(self, path: str) -> tuple[bytes | None, str | None]:
+        assert self.work_tree is not None
+        full = self.work_tree / path
+        try:
+            info = full.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None, None
+        except OSError as exc:
+            return None, f"cannot be read: {exc.strerror}"
+        if stat.S_ISLNK(info.st_mode):
+            return None, "is a symbolic link; section files must be regular files"
+        if not stat.S_ISREG(info.st_mode):
+            return None, "is not a regular file"
+        resolved = full.resolve()
+        if not resolved.is_relative_to(self.work_tree.resolve()):
+            return None, "resolves outside the repository"
+        try:
+            return full.read_bytes(), None
+        except OSError as exc:
+            return None, f"cannot be read: {exc.strerror}"
+
+    def read_files(self, paths: list[str],
+                   entries: dict[str, tuple[str, str]] | None = None) -> dict[str, FileContent]:
+        """Committed and working bytes of many files with two git processes in all."""
+        entries = self.tree_entries() if entries is None else entries
+        committed_ids: dict[str, str] = {}
+        problems: dict[str, str] = {}
+        for path in paths:
+            entry = entries.get(path)
+            if entry is None:
+                continue
+            mode, sha = entry
+            if mode == SYMLINK_MODE:
+                problems[path] = "is committed as a symbolic link; section files must be " \
+                                 "regular files"
+            elif mode == GITLINK_MODE:
+                problems[path] = "is a submodule, not a file"
+            else:
+                committed_ids[path] = sha
+        blobs = self.read_blobs(list(committed_ids.values()))
+        result: dict[str, FileContent] = {}
+        for path in paths:
+            committed = blobs.get(committed_ids[path]) if path in committed_ids else None
+            working, problem = (None, None) if self.bare else self._working_bytes(path)
+            result[path] = FileContent(path, committed, working, problems.get(path) or problem)
+        return result
+
+    def manifest_bytes(self) -> tuple[bytes, bytes | None]:
+        """(what the manifest says now, what HEAD says). Work tree wins in a clone."""
+        content = self.read_files([MANIFEST_NAME])[MANIFEST_NAME]
+        if content.problem:
+            raise ProposalError(content.problem, MANIFEST_NAME)
+        current = content.working if content.working is not None else content.committed
+        if current is None:
+            raise ProposalError(f"no {MANIFEST_NAME} in {self.root} (run 'proposal init' to "
+                                "create one)")
+        return current, content.committed
+
+    def git_config(self, key: str) -> str:
+        """A config value (repository, then global), or '' when unset."""
+        return run_git(["config", "--get", key], self.root, check=False).strip()
+
+
+__all__ = ["FileContent", "ProposalRepo", "blob_sha", "GitError"]
