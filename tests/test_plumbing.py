@@ -160,3 +160,36 @@ def test_sha256_repository(tmp_path: Path) -> None:
     b = build_commit(repo, a, {"a": None, "b": b"2"}, "b", ANN)
     assert update_ref_cas(repo, REF, b, a) and not update_ref_cas(repo, REF, a, a)
     assert tree(repo, REF) == {"b": b"2"}
+
+
+def test_group_shared_repository_keeps_scratch_dir_group_writable(tmp_path: Path) -> None:
+    repo = tmp_path / "shared.git"
+    git(tmp_path, "init", "-q", "--bare", "--shared=group", str(repo))
+    cas_commit(repo, REF, lambda tip: {"a": b"1"}, "m", ANN)
+    mode = (repo / "proposal-tui").stat().st_mode
+    assert mode & 0o070 == 0o070 and mode & 0o2000  # g+rwx and setgid, like git's own dirs
+    assert [p.name for p in (repo / "proposal-tui").iterdir()] == ["writer.lock"]
+
+
+def test_linked_worktree_shares_scratch_dir(tmp_path: Path) -> None:
+    repo = tmp_path / "main"
+    git(tmp_path, "init", "-q", str(repo))
+    git(repo, "commit", "-q", "--allow-empty", "-m", "init")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "linked"))
+    assert git_dir(tmp_path / "linked") == git_dir(repo) == (repo / ".git").resolve()
+    sha = cas_commit(tmp_path / "linked", REF, lambda tip: {"a": b"1"}, "m", ANN)
+    assert resolve_ref(repo, REF) == sha
+
+
+def test_nested_cas_commit_does_not_wait_on_itself(repo: Path) -> None:
+    import time
+
+    def outer(tip: str | None) -> dict[str, bytes | None]:
+        cas_commit(repo, "refs/heads/other", lambda t: {"inner": b"i"}, "inner", ANN,
+                   lock_timeout=5)
+        return {"outer": b"o"}
+
+    started = time.monotonic()
+    cas_commit(repo, REF, outer, "outer", ANN, lock_timeout=5)
+    assert time.monotonic() - started < 2
+    assert resolve_ref(repo, "refs/heads/other") is not None

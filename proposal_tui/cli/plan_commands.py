@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from proposal_tui.cli.context import actor, clock_from_env, open_service
 from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_OK
 
 
@@ -67,6 +66,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("tui", help="open the dashboard (the default with no command)")
     p.set_defaults(handler=run_tui)
+
+
+def open_service(args: argparse.Namespace) -> Any:
+    from proposal_tui.cli.context import open_service as _open
+
+    return _open(args)
+
+
+def clock_from_env() -> Any:
+    from proposal_tui.cli.context import clock_from_env as _clock
+
+    return _clock()
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -138,6 +149,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace, fn_name: str, *fn_args: Any, **kwargs: Any) -> int:
+    from proposal_tui.cli.context import actor
     from proposal_tui.services import edits
 
     service = open_service(args)

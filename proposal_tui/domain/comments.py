@@ -222,7 +222,7 @@ class Thread:
 
     @property
     def kind(self) -> str:
-        return self.root.kind or "comment" if self.root else "comment"
+        return (self.root.kind or "comment") if self.root else "comment"
 
 
 def _order(event: CommentEvent) -> tuple[dt.datetime, str, bytes]:

@@ -141,23 +141,26 @@ def _drop_delimited(text: str, opener: str, closer: str, replacement: str = " ")
 
 # --- markdown ---------------------------------------------------------------------------------
 
-_MD_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n")
-_MD_YAML_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-_MD_TOML_END = re.compile(r"^\+\+\+[ \t]*$", re.M)
-_MD_FENCE = re.compile(r"^[ \t]*+(`{3,}+|~{3,}+)([^\n]*+)$", re.M)
-_MD_FENCE_CLOSE = re.compile(r"^[ \t]*+(`{3,}+|~{3,}+)[ \t]*+$", re.M)
+# Line-based patterns start with a literal "\n" (the text is framed by newlines first) rather
+# than "^" with re.M: the regex engine then skips to newlines at C speed on a huge single line.
+_MD_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*+\n")
+_MD_YAML_END = re.compile(r"\n(?:---|\.\.\.)[ \t]*+(?=\n|\Z)")
+_MD_TOML_END = re.compile(r"\n\+\+\+[ \t]*+(?=\n|\Z)")
+_MD_FENCE = re.compile(r"\n[ \t]*+(`{3,}+|~{3,}+)([^\n]*+)")
+_MD_FENCE_CLOSE = re.compile(r"\n[ \t]*+(`{3,}+|~{3,}+)[ \t]*+(?=\n)")
 _MD_REF_DEF = re.compile(
-    r"^[ \t]{0,3}\[(?!\^)[^\[\]\n]++\]:[ \t]*+\S++"
-    r"(?:[ \t]++(?:\"[^\"\n]*+\"|'[^'\n]*+'|\([^()\n]*+\)))?+[ \t]*+$",
-    re.M,
+    r"\n[ \t]{0,3}\[(?!\^)[^\[\]\n]++\]:[ \t]*+\S++"
+    r"(?:[ \t]++(?:\"[^\"\n]*+\"|'[^'\n]*+'|\([^()\n]*+\)))?+[ \t]*+(?=\n)"
 )
 _MD_FOOTNOTE = re.compile(r"\[\^[^\[\]\s]++\]:?")
-_MD_INLINE_LINK = re.compile(r"!?\[([^\[\]\n]*+)\]\((?:[^()\n]|\([^()\n]*+\))*+\)")
-_MD_REF_LINK = re.compile(r"!?\[([^\[\]\n]*+)\]\[[^\[\]\n]*+\]")
+# Only the targets go: the brackets left around link text are punctuation and never count, so
+# "[two words](url)" is two words and "![](img.png)" none, with a literal (fast) replacement.
+_MD_LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*+\))*+\)")
+_MD_REF_TARGET = re.compile(r"\]\[[^\[\]\n]*+\]")
 _MD_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*+)(?:\s[^<>]*+)?/?>")
-_MD_ORDERED = re.compile(r"^([ \t>]*+)\d{1,3}[.)](?=[ \t]|$)", re.M)
-_MD_TASK = re.compile(r"^([ \t>]*+[-*+][ \t]++)\[[ xX]\](?=[ \t]|$)", re.M)
-_MD_ATTRIBUTES = re.compile(r"[ \t]\{[#.][^{}\n]*+\}[ \t]*+$", re.M)
+_MD_ORDERED = re.compile(r"\n([ \t>]*+)\d{1,3}[.)](?=[ \t\n])")
+_MD_TASK = re.compile(r"\n([ \t>]*+[-*+][ \t]++)\[[ xX]\](?=[ \t\n])")
+_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}\n]*+\}[ \t]*+(?=\n)")
 # Tags that sit inside a word (<em>un</em>likely); all others separate words (<br>, <td>).
 _INLINE_TAGS = frozenset(
     "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strike "
@@ -171,7 +174,7 @@ def _md_tag(match: re.Match[str]) -> str:
 
 def _count_markdown(text: str) -> int:
     text = _md_strip_front_matter(text)
-    prose, code = _md_split_fences(text)
+    prose, code = _md_split_fences("\n" + text + "\n")
     return _count_plain(_md_prose(prose)) + _count_plain(code)
 
 
@@ -181,14 +184,14 @@ def _md_strip_front_matter(text: str) -> str:
     if not opening:
         return text
     closer = _MD_TOML_END if text.startswith("+") else _MD_YAML_END
-    end = closer.search(text, opening.end())
+    end = closer.search(text, opening.end() - 1)
     if end is None:
         return text  # an unclosed "---" is a thematic break, not front matter
     return text[end.end():]
 
 
 def _md_split_fences(text: str) -> tuple[str, str]:
-    """Separate fenced code (counted as is) from prose (stripped of markup)."""
+    """Separate fenced code (counted as is) from prose; ``text`` is framed by newlines."""
     if "```" not in text and "~~~" not in text:
         return text, ""
     prose: list[str] = []
@@ -203,13 +206,14 @@ def _md_split_fences(text: str) -> tuple[str, str]:
             pos = opening.end()  # inline code spanning a line, not a fence
             continue
         prose.append(text[pos:opening.start()])
-        body_start = opening.end() + 1
+        body_start = opening.end()
         search_at = body_start
         while True:
             closing = _MD_FENCE_CLOSE.search(text, search_at)
             if closing is None:
                 code.append(text[body_start:])
-                return "\n".join(prose), "\n".join(code)
+                prose.append("\n")
+                return "".join(prose), "\n".join(code)
             mark = closing.group(1)
             if mark[0] == fence[0] and len(mark) >= len(fence):
                 break
@@ -217,51 +221,60 @@ def _md_split_fences(text: str) -> tuple[str, str]:
         code.append(text[body_start:closing.start()])
         pos = closing.end()
     prose.append(text[pos:])
-    return "\n".join(prose), "\n".join(code)
+    return "".join(prose), "\n".join(code)
 
 
 def _md_prose(text: str) -> str:
-    """Remove markup whose words would otherwise count; bare punctuation never counts anyway."""
+    """Remove markup whose words would otherwise count; bare punctuation never counts anyway.
+
+    ``text`` starts and ends with a newline, which the line patterns rely on.
+    """
     text = _drop_delimited(text, "<!--", "-->")
-    if "[" in text:
-        text = _MD_REF_DEF.sub("", text)
+    if "]:" in text:
+        text = _MD_REF_DEF.sub("\n", text)
+    if "[^" in text:
         text = _MD_FOOTNOTE.sub("", text)
-        text = _MD_TASK.sub(r"\1", text)
-        for _ in range(2):  # twice: a badge is an image inside a link
-            text = _MD_INLINE_LINK.sub(r"\1", text)
-            text = _MD_REF_LINK.sub(r"\1", text)
+    if "[ ]" in text or "[x]" in text or "[X]" in text:
+        text = _MD_TASK.sub(r"\n\1", text)
+    if "](" in text:
+        text = _MD_LINK_TARGET.sub("]", text)
+    if "][" in text:
+        text = _MD_REF_TARGET.sub("]", text)
     if "<" in text:
         text = _MD_TAG.sub(_md_tag, text)
     if "&" in text:
         text = html.unescape(text)  # "&nbsp;" separates words, "&mdash;" is punctuation
-    text = _MD_ORDERED.sub(r"\1", text)
+    text = _MD_ORDERED.sub(r"\n\1", text)
     if "{" in text:
-        text = _MD_ATTRIBUTES.sub("", text)
+        text = _MD_ATTRIBUTES.sub(" ", text)
     return text.replace("|", " ")
 
 
 # --- reStructuredText -------------------------------------------------------------------------
 
-_RST_HAS_EXPLICIT = re.compile(r"^[ \t]*+\.\.(?:[ \t]|$)", re.M)
+_RST_HAS_EXPLICIT = re.compile(r"\n[ \t]*+\.\.(?=[ \t\n])")
 _RST_EXPLICIT = re.compile(r"([ \t]*+)\.\.(?:[ \t]++(.*))?$")
 _RST_DIRECTIVE = re.compile(
     r"(?:\|[^|\n]++\|[ \t]++)?([\w][\w.+-]*+(?::[\w][\w.+-]*+)*+)::(?:[ \t]++(.*)|[ \t]*+$)"
 )
 _RST_FOOTNOTE_LABEL = re.compile(r"\[[^\[\]\n]++\][ \t]*+")
 _RST_OPTION = re.compile(r"[ \t]*+:[^:\s][^:\n]*+:(?:[ \t]|$)")
-_RST_ANON_TARGET = re.compile(r"^[ \t]*+__[ \t]++\S[^\n]*+$", re.M)
+_RST_ANON_TARGET = re.compile(r"\n[ \t]*+__[ \t]++\S[^\n]*+")
 _RST_MATH_ROLE = re.compile(r":math:`[^`]*+`")
 _RST_ROLE_PREFIX = re.compile(r":[\w][\w.+:-]*+:(?=`)")
-_RST_ROLE_SUFFIX = re.compile(r"(?<=`):[\w][\w.+:-]*+:")
+_RST_ROLE_SUFFIX = re.compile(r"`:[\w][\w.+:-]*+:")
 _RST_EMBEDDED_URI = re.compile(r"`([^`<\n]*+)<[^`<>\n]*+>`")
 _RST_FOOTNOTE_REF = re.compile(r"\[[#*]?[\w.-]*+\]_")
-_RST_FIELD = re.compile(r"^([ \t]*+):[^:\s][^:\n]*+:(?=[ \t]|$)", re.M)
+_RST_FIELD = re.compile(r"\n([ \t]*+):[^:\s][^:\n]*+:(?=[ \t\n])")
 _ENUM = r"(?:\d{1,3}|#|[A-Za-z]|x{0,3}(?:ix|iv|vi{0,3}|i{1,3})|x{1,3}|X{0,3}(?:IX|IV|VI{0,3}|I{1,3})|X{1,3})"
-_RST_ENUMERATOR = re.compile(r"^([ \t]*+)(?:\(?" + _ENUM + r"\)|" + _ENUM + r"\.)(?=[ \t])", re.M)
+_RST_ENUMERATOR = re.compile(
+    # the lookahead is a cheap filter so that ordinary lines fail before the alternation
+    r"\n([ \t]*+)(?=\(?[0-9A-Za-z#]{1,6}[.)][ \t])(?:\(?" + _ENUM + r"\)|" + _ENUM + r"\.)(?=[ \t])"
+)
 # Directives whose argument is printed (a title or the first line of the text).
 _RST_TITLED = frozenset(
-    "admonition attention caution danger error hint important note tip warning seealso topic "
-    "sidebar rubric table list-table csv-table container line-block parsed-literal".split()
+    "admonition attention caution contents danger error hint important note tip warning seealso "
+    "topic sidebar rubric table list-table csv-table container line-block parsed-literal".split()
 )
 # Directives whose body is not prose: file lists, raw output, diagram sources.
 _RST_NO_BODY = frozenset("toctree raw meta include graphviz digraph graph mermaid uml plantuml".split())
@@ -272,20 +285,21 @@ def _indent(line: str) -> int:
 
 
 def _count_rst(text: str) -> int:
+    text = "\n" + text + "\n"  # the line patterns start with a newline
     if ".." in text and _RST_HAS_EXPLICIT.search(text):
         text = _rst_explicit_markup(text)
     if "__" in text:
-        text = _RST_ANON_TARGET.sub("", text)
+        text = _RST_ANON_TARGET.sub("\n", text)
     if "`" in text:
         text = _RST_MATH_ROLE.sub("m", text)
         text = _RST_ROLE_PREFIX.sub("", text)
-        text = _RST_ROLE_SUFFIX.sub("", text)
+        text = _RST_ROLE_SUFFIX.sub("`", text)
         text = _RST_EMBEDDED_URI.sub(r"`\1`", text)
     if "]_" in text:
         text = _RST_FOOTNOTE_REF.sub("", text)
     if ":" in text:
-        text = _RST_FIELD.sub(r"\1", text)
-    text = _RST_ENUMERATOR.sub(r"\1", text)
+        text = _RST_FIELD.sub(r"\n\1", text)
+    text = _RST_ENUMERATOR.sub(r"\n\1", text)
     return _count_plain(text)
 
 
@@ -337,14 +351,16 @@ def _rst_explicit_markup(text: str) -> str:
 
 _VERBATIM_ENVS = "verbatim|Verbatim|BVerbatim|lstlisting|minted|alltt"
 _SKIPPED_ENVS = "comment|tikzpicture|pgfpicture"
+_SKIPPED = frozenset(_SKIPPED_ENVS.split("|"))
 # Everything the scanner must see in order: line breaks, escapes, comments, verbatim, document.
+# Every branch starts with a literal so the engine can skip ordinary text quickly.
 _TEX_SCAN = re.compile(
-    r"(?P<br>(?:\\\\)++\*?(?:\[[^\[\]\n]*+\])?)"
-    r"|\\(?P<esc>[%$&#_{}])"
-    r"|(?P<comment>%[^\n]*+(?:\n[ \t]*+)?)"
-    r"|\\(?P<verb>verb)(?![a-zA-Z])\*?"
-    r"|\\begin\{(?P<env>(?:" + _VERBATIM_ENVS + "|" + _SKIPPED_ENVS + r")\*?)\}"
-    r"|\\(?P<doc>begin|end)\{document\}"
+    r"\\(?:(?P<br>\\(?:\\\\)*+\*?(?:\[[^\[\]\n]*+\])?)"
+    r"|(?P<esc>[%$&#_{}])"
+    r"|(?P<verb>verb)(?![a-zA-Z])\*?"
+    r"|begin\{(?P<env>(?:" + _VERBATIM_ENVS + "|" + _SKIPPED_ENVS + r")\*?)\}"
+    r"|(?P<doc>begin|end)\{document\})"
+    r"|%(?P<comment>[^\n]*+(?:\n[ \t]*+)?)"
 )
 _TEX_ESCAPED = {"%": "%", "$": "\u00a4", "&": "+", "#": "#", "_": "_", "{": "(", "}": ")"}
 _TEX_ENV_ARGS = re.compile(r"(?:[ \t]*+(?:\[[^\[\]\n]*+\]|\{[^{}\n]*+\}))*+")
@@ -363,17 +379,17 @@ _TEX_DROPPED = re.compile(
     r"vspace|hspace|vskip|hskip|setlength|addtolength|setcounter|addtocounter|newcommand|"
     r"renewcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator|"
     r"color|pagecolor|pagestyle|thispagestyle|pagenumbering|linespread|fontsize|"
-    r"graphicspath|hypersetup|geometry|href|hyperref|newpage|clearpage)\*?(?![a-zA-Z])"
+    r"graphicspath|hypersetup|geometry|hyperref|newpage|clearpage)\*?(?![a-zA-Z])"
     r"[ \t]*+" + _TEX_ARG + "?+" + _TEX_ARG + "*+"
 )
 _TEX_END = re.compile(r"\\end[ \t]*+\{[^{}]*+\}")
+_TEX_HREF = re.compile(r"\\href[ \t]*+\{[^{}]*+\}")  # the URL; the link text that follows counts
 _TEX_LOGO = re.compile(r"\\(?:La)?TeX(?![a-zA-Z])")
 _TEX_ACCENT = re.compile(r"\\(?:[`'^\"~=.]|[uvHcdbtkr](?![a-zA-Z])[ \t]*+)")
 _TEX_LETTER = re.compile(r"\\(?:ss|ae|AE|oe|OE|aa|AA|[ijoOlL])(?![a-zA-Z])[ \t]*+(?:\{\})?")
 _TEX_COMMAND = re.compile(r"\\(?!item(?![a-zA-Z]))[a-zA-Z@]++\*?(?:\[[^\[\]]*+\])?|\\[a-zA-Z@]++")
 _TEX_SPACING = re.compile(r"\\[,;: !>]")
 _TEX_SYMBOL = re.compile(r"\\[^a-zA-Z]")
-_TEX_SEPARATORS = str.maketrans({"~": " ", "&": " ", "{": "", "}": ""})
 
 
 def _count_latex(text: str) -> int:
@@ -387,6 +403,7 @@ def _tex_scan(text: str) -> tuple[str, str]:
     code: list[str] = []
     pos = 0
     n = len(text)
+    line_end = -1  # cached end of the current line, so \verb stays linear
     while True:
         m = _TEX_SCAN.search(text, pos)
         if m is None:
@@ -402,10 +419,13 @@ def _tex_scan(text: str) -> tuple[str, str]:
         elif kind == "comment":
             pass  # TeX drops the comment, the newline and the next line's indentation
         elif kind == "verb":
+            if line_end < pos:
+                line_end = text.find("\n", pos)
+                if line_end < 0:
+                    line_end = n
             if pos < n and not text[pos].isalpha() and not text[pos].isspace():
-                end = text.find(text[pos], pos + 1)
-                newline = text.find("\n", pos + 1)
-                if end >= 0 and (newline < 0 or end < newline):
+                end = text.find(text[pos], pos + 1, line_end)
+                if end >= 0:
                     prose.append(" ")
                     code.append(text[pos + 1:end])
                     pos = end + 1
@@ -416,7 +436,7 @@ def _tex_scan(text: str) -> tuple[str, str]:
             closer = "\\end{" + env + "}"
             end = text.find(closer, pos)
             stop = n if end < 0 else end
-            if env.rstrip("*") not in _SKIPPED_ENVS.split("|"):
+            if env.rstrip("*") not in _SKIPPED:
                 args = _TEX_ENV_ARGS.match(text, pos)
                 code.append(text[args.end() if args else pos:stop])
             prose.append(" ")
@@ -454,9 +474,12 @@ def _tex_prose(text: str) -> str:
         text = _tex_math_envs(text)
     if "$" in text:
         text = _TEX_DISPLAY_EMPTY.sub(" ", text)
-    text = _TEX_DISPLAY.sub(_math_word(" m "), text)
-    text = _TEX_INLINE.sub(_math_word("m"), text)
+    if "$$" in text or "\\[" in text:
+        text = _TEX_DISPLAY.sub(_math_word(" m "), text)
+    if "$" in text or "\\(" in text:
+        text = _TEX_INLINE.sub(_math_word("m"), text)
     if "\\" in text:
+        text = _TEX_HREF.sub(" ", text)
         text = _TEX_DROPPED.sub(" ", text)
         text = _TEX_END.sub(" ", text)
         text = _TEX_LOGO.sub("TeX", text)
@@ -465,7 +488,8 @@ def _tex_prose(text: str) -> str:
         text = _TEX_COMMAND.sub(" ", text)
         text = _TEX_SPACING.sub(" ", text)
         text = _TEX_SYMBOL.sub("", text)  # \- and \/ sit inside words
-    return text.translate(_TEX_SEPARATORS)
+    # str.replace is far faster than str.translate on non-ASCII text.
+    return text.replace("~", " ").replace("&", " ").replace("{", "").replace("}", "")
 
 
 def _math_word(word: str) -> Callable[[re.Match[str]], str]:

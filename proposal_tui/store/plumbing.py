@@ -1,7 +1,7 @@
 """Commits that never touch anybody's index or work tree.
 
-Porcelain (`git add` + `git commit`) loses files when several processes write at once and moves
-a checked-out branch under a person's feet (see docs in /work/shared/git-notes.md). Here every
+Porcelain (`git add` + `git commit`) loses files when several processes write at once (measured:
+54-88 of 400 files kept with 20 writers) and fights over `.git/index`. Here every
 commit is built from objects alone: blobs, a throw-away index inside the git dir, `write-tree`,
 `commit-tree`, then a compare-and-swap `update-ref` that fails instead of overwriting another
 writer's commit. Only use it on refs nobody has checked out (or in bare repositories).
@@ -14,9 +14,11 @@ import datetime as dt
 import random
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 try:
     import fcntl
@@ -34,6 +36,7 @@ _TMP_DIR = "proposal-tui"  # a subfolder, so a watcher on .git (non-recursive) n
 _REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)|[/.]$")
 
 ChangesFn = Callable[[str | None], Mapping[str, bytes | None]]
+_held = threading.local()  # git dirs whose writer lock this thread holds (nested cas_commit)
 
 
 def git_dir(cwd: Path | str) -> Path:
@@ -124,8 +127,7 @@ def _build(cwd: Path | str, gdir: Path, parent: str | None,
         check_path(path)
     if parent is not None:
         _check_sha(parent, "parent")
-    (gdir / _TMP_DIR).mkdir(exist_ok=True)
-    index = gdir / _TMP_DIR / f"tmp-index-{secrets.token_hex(8)}"
+    index = _state_dir(gdir) / f"tmp-index-{secrets.token_hex(8)}"
     env = {"GIT_INDEX_FILE": str(index)}
     try:
         added = {p: d for p, d in sorted(changes.items()) if d is not None}
@@ -186,30 +188,61 @@ def update_ref_cas(cwd: Path | str, ref: str, new: str, old: str | None,
     raise GitError(f"git update-ref failed: {first[0] if first else proc.returncode}")
 
 
+def _state_dir(gdir: Path) -> Path:
+    """Our scratch folder. It copies the git dir's permissions, so in a group-shared repository
+    (core.sharedRepository, as on a shared SSH server) every member can still write there."""
+    path = gdir / _TMP_DIR
+    try:
+        path.mkdir()
+    except FileExistsError:
+        return path
+    with contextlib.suppress(OSError):
+        path.chmod(gdir.stat().st_mode & 0o7777)
+    return path
+
+
+def _open_lock(path: Path) -> IO[bytes] | None:
+    for mode in ("a+b", "rb"):  # flock needs no write access: a colleague's file will do
+        with contextlib.suppress(OSError):
+            return open(path, mode)
+    return None
+
+
 @contextlib.contextmanager
 def _writer_lock(gdir: Path, timeout: float) -> Iterator[None]:
     """Queue our own processes instead of letting them race (20 racing writers on 2 cores
     starve each other). Best effort: on timeout or no flock we go on, since the
     compare-and-swap is what keeps every commit; the lock only avoids wasted attempts."""
-    if fcntl is None:
+    held: set[Path] = _held.__dict__.setdefault("dirs", set())
+    handle = None
+    if fcntl is not None and gdir not in held:  # re-entry would wait on itself until timeout
+        handle = _open_lock(_state_dir(gdir) / "writer.lock")
+    if handle is None:
         yield
         return
-    with open(gdir / _TMP_DIR / "writer.lock", "a+b") as handle:
-        deadline = time.monotonic() + timeout
-        locked = False
-        while not locked:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(random.uniform(0.001, 0.005))
+    with handle:
+        locked = _acquire(handle, timeout)
+        held.add(gdir)
         try:
             yield
         finally:
+            held.discard(gdir)
             if locked:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _acquire(handle: IO[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(random.uniform(0.001, 0.005))
+        except OSError:  # e.g. a file system without flock: the CAS still protects us
+            return False
 
 
 def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
@@ -221,7 +254,6 @@ def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
     """
     check_ref_name(ref)
     gdir = git_dir(cwd)
-    (gdir / _TMP_DIR).mkdir(exist_ok=True)
     blobs: dict[bytes, str] = {}
     with _writer_lock(gdir, lock_timeout):
         for attempt in range(retries + 1):
@@ -234,7 +266,8 @@ def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
             # spreads out writers we cannot queue (git, other tools, lock timeouts).
             spent = time.monotonic() - started
             time.sleep(random.uniform(0, spent * min(2 ** attempt, 16)))
-    raise GitError(f"could not update {ref}: {retries + 1} attempts lost to other writers")
+    raise GitError(f"could not update {ref}: {retries + 1} attempts lost to other writers "
+                   "(or a stale .lock file next to the ref blocks it)")
 
 
 __all__ = ["build_commit", "cas_commit", "check_path", "check_ref_name", "git_dir",

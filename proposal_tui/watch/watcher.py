@@ -1,0 +1,369 @@
+"""Live status: turn the storm of file events a commit makes into one callback.
+
+A commit is ~48 raw inotify events, a pull over a hundred, so events only *wake* a single
+worker thread. It waits for a short quiet spell (capped, so a continuous stream still
+refreshes), reads a :class:`Fingerprint` and calls back only if it differs from the last one.
+Our own git reads (``GIT_OPTIONAL_LOCKS=0``) and file reads never get past the event filter.
+When inotify is unavailable, exhausted or dies, the same worker polls the fingerprint instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent,
+                             FileCreatedEvent, FileDeletedEvent, FileModifiedEvent,
+                             FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
+from watchdog.observers import Observer
+
+from proposal_tui.store.fingerprint import Change, Fingerprint, diff, fingerprint
+from proposal_tui.store.git import GitError
+from proposal_tui.store.plumbing import git_dir as common_git_dir
+from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.watch.paths import (EventFilter, Target, manifest_section_paths,
+                                      network_fs_type, watch_targets)
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["watching", "polling"]
+WATCHING: Mode = "watching"
+POLLING: Mode = "polling"
+# Only these reach us: no opened/closed-without-writing events, so our own reads of section
+# files are invisible, and directory "modified" noise is not even requested from the kernel.
+EVENT_TYPES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent,
+    DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
+MAX_LATENCY_CEILING = 5.0  # the cap grows x4 per capped refresh while a stream goes on
+
+
+@dataclass
+class WatchStats:
+    """Counters for tests and diagnostics (each written by one thread only)."""
+
+    raw_events: int = 0
+    relevant_events: int = 0
+    checks: int = 0
+    callbacks: int = 0
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=64))  # raw event paths
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, on_event: Callable[[FileSystemEvent], None]) -> None:
+        self._on_event = on_event
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self._on_event(event)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "inotify watch limit reached"
+    if isinstance(exc, OSError) and exc.errno == errno.EMFILE:
+        return "inotify instance limit reached"
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"file watching unavailable ({detail or type(exc).__name__})"
+
+
+class RepoWatcher:
+    """Calls ``on_change`` from its own worker thread, never twice at once, never after stop().
+
+    ``section_paths_fn`` is called on the worker thread before each check; None means "the
+    sections of the work-tree proposal.toml". ``on_mode_change(mode, reason)`` reports a
+    switch to polling after start() (read ``mode``/``reason`` right after start() too).
+    """
+
+    def __init__(self, repo: ProposalRepo,
+                 section_paths_fn: Callable[[], Iterable[str]] | None,
+                 on_change: Callable[[Change], None], debounce: float = 0.05,
+                 poll_interval: float = 2.0, *, max_latency: float = 0.3,
+                 force_polling: bool = False,
+                 on_mode_change: Callable[[Mode, str], None] | None = None,
+                 observer_factory: Callable[[], Any] = Observer,
+                 rescan_interval: float | None = 30.0, health_interval: float = 1.0) -> None:
+        self.repo = repo
+        self._paths_fn = section_paths_fn or manifest_section_paths(repo)
+        self._on_change = on_change
+        self._on_mode_change = on_mode_change
+        self.debounce, self.poll_interval, self.max_latency = debounce, poll_interval, max_latency
+        self._force_polling = force_polling
+        self._observer_factory = observer_factory
+        self._rescan = rescan_interval if rescan_interval else float("inf")
+        self._health_interval = health_interval
+        self.mode: Mode = WATCHING
+        self.reason = ""
+        self.stats = WatchStats()
+        self._fingerprint: Fingerprint | None = None
+        self._sections: list[str] = []
+        self._cond = threading.Condition()
+        self._first: float | None = None  # first event of the pending burst
+        self._last = 0.0  # latest relevant event
+        self._cap = max_latency
+        self._requested = False
+        self._checks_started = self._checks_done = 0
+        self._next_periodic = self._next_health = 0.0
+        self._started = self._stopped = False
+        self._worker: threading.Thread | None = None
+        self._observer: Any = None
+        self._observer_lock = threading.Lock()
+        self._scheduled: dict[str, tuple[Any, Target]] = {}
+        self._handler = _Handler(self._on_event)
+        self._git_dirs: list[str] = []
+        self._work_tree: str | None = None
+        self._filter = EventFilter([], None)
+
+    # -- public ----------------------------------------------------------------------------
+    @property
+    def fingerprint(self) -> Fingerprint | None:
+        """The state the last callback (or start) reported."""
+        return self._fingerprint
+
+    def start(self) -> None:
+        if self._started or self._stopped:
+            raise RuntimeError("a RepoWatcher starts once; make a new one")
+        self._started = True
+        self._git_dirs = [os.path.realpath(self.repo.git_dir)]
+        try:
+            self._git_dirs.append(os.path.realpath(common_git_dir(self.repo.root)))
+        except GitError:
+            pass
+        self._work_tree = os.path.realpath(self.repo.work_tree) if self.repo.work_tree else None
+        self._filter = EventFilter(self._git_dirs, self._work_tree)
+        sections = self._section_paths()
+        network = next(filter(None, map(network_fs_type,
+                                        [*self._git_dirs, self._work_tree or ""])), None)
+        if self._force_polling:
+            self._set_polling("file watching turned off")
+        elif network:
+            self._set_polling(f"repository on {network} (no events for changes made elsewhere)")
+        else:
+            try:
+                self._start_observer(sections)
+            except Exception as exc:  # noqa: BLE001 - any failure: poll rather than go blind
+                log.warning("file watching unavailable: %s", exc)
+                self._set_polling(_describe(exc))
+        try:
+            self._fingerprint = fingerprint(self.repo, sections)
+        except BaseException:
+            self.stop()
+            raise
+        now = time.monotonic()
+        self._next_periodic = now + (self.poll_interval if self.mode == POLLING else self._rescan)
+        self._next_health = now + self._health_interval
+        self._worker = threading.Thread(target=self._run, name="proposal-repo-watcher",
+                                        daemon=True)
+        self._worker.start()
+
+    def check_now(self, wait: float | None = None) -> bool:
+        """Re-read now, skipping the debounce (e.g. when the terminal regains focus).
+
+        Returns False if not running; with ``wait``, blocks up to that many seconds until
+        the check (and its callback) finished and returns whether it did.
+        """
+        with self._cond:
+            if not self._started or self._stopped:
+                return False
+            self._requested = True
+            target = self._checks_started + 1
+            self._cond.notify_all()
+            if wait is None or threading.current_thread() is self._worker:
+                return True
+            return self._cond.wait_for(
+                lambda: self._checks_done >= target or self._stopped, wait) \
+                and not self._stopped
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Idempotent; when it returns no callback is running or will start."""
+        with self._cond:
+            if self._stopped:
+                return
+            self._stopped = True
+            self._cond.notify_all()
+        self._stop_observer(timeout)
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+
+    # -- watchdog thread -------------------------------------------------------------------
+    def _on_event(self, event: FileSystemEvent) -> None:
+        src = os.fsdecode(event.src_path)
+        dest = os.fsdecode(event.dest_path) if event.dest_path else ""
+        self.stats.raw_events += 1
+        self.stats.recent.append(dest or src)
+        relevant = self._filter.relevant(src, event.is_directory) or \
+            bool(dest) and self._filter.relevant(dest, event.is_directory)
+        if not relevant:
+            return
+        self.stats.relevant_events += 1
+        with self._cond:
+            now = time.monotonic()
+            if self._first is None:
+                if now - self._last > self.debounce:
+                    self._cap = self.max_latency  # a new burst, not the tail of a stream
+                self._first = now
+            self._last = now
+            self._cond.notify_all()
+
+    # -- worker thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        while (job := self._next_job()) is not None:
+            try:
+                self._check() if job == "check" else self._health()
+            except Exception:  # noqa: BLE001 - the worker must outlive one bad read
+                log.exception("repository watcher: %s failed", job)
+            finally:
+                if job == "check":
+                    with self._cond:
+                        self._checks_done += 1
+                        self._cond.notify_all()
+
+    def _next_job(self) -> str | None:
+        with self._cond:
+            while not self._stopped:
+                now = time.monotonic()
+                wake = [self._next_periodic]
+                if self._first is not None:
+                    quiet_at, cap_at = self._last + self.debounce, self._first + self._cap
+                    if now >= quiet_at:
+                        self._cap = self.max_latency
+                    elif now >= cap_at:
+                        self._cap = min(self._cap * 4, MAX_LATENCY_CEILING)
+                    wake.append(min(quiet_at, cap_at))
+                if self._requested or now >= min(wake):
+                    self._requested, self._first = False, None
+                    self._next_periodic = now + (self.poll_interval if self.mode == POLLING
+                                                 else self._rescan)
+                    self._checks_started += 1
+                    return "check"
+                if self.mode == WATCHING:
+                    if now >= self._next_health:
+                        self._next_health = now + self._health_interval
+                        return "health"
+                    wake.append(self._next_health)
+                self._cond.wait(min(wake) - now)
+        return None
+
+    def _section_paths(self) -> list[str]:
+        if self.repo.bare:
+            return []
+        try:
+            self._sections = list(dict.fromkeys(self._paths_fn()))
+        except Exception:  # noqa: BLE001 - keep the last good list
+            log.exception("repository watcher: section_paths_fn failed")
+        self._filter.set_sections(self._sections)
+        return self._sections
+
+    def _check(self) -> None:
+        sections = self._section_paths()
+        if self.mode == WATCHING:
+            try:  # watch new section folders before reading, so no write falls in between
+                self._reconcile(sections)
+            except Exception as exc:  # noqa: BLE001
+                self._fallback(_describe(exc))
+        new = fingerprint(self.repo, sections)
+        self.stats.checks += 1
+        old, self._fingerprint = self._fingerprint, new
+        change = diff(old, new) if old is not None else None
+        if not change:
+            return
+        with self._cond:
+            if self._stopped:
+                return
+        self.stats.callbacks += 1
+        try:
+            self._on_change(change)
+        except Exception:  # noqa: BLE001
+            log.exception("repository watcher: on_change failed")
+
+    def _health(self) -> None:
+        obs = self._observer
+        if obs is None:
+            return
+        reader = getattr(obs, "_inotify_fd", None)  # watchdog 7 reads inotify on one thread
+        alive = {e.watch.path: e.is_alive() for e in list(obs.emitters)}
+        dead_critical = any(t.critical and not alive.get(path, False)
+                            for path, (_w, t) in list(self._scheduled.items()))
+        if not obs.is_alive() or (reader is not None and not reader.is_alive()) \
+                or dead_critical:
+            self._fallback("file watcher stopped")
+        elif not all(alive.values()):  # a watched section folder was deleted: re-plan
+            self.check_now()
+
+    # -- observer --------------------------------------------------------------------------
+    def _start_observer(self, sections: list[str]) -> None:
+        obs = self._observer_factory()
+        with self._observer_lock:
+            self._observer = obs
+        try:
+            obs.start()
+            self._reconcile(sections)
+        except BaseException:
+            self._stop_observer()
+            raise
+
+    def _reconcile(self, sections: list[str]) -> None:
+        """Watch exactly the folders the current section list needs."""
+        with self._observer_lock:
+            obs = self._observer
+            if obs is None:
+                return
+            alive = {e.watch: e.is_alive() for e in list(obs.emitters)}
+            wanted = {t.path: t for t in watch_targets(self._git_dirs, self._work_tree,
+                                                        sections)}
+            for path, (watch, target) in list(self._scheduled.items()):
+                if wanted.get(path) != target or not alive.get(watch, False):
+                    del self._scheduled[path]
+                    try:
+                        obs.unschedule(watch)
+                    except KeyError:
+                        pass
+            for path, target in wanted.items():
+                if path in self._scheduled:
+                    continue
+                try:
+                    watch = obs.schedule(self._handler, path, recursive=target.recursive,
+                                         event_filter=EVENT_TYPES)
+                except FileNotFoundError:
+                    if target.critical:
+                        raise
+                    continue  # vanished since planned; the next check re-plans
+                self._scheduled[path] = (watch, target)
+
+    def _stop_observer(self, timeout: float = 2.0) -> None:
+        with self._observer_lock:
+            obs, self._observer = self._observer, None
+            self._scheduled.clear()
+        if obs is None:
+            return
+        try:
+            obs.stop()
+            if obs.is_alive():
+                obs.join(timeout)
+        except Exception:  # noqa: BLE001 - a broken observer must not block shutdown
+            log.debug("repository watcher: observer stop failed", exc_info=True)
+
+    def _set_polling(self, why: str) -> None:
+        self.mode = POLLING
+        self.reason = f"{why}; polling every {self.poll_interval:g} s"
+
+    def _fallback(self, why: str) -> None:
+        with self._cond:
+            if self.mode == POLLING or self._stopped:
+                return
+            self._set_polling(why)
+            self._next_periodic = time.monotonic()  # re-read now: events may have been lost
+            self._cond.notify_all()
+        log.warning("repository watcher: %s", self.reason)
+        self._stop_observer()
+        if self._on_mode_change is not None:
+            try:
+                self._on_mode_change(self.mode, self.reason)
+            except Exception:  # noqa: BLE001
+                log.exception("repository watcher: on_mode_change failed")
