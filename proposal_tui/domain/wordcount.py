@@ -80,6 +80,8 @@ def count_words(text: str, fmt: str) -> int:
       environment names and package options do not. Verbatim content counts as plain text;
       ``comment`` and ``tikzpicture`` environments do not count.
     - text: every word as defined in the module docstring.
+
+    In every format each CJK ideograph or kana counts as one word.
     """
     key = fmt.strip().lower()
     key = _ALIASES.get(key, key)
@@ -158,8 +160,9 @@ _MD_FOOTNOTE = re.compile(r"\[\^[^\[\]\s]++\]:?")
 _MD_LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*+\))*+\)")
 _MD_REF_TARGET = re.compile(r"\]\[[^\[\]\n]*+\]")
 _MD_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*+)(?:\s[^<>]*+)?/?>")
-_MD_ORDERED = re.compile(r"\n([ \t>]*+)\d{1,3}[.)](?=[ \t\n])")
-_MD_TASK = re.compile(r"\n([ \t>]*+[-*+][ \t]++)\[[ xX]\](?=[ \t\n])")
+# Replacements are literal (no group references): those run in C, templates run in Python.
+_MD_ORDERED = re.compile(r"\n[ \t>]*+\d{1,3}[.)](?=[ \t\n])")
+_MD_TASK = re.compile(r"\n[ \t>]*+[-*+][ \t]++\[[ xX]\](?=[ \t\n])")
 _MD_ATTRIBUTES = re.compile(r"\{[#.][^{}\n]*+\}[ \t]*+(?=\n)")
 # Tags that sit inside a word (<em>un</em>likely); all others separate words (<br>, <td>).
 _INLINE_TAGS = frozenset(
@@ -235,7 +238,7 @@ def _md_prose(text: str) -> str:
     if "[^" in text:
         text = _MD_FOOTNOTE.sub("", text)
     if "[ ]" in text or "[x]" in text or "[X]" in text:
-        text = _MD_TASK.sub(r"\n\1", text)
+        text = _MD_TASK.sub("\n", text)
     if "](" in text:
         text = _MD_LINK_TARGET.sub("]", text)
     if "][" in text:
@@ -244,7 +247,7 @@ def _md_prose(text: str) -> str:
         text = _MD_TAG.sub(_md_tag, text)
     if "&" in text:
         text = html.unescape(text)  # "&nbsp;" separates words, "&mdash;" is punctuation
-    text = _MD_ORDERED.sub(r"\n\1", text)
+    text = _MD_ORDERED.sub("\n", text)
     if "{" in text:
         text = _MD_ATTRIBUTES.sub(" ", text)
     return text.replace("|", " ")
@@ -263,13 +266,15 @@ _RST_ANON_TARGET = re.compile(r"\n[ \t]*+__[ \t]++\S[^\n]*+")
 _RST_MATH_ROLE = re.compile(r":math:`[^`]*+`")
 _RST_ROLE_PREFIX = re.compile(r":[\w][\w.+:-]*+:(?=`)")
 _RST_ROLE_SUFFIX = re.compile(r"`:[\w][\w.+:-]*+:")
-_RST_EMBEDDED_URI = re.compile(r"`([^`<\n]*+)<[^`<>\n]*+>`")
+_RST_EMBEDDED_URI = re.compile(r"<[^`<>\n]*+>`")  # the "<url>" of `text <url>`_
 _RST_FOOTNOTE_REF = re.compile(r"\[[#*]?[\w.-]*+\]_")
-_RST_FIELD = re.compile(r"\n([ \t]*+):[^:\s][^:\n]*+:(?=[ \t\n])")
-_ENUM = r"(?:\d{1,3}|#|[A-Za-z]|x{0,3}(?:ix|iv|vi{0,3}|i{1,3})|x{1,3}|X{0,3}(?:IX|IV|VI{0,3}|I{1,3})|X{1,3})"
+_RST_FIELD = re.compile(r"\n[ \t]*+:[^:\s][^:\n]*+:(?=[ \t\n])")
+# List enumerators: numbers, "#", one letter, or a well-formed roman numeral ("mix." is a word).
+_ENUM = (r"(?:\d{1,3}|#|[A-Za-z]|x{0,3}(?:ix|iv|vi{0,3}|i{1,3})|x{1,3}"
+         r"|X{0,3}(?:IX|IV|VI{0,3}|I{1,3})|X{1,3})")
 _RST_ENUMERATOR = re.compile(
     # the lookahead is a cheap filter so that ordinary lines fail before the alternation
-    r"\n([ \t]*+)(?=\(?[0-9A-Za-z#]{1,6}[.)][ \t])(?:\(?" + _ENUM + r"\)|" + _ENUM + r"\.)(?=[ \t])"
+    r"\n[ \t]*+(?=\(?[0-9A-Za-z#]{1,6}[.)][ \t])(?:\(?" + _ENUM + r"\)|" + _ENUM + r"\.)(?=[ \t])"
 )
 # Directives whose argument is printed (a title or the first line of the text).
 _RST_TITLED = frozenset(
@@ -277,7 +282,9 @@ _RST_TITLED = frozenset(
     "topic sidebar rubric table list-table csv-table container line-block parsed-literal".split()
 )
 # Directives whose body is not prose: file lists, raw output, diagram sources.
-_RST_NO_BODY = frozenset("toctree raw meta include graphviz digraph graph mermaid uml plantuml".split())
+_RST_NO_BODY = frozenset(
+    "toctree raw meta include graphviz digraph graph mermaid uml plantuml".split()
+)
 
 
 def _indent(line: str) -> int:
@@ -294,12 +301,12 @@ def _count_rst(text: str) -> int:
         text = _RST_MATH_ROLE.sub("m", text)
         text = _RST_ROLE_PREFIX.sub("", text)
         text = _RST_ROLE_SUFFIX.sub("`", text)
-        text = _RST_EMBEDDED_URI.sub(r"`\1`", text)
+        text = _RST_EMBEDDED_URI.sub("`", text)
     if "]_" in text:
         text = _RST_FOOTNOTE_REF.sub("", text)
+    text = _RST_ENUMERATOR.sub("\n", text)  # before fields: ":Author: A. Smith" keeps "A."
     if ":" in text:
-        text = _RST_FIELD.sub(r"\n\1", text)
-    text = _RST_ENUMERATOR.sub(r"\n\1", text)
+        text = _RST_FIELD.sub("\n", text)
     return _count_plain(text)
 
 

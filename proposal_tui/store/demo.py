@@ -33,6 +33,8 @@ something at risk, something waiting for review, relative to the real today.
 
 After the replay the repository must equal the sample (shifted): a history that ends anywhere
 else is a bug in ``demo.toml`` and is reported as a :class:`ProposalError`.
+
+This module imports neither textual nor watchdog: ``proposal demo`` must work without the UI.
 """
 
 from __future__ import annotations
@@ -249,7 +251,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise ProposalError(f"invalid TOML: {exc}", path=str(path)) from None
 
 
-def _load_sample(name: str, today: dt.date | None) -> _Sample:
+def _load_sample(name: str, today: dt.date | None, now: dt.datetime | None = None) -> _Sample:
     """Read and validate a sample, shifting every date so ``anchor`` becomes ``today``."""
     available = list_samples()
     if name not in available:
@@ -269,8 +271,11 @@ def _load_sample(name: str, today: dt.date | None) -> _Sample:
         zone: dt.tzinfo = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ProposalError(f"unknown time zone {tz_name!r}", path=str(root / MANIFEST)) from None
+    if now is not None and now.tzinfo is None:
+        raise ValueError("build_demo: 'now' must be an aware datetime")
+    now = now or dt.datetime.now(dt.timezone.utc)
     if today is None:  # the proposal's today, as the dashboard computes it
-        today = dt.datetime.now(zone).date()
+        today = now.astimezone(zone).date()
     delta = today - anchor
 
     doc = tomlkit.parse((root / MANIFEST).read_text(encoding="utf-8"))
@@ -306,8 +311,10 @@ def _load_sample(name: str, today: dt.date | None) -> _Sample:
     for prev, cur in zip(entries, entries[1:]):
         if cur.when < prev.when:
             raise ProposalError(f"{cur.label()} is earlier than the one before it", path=demo_src)
-    if today == dt.datetime.now(zone).date():  # an explicit past or future day is a what-if
-        _keep_in_past(entries)
+    # Near the real today (one day of slack for a caller that used its machine's local date),
+    # keep every commit in the past; a day further off is a what-if and keeps its history.
+    if abs((today - now.astimezone(zone).date()).days) <= 1:
+        _keep_in_past(entries, now)
     return _Sample(root=root, name=name, final_manifest=final_manifest,
                    proposal=final.get("proposal", {}), people=people, sections=sections,
                    zone=zone, today=today, about=str(demo.get("about", "")).strip(),
@@ -369,13 +376,13 @@ def _parse_entry(i: int, item: dict[str, Any], anchor: dt.date, delta: dt.timede
                   set=sets, rename=rename, add=add)
 
 
-def _keep_in_past(entries: list[_Entry]) -> None:
+def _keep_in_past(entries: list[_Entry], now: dt.datetime) -> None:
     """Pull commits that would lie in the future back to just before now, keeping their order.
 
     Day-0 commits are written for early morning; built earlier than that, they would be dated
     after the clock, which git accepts but which makes "last touched" nonsense.
     """
-    cap = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    cap = now - dt.timedelta(minutes=1)
     for entry in reversed(entries):
         if entry.when > cap:
             entry.when = cap.astimezone(entry.when.tzinfo)
@@ -461,20 +468,41 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = None) -> Path:
+def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = None, *,
+               now: dt.datetime | None = None) -> Path:
     """Create a new git repository at ``dest`` holding ``sample`` with its history replayed.
 
     Dates move by ``today - anchor`` so overdue, at-risk and stale sections are overdue, at
-    risk and stale relative to the day the demo is built. ``today`` defaults to the current
-    date in the proposal's time zone (the "today" the dashboard uses). Returns the repo path.
+    risk and stale relative to the day the demo is built. ``today`` defaults to the date of
+    ``now`` (an aware instant, default: the system clock) in the proposal's time zone, which
+    is the "today" the dashboard uses; pass ``now`` from an injected clock. Commits that would
+    fall after ``now`` are pulled back to just before it. Returns the repository path.
     """
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ProposalError("refusing to build a demo here: it exists and is not an empty folder",
                             path=str(dest))
-    plan = _load_sample(sample, today)
-    demo_src = str(plan.root / DEMO_FILE)
+    plan = _load_sample(sample, today, now)
+    existed = dest.exists()
+    try:
+        _replay(plan, dest)
+    except BaseException:
+        # Leave nothing half-built behind: the folder was empty (or absent) when we started.
+        if existed:
+            for child in dest.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return dest
 
+
+def _replay(plan: _Sample, dest: Path) -> None:
+    """Scaffold, then one real commit per history entry, then check the end state."""
+    demo_src = str(plan.root / DEMO_FILE)
     state: dict[str, dict[str, Any]] = {}
     for sid, sec in plan.sections.items():
         state[sid] = {**sec, "status": "not-started", **plan.initial.get(sid, {})}
@@ -507,7 +535,8 @@ def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = 
                 raise ProposalError(f"{entry.label()}: add: no such file {rel!r}", path=demo_src)
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest / rel)
-        _write(dest / MANIFEST, _render_manifest(plan, state))
+        if entry.scaffold or entry.set or entry.rename:  # only these change the manifest
+            _write(dest / MANIFEST, _render_manifest(plan, state))
 
         person = plan.people[entry.author]
         when = _git_date(entry.when)
@@ -515,16 +544,19 @@ def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = 
                "GIT_COMMITTER_NAME": person["name"],
                "GIT_COMMITTER_EMAIL": person.get("email", ""),
                "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-        run_git(["add", "-A"], dest)
-        proc = run_git_bytes([*_COMMIT_OPTS, "commit", "--quiet", "--no-verify", "-F", "-"],
-                             dest, env=env, input=entry.text().encode("utf-8"), check=False)
+        # New paths need `git add`; edits of tracked files are staged by `commit -a`, which
+        # saves a process per commit (git mv has already staged its rename).
+        if entry.scaffold or entry.add:
+            run_git(["add", "-A"], dest)
+        proc = run_git_bytes([*_COMMIT_OPTS, "commit", "--all", "--quiet", "--no-verify",
+                              "-F", "-"], dest, env=env, input=entry.text().encode("utf-8"),
+                             check=False)
         if proc.returncode != 0:
             said = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
             reason = said.splitlines()[0] if said else f"exit status {proc.returncode}"
             raise ProposalError(f"{entry.label()}: git commit failed: {reason}", path=demo_src)
 
     _check_end_state(plan, state, dest)
-    return dest
 
 
 def _check_end_state(plan: _Sample, state: Mapping[str, Mapping[str, Any]], dest: Path) -> None:

@@ -25,8 +25,7 @@ CACHE_VERSION = 3
 TRAILER_KEY = "Proposal-Status"
 _LOG_FORMAT = (f"%x1e%H%x1f%P%x1f%at%x1f%an%x1f%ae%x1f"
                f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x1d)%x1f%s")
-_HEADER_RE = re.compile(r"^\n?\x1e[0-9a-f]{40,64}\x1f")
-_STATUS_RE = re.compile(r"^\n?([AMDTUXB]|[RC]\d*)$")
+_HEADER_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})\x1f")
 
 
 @dataclass
@@ -52,6 +51,17 @@ class PathFacts:
     last: list | None = None
     contributors: dict[str, list] = field(default_factory=dict)  # email -> [seq, name]
     trailer: list | None = None  # [seq, status, ts, sha]
+
+    def shift(self, by: int) -> None:
+        entries = (self.first, self.last, self.trailer, *self.contributors.values())
+        for entry in {id(e): e for e in entries if e is not None}.values():
+            entry[0] += by
+
+    def merged_with_newer(self, newer: PathFacts) -> PathFacts:
+        contributors = dict(self.contributors)
+        contributors.update(newer.contributors)
+        return PathFacts(self.commits + newer.commits, self.first or newer.first,
+                         newer.last or self.last, contributors, newer.trailer or self.trailer)
 
     def add(self, c: Commit) -> None:
         ref = [c.seq, c.sha, c.author, c.email, c.timestamp, c.subject]
@@ -143,54 +153,71 @@ class HistoryIndex:
         return index
 
 
-def _parse_header(token: str) -> Commit:
-    fields = token.lstrip("\n")[1:].split("\x1f", 6)
+def _parse_record(record: str) -> Commit | None:
+    """One commit: its header fields, then NUL-separated name-status entries."""
+    header, _, rest = record.partition("\0")
+    fields = header.split("\x1f", 6)
+    if len(fields) != 7 or len(fields[0]) not in (40, 64):
+        return None
     sha, parents, ts, author, email, trailers, subject = fields
-    values = [v.strip() for v in trailers.split("\x1d") if v.strip()]
-    return Commit(sha=sha, parents=parents.split(), timestamp=int(ts), author=author,
-                  email=email, subject=subject, trailer=values[-1] if values else None)
+    values = [v.strip() for v in trailers.split("\x1d") if v.strip()] if trailers else []
+    commit = Commit(sha=sha, parents=parents.split(), timestamp=int(ts), author=author,
+                    email=email, subject=subject, trailer=values[-1] if values else None)
+    tokens = rest.lstrip("\n").split("\0")
+    i, n = 0, len(tokens)
+    while i < n:
+        code = tokens[i].lstrip("\n")
+        if not code:
+            i += 1
+            continue
+        kind = code[0]
+        if kind in "RC" and i + 2 < n + 1:
+            old, new = tokens[i + 1], tokens[i + 2] if i + 2 < n else ""
+            if kind == "R":
+                commit.renames.append((old, new))
+            commit.paths.append(new)
+            i += 3
+        else:
+            if kind != "D" and i + 1 < n:
+                commit.paths.append(tokens[i + 1])
+            i += 2
+    return commit
 
 
 def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
-    """Stream commits newest first from one ``git log`` process, parsing as bytes arrive."""
+    """Stream commits newest first from one ``git log`` process, parsing as bytes arrive.
+
+    Records are split on NUL + RS: a subject cannot hold NUL, so only a path beginning with
+    RS could fake a boundary, and a piece without a commit header is glued back on.
+    """
     args = ["git", "log", "-z", "--name-status", "-M", f"--format={_LOG_FORMAT}", *revs, "--"]
     proc = subprocess.Popen(args, cwd=str(cwd), env=git_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdout is not None
-    current: Commit | None = None
-    pending: list[str] = []  # tokens of the current name-status entry
-    need = 0
-    tail = b""
+    held = ""  # the last record seen, kept until the next one proves it complete
+    tail = ""
     try:
         while chunk := proc.stdout.read(1 << 20):
-            tokens = (tail + chunk).split(b"\0")
-            tail = tokens.pop()
-            for raw in tokens:
-                token = raw.decode("utf-8", "surrogateescape")
-                if need:
-                    pending.append(token)
-                    need -= 1
-                    if need == 0 and current is not None:
-                        _apply_entry(current, pending)
-                    continue
-                if _HEADER_RE.match(token):
-                    if current is not None:
-                        yield current
-                    current = _parse_header(token)
-                    continue
-                match = _STATUS_RE.match(token)
-                if match:
-                    code = match.group(1)
-                    pending = [code]
-                    need = 2 if code[0] in "RC" else 1
-        if tail:
-            token = tail.decode("utf-8", "surrogateescape")
-            if _HEADER_RE.match(token):
-                if current is not None:
-                    yield current
-                current = _parse_header(token)
-        if current is not None:
-            yield current
+            pieces = (tail + chunk.decode("utf-8", "surrogateescape")).split("\0\x1e")
+            tail = pieces.pop()
+            for piece in pieces:
+                if not held:
+                    held = piece.lstrip("\x1e")
+                elif _HEADER_RE.match(piece):
+                    if commit := _parse_record(held):
+                        yield commit
+                    held = piece
+                else:
+                    held += "\0\x1e" + piece
+        for piece in [tail] if tail else []:
+            if held and not _HEADER_RE.match(piece):
+                held += "\0\x1e" + piece
+                continue
+            if held and (commit := _parse_record(held)):
+                yield commit
+            held = piece.lstrip("\x1e")
+        if held and (commit := _parse_record(held)):
+            yield commit
     finally:
         proc.stdout.close()
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
@@ -199,17 +226,6 @@ def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
         code = proc.wait()
     if code != 0 and "does not have any commits" not in stderr:
         raise GitError(f"git log failed: {(stderr.strip().splitlines() or ['?'])[0]}")
-
-
-def _apply_entry(commit: Commit, entry: list[str]) -> None:
-    code = entry[0]
-    if code[0] == "R":
-        commit.renames.append((entry[1], entry[2]))
-        commit.paths.append(entry[2])
-    elif code[0] == "C":
-        commit.paths.append(entry[2])
-    elif code[0] != "D":
-        commit.paths.append(entry[1])
 
 
 class HistoryStore:
@@ -254,14 +270,10 @@ class HistoryStore:
             revs = [tip]
         else:
             revs = [tip, f"^{index.tip}"]
-        commits = list(iter_log(self.cwd, revs))
-        commits.reverse()  # oldest first, so sequence numbers grow with time
-        for offset, commit in enumerate(commits, start=1):
-            commit.seq = index.max_seq + offset
-        self._absorb(index, commits)
-        index.max_seq += len(commits)
+        count = self._absorb(index, iter_log(self.cwd, revs))
+        index.max_seq += count
         index.tip = tip
-        index.commits_read = len(commits)
+        index.commits_read = count
         self.index = index
         self._save_cache()
         return index
@@ -270,23 +282,47 @@ class HistoryStore:
         proc = run_git_bytes(["merge-base", "--is-ancestor", old, new], self.cwd, check=False)
         return proc.returncode == 0
 
-    def _absorb(self, index: HistoryIndex, commits: list[Commit]) -> None:
+    def _absorb(self, index: HistoryIndex, commits: Iterator[Commit]) -> int:
+        """Fold commits (newest first, as they stream in) into the index; return how many.
+
+        Sequence numbers are only known once the stream ends, so commits get provisional
+        negative ones and the few aggregated values are shifted afterwards.
+        """
+        paths: dict[str, PathFacts] = {}
+        renames: dict[str, list] = {}
         manifest_commits: list[Commit] = []
-        for commit in commits:
+        recent: list[dict] = []
+        count = 0
+        for count, commit in enumerate(commits, start=1):
+            commit.seq = -count
             for old, new in commit.renames:
-                index.renames[new] = [old, commit.seq]
+                renames.setdefault(new, [old, commit.seq])
             for path in commit.paths:
                 if path == self.manifest_path:
                     manifest_commits.append(commit)
-                index.paths.setdefault(path, PathFacts()).add(commit)
-        for commit in commits[-HistoryIndex.RECENT_LIMIT:]:
-            index.recent.insert(0, {"sha": commit.sha, "author": commit.author,
-                                    "email": commit.email, "ts": commit.timestamp,
-                                    "subject": commit.subject, "paths": commit.paths[:50],
-                                    "trailer": commit.trailer})
+                facts = paths.get(path)
+                if facts is None:
+                    facts = paths[path] = PathFacts()
+                facts.add(commit)
+            if len(recent) < HistoryIndex.RECENT_LIMIT:
+                recent.append({"sha": commit.sha, "author": commit.author,
+                               "email": commit.email, "ts": commit.timestamp,
+                               "subject": commit.subject, "paths": commit.paths[:50],
+                               "trailer": commit.trailer})
+        shift = index.max_seq + count + 1
+        for path, facts in paths.items():
+            facts.shift(shift)
+            old = index.paths.get(path)
+            index.paths[path] = facts if old is None else old.merged_with_newer(facts)
+        for new, entry in renames.items():
+            index.renames[new] = [entry[0], entry[1] + shift]
+        index.recent[:0] = recent
         del index.recent[HistoryIndex.RECENT_LIMIT:]
         if manifest_commits:
-            self._absorb_manifest(index, manifest_commits)
+            for commit in manifest_commits:
+                commit.seq += shift
+            self._absorb_manifest(index, manifest_commits[::-1])
+        return count
 
     def _absorb_manifest(self, index: HistoryIndex, commits: list[Commit]) -> None:
         """Record, per section, since which commit its declared status has held."""

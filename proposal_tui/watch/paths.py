@@ -94,6 +94,9 @@ class EventFilter:
         # Replaced whole, so the watchdog thread always reads a consistent pair of sets.
         self.files, self.folders = frozenset(paths | {MANIFEST_NAME}), frozenset(folders)
 
+    def in_git_dir(self, path: str) -> bool:
+        return path.startswith(self.git_dirs)
+
     def relevant(self, path: str, is_directory: bool = False) -> bool:
         for gdir in self.git_dirs:
             if path.startswith(gdir):

@@ -3,6 +3,8 @@
 A commit is ~48 raw inotify events, a pull over a hundred, so events only *wake* a single
 worker thread. It waits for a short quiet spell (capped, so a continuous stream still
 refreshes), reads a :class:`Fingerprint` and calls back only if it differs from the last one.
+If the repository is still changing right after a read, the next wait grows (x4), so a script
+making 50 commits costs two or three refreshes, while a lone commit shows within ~60 ms.
 Our own git reads (``GIT_OPTIONAL_LOCKS=0``) and file reads never get past the event filter.
 When inotify is unavailable, exhausted or dies, the same worker polls the fingerprint instead.
 """
@@ -41,7 +43,10 @@ POLLING: Mode = "polling"
 EVENT_TYPES: list[type[FileSystemEvent]] = [
     FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent,
     DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
-MAX_LATENCY_CEILING = 5.0  # the cap grows x4 per capped refresh while a stream goes on
+# While the repository keeps changing right after each read (a script committing in a loop, a
+# rebase), each next window waits 4x longer, up to these ceilings; a pause resets them.
+QUIET_CEILING = 1.0
+LATENCY_CEILING = 5.0
 
 
 @dataclass
@@ -103,9 +108,10 @@ class RepoWatcher:
         self._fingerprint: Fingerprint | None = None
         self._sections: list[str] = []
         self._cond = threading.Condition()
-        self._first: float | None = None  # first event of the pending burst
-        self._last = 0.0  # latest relevant event
-        self._cap = max_latency
+        self._first: float | None = None  # first relevant event of the pending window
+        self._last = 0.0  # latest relevant event or git-dir activity
+        self._last_read = float("-inf")  # when the last event-driven check began
+        self._quiet, self._cap = debounce, max_latency
         self._requested = False
         self._checks_started = self._checks_done = 0
         self._next_periodic = self._next_health = 0.0
@@ -193,23 +199,30 @@ class RepoWatcher:
 
     # -- watchdog thread -------------------------------------------------------------------
     def _on_event(self, event: FileSystemEvent) -> None:
+        """Relevant events start (or extend) a burst; any other event under the git dir only
+        extends the quiet wait, because git is still busy (a 50-commit script has one ref
+        rename per commit but index and lock churn in between)."""
         src = os.fsdecode(event.src_path)
         dest = os.fsdecode(event.dest_path) if event.dest_path else ""
         self.stats.raw_events += 1
         self.stats.recent.append(dest or src)
         relevant = self._filter.relevant(src, event.is_directory) or \
             bool(dest) and self._filter.relevant(dest, event.is_directory)
-        if not relevant:
+        if not relevant and not self._filter.in_git_dir(src):
             return
-        self.stats.relevant_events += 1
         with self._cond:
             now = time.monotonic()
-            if self._first is None:
-                if now - self._last > self.debounce:
-                    self._cap = self.max_latency  # a new burst, not the tail of a stream
-                self._first = now
+            if relevant:
+                self.stats.relevant_events += 1
+                if self._first is None:
+                    if now - self._last_read < self.max_latency:  # still busy: back off
+                        self._quiet = min(self._quiet * 4, max(QUIET_CEILING, self.debounce))
+                        self._cap = min(self._cap * 4, max(LATENCY_CEILING, self.max_latency))
+                    else:
+                        self._quiet, self._cap = self.debounce, self.max_latency
+                    self._first = now
+                self._cond.notify_all()
             self._last = now
-            self._cond.notify_all()
 
     # -- worker thread ---------------------------------------------------------------------
     def _run(self) -> None:
@@ -230,13 +243,10 @@ class RepoWatcher:
                 now = time.monotonic()
                 wake = [self._next_periodic]
                 if self._first is not None:
-                    quiet_at, cap_at = self._last + self.debounce, self._first + self._cap
-                    if now >= quiet_at:
-                        self._cap = self.max_latency
-                    elif now >= cap_at:
-                        self._cap = min(self._cap * 4, MAX_LATENCY_CEILING)
-                    wake.append(min(quiet_at, cap_at))
+                    wake.append(min(self._last + self._quiet, self._first + self._cap))
                 if self._requested or now >= min(wake):
+                    if self._first is not None:
+                        self._last_read = now
                     self._requested, self._first = False, None
                     self._next_periodic = now + (self.poll_interval if self.mode == POLLING
                                                  else self._rescan)

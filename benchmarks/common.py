@@ -1,0 +1,63 @@
+"""Helpers shared by the benchmarks: timing, a reusable synthetic repository, reporting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from synth import generate  # noqa: E402
+
+CACHE = Path(os.environ.get("PROPOSAL_BENCH_CACHE", Path(tempfile.gettempdir()) /
+                            "proposal-bench"))
+
+
+def synthetic_repo(sections: int, commits: int, comments: int = 0, authors: int = 12,
+                   fresh: bool = False) -> Path:
+    """A generated repository, cached between runs (generation is the slow part)."""
+    path = CACHE / f"s{sections}-c{commits}-e{comments}-a{authors}"
+    if fresh and path.exists():
+        shutil.rmtree(path)
+    if not (path / ".git" / "HEAD").exists():
+        if path.exists():
+            shutil.rmtree(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate(path, sections, commits, authors, comments)
+    shutil.rmtree(path / ".git" / "proposal-tui", ignore_errors=True)
+    return path
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}).stdout
+
+
+def row(label: str, value: str) -> None:
+    print(f"  {label:<44} {value}")

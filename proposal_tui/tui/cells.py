@@ -1,0 +1,193 @@
+"""Table cells and one-line labels as rich ``Text``: never markup, always cleaned.
+
+Every string from the repository (titles, names, commit subjects, comments) reaches the
+screen through :func:`plain`, so ``[bold]`` stays literal and terminal escapes are gone.
+Colours come from a *look*: semantic style names mapped to rich Styles that the widgets read
+from their ``.tcss`` component classes, so both themes (and 16/256-colour terminals) apply.
+Every state also has a symbol, so nothing depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from rich.style import Style
+from rich.text import Text
+
+from proposal_tui.domain.model import CommitRef, Manifest, SectionState, Status
+from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.text import one_line
+from proposal_tui.domain.timeline import ago, relative_due
+
+Look = Mapping[str, Style]
+LOOK_NAMES = ("muted", "accent", "error", "warning", "success", "strong", "bar", "bar-empty",
+              "done", "on-track", "at-risk", "overdue", "today", "milestone", "selected",
+              "weekend", *(f"status-{s.name.lower().replace('_', '-')}" for s in Status))
+
+# Shorter stage names for the table column; the preview and help use Status.label.
+SHORT_LABELS = {Status.NOT_STARTED: "not started", Status.READY_FOR_REVIEW: "ready",
+                Status.IN_REVIEW: "in review"}
+STATE_SYMBOLS = {"done": "✔", "on-track": "●", "at-risk": "⚠", "overdue": "✖"}
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def style(look: Look, name: str) -> Style:
+    return look.get(name) or Style.null()
+
+
+def plain(value: str | None, look_style: Style | str = "", limit: int | None = None) -> Text:
+    """A user-provided string as literal, single-line, cleaned Text."""
+    return Text(one_line(value or "", limit), style=look_style, end="")
+
+
+def fit(text: Text, width: int) -> Text:
+    """Cut to ``width`` terminal cells with an ellipsis, then pad: for fixed columns."""
+    out = text.copy()
+    out.truncate(width, overflow="ellipsis", pad=True)
+    out.no_wrap = True
+    return out
+
+
+def status_name(status: Status) -> str:
+    return f"status-{status.name.lower().replace('_', '-')}"
+
+
+def status_cell(status: Status, look: Look, short: bool = True) -> Text:
+    label = SHORT_LABELS.get(status, status.label) if short else status.label
+    return Text(f"{status.symbol} {label}", style=style(look, status_name(status)), end="")
+
+
+def compact_number(n: float) -> str:
+    """3140 -> '3.1k'; small numbers stay whole."""
+    if n >= 10_000:
+        return f"{n / 1000:.0f}k"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return f"{n:.0f}"
+
+
+def limit_fraction(state: SectionState) -> float | None:
+    section = state.section
+    if section.word_limit:
+        return state.words / section.word_limit
+    if section.page_limit:
+        return state.pages / section.page_limit
+    return None
+
+
+def words_text(state: SectionState) -> str:
+    section = state.section
+    if section.word_limit:
+        return f"{compact_number(state.words)}/{compact_number(section.word_limit)}"
+    if section.page_limit:
+        return f"{state.pages:.1f}/{section.page_limit:g}p"
+    return compact_number(state.words)
+
+
+def bar(fraction: float | None, width: int, look: Look) -> Text:
+    """A tiny horizontal gauge in eighths of a cell; full and red when over the limit."""
+    if fraction is None:
+        return Text(" " * width, end="")
+    if fraction > 1:
+        return Text("█" * width, style=style(look, "error"), end="")
+    eighths = round(max(0.0, fraction) * width * 8)
+    full, part = divmod(eighths, 8)
+    filled = "█" * full + (_EIGHTHS[part] if part else "")
+    text = Text(filled, style=style(look, "bar"), end="")
+    text.append("░" * (width - len(filled)), style=style(look, "bar-empty"))
+    return text
+
+
+def words_cell(state: SectionState, look: Look, bar_width: int = 3) -> Text:
+    text = Text(end="")
+    if state.over_limit:
+        text.append("▲", style=style(look, "error"))
+    text.append(words_text(state), style=style(look, "error") if state.over_limit else "")
+    if bar_width:
+        text.append(" ")
+        text.append_text(bar(limit_fraction(state), bar_width, look))
+    return text
+
+
+def due_cell(state: SectionState, now: dt.datetime, zone: dt.tzinfo, look: Look) -> Text:
+    due = state.section.due
+    if due is None:
+        return Text("—", style=style(look, "muted"), end="")
+    when = schedule_state(state)
+    if when == "done":
+        return Text(f"✔ {due.astimezone(zone):%d %b}", style=style(look, "muted"), end="")
+    label = relative_due(due, now, zone)
+    if when == "on-track":
+        return Text(label, end="")
+    return Text(f"{STATE_SYMBOLS[when]} {label}", style=style(look, when), end="")
+
+
+def short_ago(when: dt.datetime | None, now: dt.datetime) -> str:
+    text = ago(when, now)
+    return {"just now": "now", "never": "—"}.get(text, text.removesuffix(" ago"))
+
+
+def who(ref: CommitRef, manifest: Manifest) -> str:
+    """A commit author as a handle when the manifest knows their email, else their name."""
+    email = ref.email.lower()
+    person = next((p for p in manifest.people if p.email and p.email.lower() == email), None)
+    return person.handle if person else ref.author
+
+
+def last_edit_cell(state: SectionState, manifest: Manifest, now: dt.datetime,
+                   look: Look) -> Text:
+    if state.uncommitted_words is not None:
+        return Text("✎ edited", style=style(look, "accent"), end="")
+    ref = state.history.last
+    if ref is None:
+        return Text("never", style=style(look, "muted"), end="")
+    text = Text(end="")
+    if state.stale:
+        text.append("… ", style=style(look, "warning"))
+    text.append_text(plain(who(ref, manifest), limit=12))
+    text.append(f" {short_ago(ref.date, now)}", style=style(look, "muted"))
+    return text
+
+
+def comments_cell(count: int, look: Look) -> Text:
+    if not count:
+        return Text("·", style=style(look, "muted"), end="")
+    return Text(str(count), style=style(look, "accent"), end="")
+
+
+def title_cell(state: SectionState, look: Look) -> Text:
+    text = Text(end="")
+    if state.error:
+        text.append("! ", style=style(look, "error"))
+    text.append_text(plain(state.section.title))
+    return text
+
+
+def owner_cell(handle: str | None, look: Look) -> Text:
+    if not handle:
+        return Text("—", style=style(look, "muted"), end="")
+    return plain(handle)
+
+
+def flags(state: SectionState, manifest: Manifest, now: dt.datetime, look: Look) -> Text:
+    """The long form of every warning on a section, for the preview."""
+    parts: list[Text] = []
+    when = schedule_state(state)
+    if when == "overdue":
+        parts.append(Text("✖ overdue", style=style(look, "overdue")))
+    elif state.at_risk:
+        parts.append(Text("⚠ at risk (due within 2 working days)", style=style(look, "at-risk")))
+    if state.stale:
+        parts.append(Text(f"… stale (no commit for {manifest.proposal.stale_days}+ days)",
+                          style=style(look, "warning")))
+    if state.over_limit:
+        parts.append(Text("▲ over its limit", style=style(look, "error")))
+    if state.uncommitted_words is not None:
+        parts.append(Text(f"✎ edited, not committed ({state.uncommitted_words} words in the "
+                          "work tree)", style=style(look, "accent")))
+    if state.missing:
+        parts.append(Text("! file missing", style=style(look, "error")))
+    elif state.error:
+        parts.append(Text("! ", style=style(look, "error")) + plain(state.error))
+    return Text(" · ", end="").join(parts) if parts else Text(end="")

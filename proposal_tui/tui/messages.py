@@ -1,0 +1,47 @@
+"""Messages that cross from worker threads (and the file watcher) to the UI thread.
+
+Workers never touch widgets: they post one of these, and handlers on the UI thread own all
+state. ``post_message`` is thread-safe.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from proposal_tui.tui.data import DashboardData
+
+
+class RefreshRequested(Message):
+    """Something may have changed on disk; bursts collapse into one waiting message."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__()
+        self.reason = reason
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshRequested)
+
+
+class DataLoaded(Message):
+    """A refresh finished: the new view of the proposal."""
+
+    def __init__(self, data: DashboardData) -> None:
+        super().__init__()
+        self.data = data
+
+
+class LoadFailed(Message):
+    """A refresh failed; ``error`` is one cleaned line naming file:line."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class EditFinished(Message):
+    """An edit (plan change or comment event) ran: ``ok`` with what happened, or why not."""
+
+    def __init__(self, ok: bool, text: str) -> None:
+        super().__init__()
+        self.ok = ok
+        self.text = text
