@@ -59,7 +59,12 @@ def resolve_ref(cwd: Path | str, ref: str) -> str | None:
 
 
 def check_ref_name(ref: str) -> None:
-    """Refuse names `git check-ref-format` would refuse, without spawning a process."""
+    """Refuse names `git check-ref-format` would refuse, without spawning a process.
+
+    "HEAD" itself is allowed: on a detached HEAD that is the ref our commits move.
+    """
+    if ref == "HEAD":
+        return
     if not ref.startswith("refs/") or _REF_BAD.search(ref) or ref.endswith(".lock"):
         raise ProposalError(f"invalid ref name {ref!r}")
 
