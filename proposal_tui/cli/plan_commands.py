@@ -195,8 +195,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from proposal_tui.store.demo import build_demo
 
-    today = clock_from_env().now().astimezone().date()
-    path = build_demo(Path(args.dir), args.sample, today)
+    path = build_demo(Path(args.dir), args.sample, now=clock_from_env().now())
     print(f"demo proposal '{args.sample}' ready in {path}")
     print(f"try: proposal --repo {path} status")
     return EXIT_OK
