@@ -53,8 +53,11 @@ def flags(state: SectionState) -> str:
     return ", ".join(marks)
 
 
-def last_edit(ref: CommitRef | None, now: dt.datetime) -> str:
-    return f"{ref.author} {ago(ref.date, now)}" if ref else "never"
+def last_edit(ref: CommitRef | None, now: dt.datetime, handles: dict[str, str]) -> str:
+    """Who and when, by handle where the author is a known person (shorter than names)."""
+    if ref is None:
+        return "never"
+    return f"{handles.get(ref.email.lower(), ref.author)} {ago(ref.date, now)}"
 
 
 def status_table(snap: Snapshot) -> str:
@@ -66,11 +69,12 @@ def status_table(snap: Snapshot) -> str:
     cols = [("id", 16), ("title", 26), ("owner", 8), ("status", 18), ("words", 11),
             ("due", 9), ("last edit", 16), ("💬", 3)]
     lines = head + ["", "  ".join(fit(name, size) for name, size in cols) + "  flags"]
+    handles = {p.email.lower(): p.handle for p in snap.manifest.people if p.email}
     for s in snap.states:
         cells = [s.section.id, s.section.title, s.section.owner or "—",
                  f"{s.status.symbol} {s.status.label}", words_cell(s, info.words_per_page),
                  relative_due(s.section.due, snap.now, zone), last_edit(s.history.last,
-                                                                         snap.now),
+                                                                         snap.now, handles),
                  str(s.open_comments)]
         row = "  ".join(fit(c, size) for c, (_n, size) in zip(cells, cols))
         lines.append((row + "  " + flags(s)).rstrip())

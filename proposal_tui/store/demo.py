@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomlkit
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.store.demo_comments import replay_comments
 from proposal_tui.store.git import run_git, run_git_bytes
 
 SAMPLES_DIR: Path = Path(
@@ -238,6 +239,8 @@ class _Sample:
     about: str
     initial: dict[str, dict[str, Any]]
     entries: list[_Entry]
+    delta: dt.timedelta = dt.timedelta(0)
+    now: dt.datetime = dt.datetime.now(dt.timezone.utc)
     work_doc: Any = None  # the manifest being edited during the replay (tomlkit document)
     final_doc: Any = None  # the final manifest parsed, to restore end-of-line comments
 
@@ -318,7 +321,7 @@ def _load_sample(name: str, today: dt.date | None, now: dt.datetime | None = Non
     return _Sample(root=root, name=name, final_manifest=final_manifest,
                    proposal=final.get("proposal", {}), people=people, sections=sections,
                    zone=zone, today=today, about=str(demo.get("about", "")).strip(),
-                   initial=initial, entries=entries)
+                   initial=initial, entries=entries, delta=delta, now=now)
 
 
 def _parse_entry(i: int, item: dict[str, Any], anchor: dt.date, delta: dt.timedelta,
@@ -486,6 +489,8 @@ def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = 
     existed = dest.exists()
     try:
         _replay(plan, dest)
+        replay_comments(plan.root, dest, plan.people, plan.today - plan.delta, plan.today,
+                        plan.zone, plan.now)
     except BaseException:
         # Leave nothing half-built behind: the folder was empty (or absent) when we started.
         if existed:

@@ -1,0 +1,1 @@
+"""Dashboard widgets: each shows one slice of a :class:`~proposal_tui.tui.data.DashboardData`."""

@@ -1,0 +1,216 @@
+"""The sections table: rows keyed by section id and updated cell by cell, never rebuilt.
+
+A refresh compares each row's new cells with the ones on screen and calls ``update_cell`` only
+for those that differ; rows that the filter hides are removed and rows that appear are added,
+then the table is re-sorted in place. The cursor stays on the same section throughout. Only a
+resize that changes the column layout rebuilds the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from proposal_tui.domain.model import SectionState
+from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.tui import cells
+from proposal_tui.tui.cells import Look, fit
+from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
+from proposal_tui.tui.widgets.keyed import apply_rows
+from proposal_tui.tui.widgets.look import LookMixin
+
+TITLE_MIN = 14
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    label: str
+    width: int  # content cells, without the one-cell gap each column starts with
+
+
+def column_layout(width: int) -> list[ColumnSpec]:
+    """Columns for a table ``width`` cells wide: the title takes what the others leave.
+
+    Narrow tables drop the words bar, then the last-edit column (the section pane still shows
+    both), so titles stay readable.
+    """
+    fixed = [ColumnSpec("id", "id", 14), ColumnSpec("owner", "owner", 5),
+             ColumnSpec("status", "status", 13), ColumnSpec("words", "words", 12),
+             ColumnSpec("due", "due", 10), ColumnSpec("last", "last edit", 10),
+             ColumnSpec("comments", "💬", 2)]
+
+    def room(cols: list[ColumnSpec]) -> int:
+        return width - sum(c.width + 1 for c in cols) - 2  # title gap + scrollbar
+
+    if room(fixed) < TITLE_MIN:
+        fixed = [c if c.key != "words" else ColumnSpec("words", "words", 8) for c in fixed]
+    if room(fixed) < TITLE_MIN:
+        fixed = [c for c in fixed if c.key != "last"]
+    title = ColumnSpec("title", "title", max(TITLE_MIN, room(fixed)))
+    return [fixed[0], title, *fixed[1:]]
+
+
+class SectionsTable(LookMixin, DataTable[Text]):
+    """Sortable, filterable; posts :class:`Selected` whenever the selected section changes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "open", id="open-section"),
+        Binding("j", "cursor_down", "down", show=False, id="cursor-down"),
+        Binding("k", "cursor_up", "up", show=False, id="cursor-up"),
+    ]
+
+    class Selected(Message):
+        def __init__(self, section_id: str | None) -> None:
+            super().__init__()
+            self.section_id = section_id
+
+    class Opened(Message):
+        def __init__(self, section_id: str) -> None:
+            super().__init__()
+            self.section_id = section_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", cell_padding=0, zebra_stripes=False)
+        self.snapshot: Snapshot | None = None
+        self.query_text = ""
+        self.query: Query = parse_query("")
+        self.owner: str | None = None
+        self.sort_by = "order"
+        self.sort_reverse = False
+        self.selected_id: str | None = None
+        self.visible_count = 0
+        self._layout: list[ColumnSpec] = []
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self.updates = 0  # cells rewritten by refreshes, for tests of update-in-place
+        self.rebuilds = 0
+
+    # -- inputs -------------------------------------------------------------------------------
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.sync()
+
+    def set_query(self, text: str) -> None:
+        self.query_text = text
+        self.query = parse_query(text)
+        self.sync()
+
+    def set_owner(self, owner: str | None) -> None:
+        self.owner = owner
+        self.sync()
+
+    def set_sort(self, name: str, reverse: bool = False) -> None:
+        self.sort_by = name if name in SORTS else "order"
+        self.sort_reverse = reverse
+        self.sync()
+
+    def restyle(self) -> None:
+        """Theme changed: cell styles are baked into Text, so rewrite them all."""
+        self.sync(force=True)
+
+    # -- diffing ------------------------------------------------------------------------------
+    def visible_states(self) -> list[SectionState]:
+        if self.snapshot is None:
+            return []
+        rows = [s for s in self.snapshot.states if matches(s, self.query, self.owner)]
+        return ordered(rows, self.sort_by, self.sort_reverse)
+
+    def row_cells(self, state: SectionState, look: Look) -> tuple[Text, ...]:
+        assert self.snapshot is not None
+        snap = self.snapshot
+        zone = snap.manifest.proposal.timezone
+        make = {
+            "id": lambda: cells.plain(state.section.id, cells.style(look, "strong")),
+            "title": lambda: cells.title_cell(state, look),
+            "owner": lambda: cells.owner_cell(state.section.owner, look),
+            "status": lambda: cells.status_cell(state.status, look),
+            "words": lambda: cells.words_cell(state, look, 3 if self._width("words") >= 12
+                                              else 0),
+            "due": lambda: cells.due_cell(state, snap.now, zone, look),
+            "last": lambda: cells.last_edit_cell(state, snap.manifest, snap.now, look),
+            "comments": lambda: cells.comments_cell(state.open_comments, look),
+        }
+        return tuple(Text(" ", end="") + fit(make[c.key](), c.width) for c in self._layout)
+
+    def _width(self, key: str) -> int:
+        return next((c.width for c in self._layout if c.key == key), 0)
+
+    def _ensure_layout(self) -> bool:
+        """(Re)create the columns when the width calls for another layout; True if rebuilt."""
+        width = self.size.width or (self.app.size.width if self.is_attached else 120)
+        layout = column_layout(width)
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        self.clear(columns=True)
+        self._cells.clear()
+        for spec in layout:
+            self.add_column(Text(" " + spec.label, end=""), width=spec.width + 1, key=spec.key)
+        self.rebuilds += 1
+        return True
+
+    def sync(self, force: bool = False) -> None:
+        """Bring the rows on screen in line with snapshot + filter + sort, touching only
+        what changed."""
+        self._ensure_layout()
+        look = self.look()
+        rows = {s.section.id: self.row_cells(s, look) for s in self.visible_states()}
+        self.updates += apply_rows(self, self._cells, rows, [c.key for c in self._layout],
+                                   force)
+        order = list(rows)
+        self.visible_count = len(order)
+        self._restore_cursor(order)
+
+    def _restore_cursor(self, order: list[str]) -> None:
+        if not order:
+            self._set_selected(None)
+            return
+        if self.selected_id in order:
+            index = order.index(self.selected_id)
+            if self.cursor_row != index:
+                self.move_cursor(row=index, animate=False)
+        else:
+            index = min(max(self.cursor_row, 0), len(order) - 1)
+            self.move_cursor(row=index, animate=False)
+            self._set_selected(order[index])
+
+    def select(self, section_id: str) -> None:
+        """Move the cursor to a section (from the timeline, the palette or a test)."""
+        if section_id in self._cells:
+            self.move_cursor(row=self.get_row_index(section_id), animate=False)
+            self._set_selected(section_id)
+
+    def _set_selected(self, section_id: str | None) -> None:
+        if section_id != self.selected_id:
+            self.selected_id = section_id
+            self.post_message(self.Selected(section_id))
+
+    # -- events -------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        if self.snapshot is not None and self._ensure_layout():
+            self.sync(force=True)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self._set_selected(event.row_key.value)
+
+    @on(DataTable.RowSelected)
+    def _opened(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.Opened(event.row_key.value))
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        """Click a header to sort by it; click again to reverse."""
+        event.stop()
+        key = str(event.column_key.value)
+        if key in SORTS:
+            self.set_sort(key, not self.sort_reverse if key == self.sort_by else False)
