@@ -53,7 +53,7 @@ def test_status_text_lists_every_section(repo: Path) -> None:
     result = run("--repo", str(repo), "status")
     assert result.code == 0, result.err
     for needle in ("Bridge Inspection Services", "summary", "approach", "staffing",
-                   "wes 8d ago", "✖ overdue", "9/50", "in 6d", "1d late"):
+                   "mia 12d ago", "✖ overdue", "9/50", "in 6d", "1d late"):
         assert needle in result.out, needle
 
 
