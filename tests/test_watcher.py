@@ -68,7 +68,7 @@ def settle(w: RepoWatcher) -> None:
     order, so once a marker written into the git dir arrives, so has everything before it."""
     marker = Path(w.repo.git_dir) / f"watch-marker-{time.monotonic_ns()}"
     marker.write_bytes(b"")
-    wait_until(lambda: str(marker) in w.stats.recent or w.mode == "polling")
+    wait_until(lambda: str(marker) in list(w.stats.recent) or w.mode == "polling")
     wait_until(lambda: w._first is None and not w._requested  # noqa: SLF001 - test probe
                and w._checks_done == w._checks_started)  # noqa: SLF001
     marker.unlink()
@@ -401,7 +401,7 @@ def test_our_own_reads_wake_nothing(clone: Path, watchers) -> None:
     CommentStore(clone).threads()
     settle(w)
     assert (w.stats.relevant_events, w.stats.checks, len(rec.changes)) == before
-    assert not any("index.lock" in p for p in w.stats.recent)
+    assert not any("index.lock" in p for p in list(w.stats.recent))
 
 
 # -- fallback -----------------------------------------------------------------------------

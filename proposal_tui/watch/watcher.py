@@ -80,8 +80,8 @@ def _describe(exc: BaseException) -> str:
 class RepoWatcher:
     """Calls ``on_change`` from its own worker thread, never twice at once, never after stop().
 
-    ``section_paths_fn`` is called on the worker thread before each check; None means "the
-    sections of the work-tree proposal.toml". ``on_mode_change(mode, reason)`` reports a
+    ``section_paths_fn`` is called in start() and then on the worker thread before each
+    check; None means "the sections of the work-tree proposal.toml". ``on_mode_change(mode, reason)`` reports a
     switch to polling after start() (read ``mode``/``reason`` right after start() too).
     """
 
@@ -128,7 +128,7 @@ class RepoWatcher:
     # -- public ----------------------------------------------------------------------------
     @property
     def fingerprint(self) -> Fingerprint | None:
-        """The state the last callback (or start) reported."""
+        """The state read last (by start() or a check); what the next diff starts from."""
         return self._fingerprint
 
     def start(self) -> None:
@@ -257,7 +257,7 @@ class RepoWatcher:
                         self._next_health = now + self._health_interval
                         return "health"
                     wake.append(self._next_health)
-                self._cond.wait(min(wake) - now)
+                self._cond.wait(min(min(wake) - now, 3600.0))
         return None
 
     def _section_paths(self) -> list[str]:
@@ -277,7 +277,11 @@ class RepoWatcher:
                 self._reconcile(sections)
             except Exception as exc:  # noqa: BLE001
                 self._fallback(_describe(exc))
-        new = fingerprint(self.repo, sections)
+        try:
+            new = fingerprint(self.repo, sections)
+        except (GitError, OSError) as exc:  # e.g. the repository was moved away; retry later
+            log.warning("repository watcher: cannot read %s: %s", self.repo.root, exc)
+            return
         self.stats.checks += 1
         old, self._fingerprint = self._fingerprint, new
         change = diff(old, new) if old is not None else None

@@ -1,0 +1,331 @@
+"""A horizontal calendar from kickoff to the deadline: milestones, a today line, and a bar per
+section up to its due date, coloured (and shaped) by schedule state.
+
+Drawn with the line API: the section labels and the three ruler rows stay put while the
+calendar scrolls under them, so a long schedule scrolls sideways (h/l, ←/→) and zooms (z)
+between days (3 cells a day), weeks (1 cell a day) and months (1 cell a week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from proposal_tui.domain.model import SectionState
+from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.text import one_line
+from proposal_tui.domain.timeline import Span, schedule_span
+from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.tui.cells import Look, fit, plain, style
+from proposal_tui.tui.widgets.look import LookMixin
+
+
+@dataclass(frozen=True)
+class Zoom:
+    name: str
+    days_per_cell: int
+    cells_per_day: int
+
+
+ZOOMS = (Zoom("days", 1, 3), Zoom("weeks", 1, 1), Zoom("months", 7, 1))
+HEADER_ROWS = 3
+GLYPHS = {"done": ("━", "✔"), "on-track": ("━", "┫"), "at-risk": ("╍", "⚠"),
+          "overdue": ("━", "✖")}
+MILESTONE_MARKS = {"kickoff": "●", "review": "▲", "production": "■", "deadline": "◆",
+                   "other": "·"}
+LEGEND = "━┫ on track  ╍⚠ at risk  ━✖ overdue  ━✔ done  ┆ today"
+
+
+class Canvas:
+    """One row of terminal cells; wide characters take two, so columns stay aligned."""
+
+    def __init__(self, width: int) -> None:
+        self.chars: list[str] = [" "] * width
+        self.styles: list[Style | None] = [None] * width
+
+    def free(self, x: int, width: int) -> bool:
+        return 0 <= x and x + width <= len(self.chars) and all(
+            c == " " for c in self.chars[x:x + width])
+
+    def put(self, x: int, text: str, look_style: Style | None = None) -> int:
+        """Write ``text`` from column ``x``, clipped at the edge; returns the end column."""
+        for char in text:
+            width = cell_len(char)
+            if width == 0:
+                continue
+            if x < 0 or x + width > len(self.chars):
+                break
+            self.chars[x], self.styles[x] = char, look_style
+            for extra in range(1, width):
+                self.chars[x + extra], self.styles[x + extra] = "", look_style
+            x += width
+        return x
+
+    def text(self) -> Text:
+        out = Text(end="", no_wrap=True)
+        for char, char_style in zip(self.chars, self.styles):
+            out.append(char, style=char_style or "")
+        return out
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Where days fall: column of a day at a zoom, over the schedule span."""
+
+    span: Span
+    zoom: Zoom
+
+    @property
+    def width(self) -> int:
+        return self.span.columns(self.zoom.days_per_cell) * self.zoom.cells_per_day
+
+    def x(self, day: dt.date) -> int:
+        return self.span.column(day, self.zoom.days_per_cell) * self.zoom.cells_per_day
+
+    def mid(self, day: dt.date) -> int:
+        return self.x(day) + self.zoom.cells_per_day // 2
+
+    def inside(self, day: dt.date) -> bool:
+        return self.span.start <= day <= self.span.end
+
+
+def short_name(name: str) -> str:
+    """'Red Team (scored against Section M)' -> 'Red' ; enough to recognise on a ruler."""
+    words = one_line(name).split()
+    return words[0] if words else ""
+
+
+def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look) -> list[Text]:
+    zone = snapshot.manifest.proposal.timezone
+    months, days, marks = (Canvas(grid.width) for _ in range(3))
+    day = grid.span.start
+    step = dt.timedelta(days=1)
+    while day <= grid.span.end:
+        x = grid.x(day)
+        if day == grid.span.start or day.day == 1:
+            label = f"{day:%b %Y}" if day == grid.span.start or day.month == 1 else f"{day:%b}"
+            if months.free(x, len(label) + 1):
+                months.put(x, label, style(look, "strong"))
+        if grid.zoom.cells_per_day >= 3:
+            weekend = day.weekday() >= 5
+            days.put(x, f"{day.day:>2}", style(look, "today") if day == today else
+                     style(look, "weekend") if weekend else style(look, "muted"))
+        elif grid.zoom.days_per_cell == 1:
+            if day.weekday() == 0 or day == today:
+                label = str(day.day)
+                if day == today or days.free(x, len(label) + 1):
+                    days.put(x, label, style(look, "today") if day == today else
+                             style(look, "muted"))
+        elif (day - grid.span.start).days % 28 == 0 or day == today:
+            days.put(grid.x(day), str(day.day), style(look, "today") if day == today else
+                     style(look, "muted"))
+        day += step
+    milestones = sorted(snapshot.manifest.milestones, key=lambda m: m.date)
+    points = [(m.date.astimezone(zone).date(), m.kind, m.name) for m in milestones]
+    for when, kind, _name in points:
+        if grid.inside(when):
+            marks.put(grid.mid(when), MILESTONE_MARKS.get(kind, "·"),
+                      style(look, "error" if kind == "deadline" else "milestone"))
+    for when, _kind, name in points:
+        label = short_name(name)
+        x = grid.mid(when) + 1
+        if grid.inside(when) and label and marks.free(x, cell_len(label) + 1):
+            marks.put(x, label, style(look, "muted"))
+    if grid.inside(today):
+        for canvas in (months, marks):
+            if canvas.free(grid.mid(today), 1):
+                canvas.put(grid.mid(today), "┆", style(look, "today"))
+    return [months.text(), days.text(), marks.text()]
+
+
+def section_row(state: SectionState, snapshot: Snapshot, grid: Grid, today: dt.date,
+                look: Look) -> Text:
+    zone = snapshot.manifest.proposal.timezone
+    canvas = Canvas(grid.width)
+    due = state.section.due
+    if due is not None:
+        when = schedule_state(state)
+        body, end = GLYPHS[when]
+        due_day = min(max(due.astimezone(zone).date(), grid.span.start), grid.span.end)
+        first = state.history.first
+        start = grid.span.start
+        if first is not None:
+            start = min(max(first.date.astimezone(zone).date(), grid.span.start), due_day)
+        end_x = grid.x(due_day) + grid.zoom.cells_per_day - 1
+        bar_style = style(look, when)
+        canvas.put(grid.x(start), body * max(0, end_x - grid.x(start)), bar_style)
+        canvas.put(end_x, end, bar_style)
+        if when in ("overdue", "at-risk") and grid.zoom.cells_per_day >= 3:
+            word = " overdue" if when == "overdue" else " at risk"
+            if canvas.free(end_x + 1, len(word)):
+                canvas.put(end_x + 1, word, bar_style)
+    else:
+        canvas.put(0, "no due date", style(look, "muted"))
+    if grid.inside(today) and canvas.free(grid.mid(today), 1):
+        canvas.put(grid.mid(today), "┆", style(look, "today"))
+    return canvas.text()
+
+
+class Timeline(LookMixin, ScrollView, can_focus=True):
+    """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("z", "zoom", "zoom", id="timeline-zoom"),
+        Binding("up,k", "pick(-1)", "previous section", show=False, id="timeline-up"),
+        Binding("down,j", "pick(1)", "next section", show=False, id="timeline-down"),
+        Binding("left,h", "scroll_left", "earlier", show=False, id="timeline-left"),
+        Binding("right,l", "scroll_right", "later", show=False, id="timeline-right"),
+        Binding("full_stop", "today", "today", id="timeline-today"),
+    ]
+
+    zoom: reactive[str] = reactive("auto", init=False)
+
+    class Picked(Message):
+        def __init__(self, section_id: str) -> None:
+            super().__init__()
+            self.section_id = section_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: Snapshot | None = None
+        self.selected: str | None = None
+        self.order: list[str] = []
+        self._header: list[Text] = []
+        self._rows: list[tuple[str, Text]] = []
+        self._strips: dict[tuple[int, str], Strip] = {}
+        self.grid: Grid | None = None
+        self.label_width = 15
+
+    # -- data ---------------------------------------------------------------------------------
+    def show(self, snapshot: Snapshot, order: list[str] | None = None) -> None:
+        self.snapshot = snapshot
+        self.order = order or [s.section.id for s in snapshot.states]
+        self.rebuild()
+
+    def set_selected(self, section_id: str | None) -> None:
+        if section_id == self.selected:
+            return
+        self.selected = section_id
+        self._strips.clear()
+        self.scroll_to_selected()
+        self.refresh()
+
+    def current_zoom(self) -> Zoom:
+        if self.zoom != "auto":
+            return next(z for z in ZOOMS if z.name == self.zoom)
+        if self.snapshot is None:
+            return ZOOMS[0]
+        span = self._span()
+        room = max(1, self.size.width - self.label_width - 1)
+        for zoom in ZOOMS:
+            if Grid(span, zoom).width <= room:
+                return zoom
+        return ZOOMS[1]
+
+    def _span(self) -> Span:
+        assert self.snapshot is not None
+        return schedule_span(self.snapshot.manifest, self._today())
+
+    def _today(self) -> dt.date:
+        assert self.snapshot is not None
+        return self.snapshot.now.astimezone(self.snapshot.manifest.proposal.timezone).date()
+
+    def rebuild(self) -> None:
+        """Recompute every row (data, zoom, width or theme changed)."""
+        self._strips.clear()
+        if self.snapshot is None:
+            return
+        look = self.look()
+        self.label_width = 15 if self.size.width >= 50 else 11
+        grid = self.grid = Grid(self._span(), self.current_zoom())
+        today = self._today()
+        self._header = ruler_rows(self.snapshot, grid, today, look)
+        states = {s.section.id: s for s in self.snapshot.states}
+        self._rows = [(sid, section_row(states[sid], self.snapshot, grid, today, look))
+                      for sid in self.order if sid in states]
+        self.virtual_size = Size(self.label_width + grid.width, HEADER_ROWS + len(self._rows))
+        self.border_subtitle = f"{LEGEND} · z: {grid.zoom.name}"
+        self.refresh()
+
+    def restyle(self) -> None:
+        self.rebuild()
+
+    # -- rendering ----------------------------------------------------------------------------
+    def _label(self, row: int) -> Text:
+        look = self.look()
+        if row < HEADER_ROWS:
+            names = ["", "", "milestones"]
+            return fit(Text(names[row], style=style(look, "muted")), self.label_width - 1) + " "
+        sid = self._rows[row - HEADER_ROWS][0]
+        label = plain(sid, style(look, "selected") if sid == self.selected else "")
+        return fit(label, self.label_width - 1) + " "
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        row = y if y < HEADER_ROWS else y + scroll_y
+        if self.snapshot is None or row >= HEADER_ROWS + len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        key = (row, "")
+        full = self._strips.get(key)
+        if full is None:
+            body = self._header[row] if row < HEADER_ROWS else self._rows[row - HEADER_ROWS][1]
+            full = Strip(list(body.render(self.app.console)))
+            self._strips[key] = full
+        label = Strip(list(self._label(row).render(self.app.console)))
+        visible = full.crop(scroll_x, scroll_x + max(0, width - self.label_width))
+        strip = Strip.join([label, visible]).extend_cell_length(width)
+        return strip.crop(0, width).apply_style(self.rich_style)
+
+    # -- actions ------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.rebuild()
+
+    def watch_zoom(self) -> None:
+        self.rebuild()
+        self.call_after_refresh(self.action_today)
+
+    def action_zoom(self) -> None:
+        names = [z.name for z in ZOOMS]
+        self.zoom = names[(names.index(self.current_zoom().name) + 1) % len(names)]
+
+    def action_pick(self, step: int) -> None:
+        ids = [sid for sid, _ in self._rows]
+        if not ids:
+            return
+        index = ids.index(self.selected) + step if self.selected in ids else 0
+        self.post_message(self.Picked(ids[max(0, min(len(ids) - 1, index))]))
+
+    def action_today(self) -> None:
+        """Scroll so that today sits a third of the way in."""
+        if self.grid is None or self.snapshot is None:
+            return
+        room = self.scrollable_content_region.width - self.label_width
+        x = self.grid.x(max(min(self._today(), self.grid.span.end), self.grid.span.start))
+        self.scroll_to(x=max(0, x - room // 3), animate=False)
+
+    def scroll_to_selected(self) -> None:
+        ids = [sid for sid, _ in self._rows]
+        if self.selected not in ids:
+            return
+        index = ids.index(self.selected)
+        rows = self.scrollable_content_region.height - HEADER_ROWS
+        top = int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif rows > 0 and index >= top + rows:
+            self.scroll_to(y=index - rows + 1, animate=False)
+
+
+__all__ = ["Timeline", "Zoom", "ZOOMS", "Canvas", "Grid", "ruler_rows", "section_row"]
