@@ -1,0 +1,1 @@
+"""Screens: the dashboard, a section full screen, help, and the small edit dialogs."""

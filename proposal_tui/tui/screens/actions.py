@@ -1,0 +1,214 @@
+"""The section keys (e c r x a s d), shared by the dashboard and the section screen.
+
+``check_action`` hides what the acting person's role can never do here and disables what is
+impossible right now (no thread selected, another writer's section), so the footer and the
+command palette only offer live keys. The edits themselves run in the app's workers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from proposal_tui.domain.comments import Anchor, Thread
+from proposal_tui.domain.model import Person, Role, SectionState, Status
+from proposal_tui.domain.permissions import can
+from proposal_tui.services import edits
+from proposal_tui.tui.cells import plain, status_cell
+from proposal_tui.tui.data import DashboardData
+from proposal_tui.tui.screens.dialogs import (CommentDialog, CommentDraft, DueChoice, DueDialog,
+                                              PickDialog, ReplyDialog)
+from proposal_tui.tui.widgets.section_preview import thread_text
+
+if TYPE_CHECKING:
+    from proposal_tui.tui.app import ProposalApp
+
+SECTION_BINDINGS: list[BindingType] = [
+    Binding("e", "edit_file", "edit", id="edit-file"),
+    Binding("c", "comment", "comment", id="comment"),
+    Binding("r", "reply", "reply", id="reply"),
+    Binding("x", "toggle_resolved", "resolve", id="resolve"),
+    Binding("a", "assign", "assign", id="assign"),
+    Binding("s", "set_status", "status", id="set-status"),
+    Binding("d", "set_due", "due", id="set-due"),
+]
+EDIT_ACTIONS = {"comment", "reply", "toggle_resolved", "assign", "set_status", "set_due"}
+
+
+def allowed(action: str, person: Person | None, state: SectionState | None,
+            thread: Thread | None) -> bool | None:
+    """True: offer it; None: show it disabled; False: hide it (the role never may)."""
+    if action not in EDIT_ACTIONS:
+        return True if state is not None else None
+    if person is None:
+        return False
+    if action in ("assign", "set_due"):
+        if person.role is not Role.MANAGER:
+            return False
+        return True if state is not None else None
+    if action == "set_status":
+        if person.role is Role.REVIEWER:
+            return False
+        return True if state is not None and can(person, "set-status", state.section) else None
+    if action == "comment":
+        return True if state is not None else None
+    if thread is None or state is None:
+        return None
+    if action == "reply":
+        return True
+    verb = "reopen" if thread.resolved else "resolve"
+    author = thread.root.author if thread.root else None
+    return True if can(person, verb, state.section, comment_author=author) else None
+
+
+class SectionActions(Screen[None]):
+    """Mixed into screens that show one current section and, maybe, a current thread."""
+
+    BINDINGS: ClassVar[list[BindingType]] = SECTION_BINDINGS
+
+    @property
+    def papp(self) -> ProposalApp:
+        from proposal_tui.tui.app import ProposalApp
+
+        assert isinstance(self.app, ProposalApp)
+        return self.app
+
+    # Screens provide these two.
+    def current_section_id(self) -> str | None:
+        raise NotImplementedError
+
+    def current_thread(self) -> Thread | None:
+        raise NotImplementedError
+
+    @property
+    def data(self) -> DashboardData:
+        return self.papp.data
+
+    def current_state(self) -> SectionState | None:
+        return self.data.state(self.current_section_id())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EDIT_ACTIONS or action == "edit_file":
+            return allowed(action, self.data.actor.person, self.current_state(),
+                           self.current_thread())
+        return True
+
+    def _title(self, verb: str, state: SectionState) -> Text:
+        text = Text(f"{verb} ")
+        text.append_text(plain(state.section.id, "bold"))
+        text.append(" · ")
+        text.append_text(plain(state.section.title, limit=50))
+        return text
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_edit_file(self) -> None:
+        state = self.current_state()
+        if state is not None:
+            self.papp.open_in_editor(state.section.file)
+
+    def action_assign(self) -> None:
+        state = self.current_state()
+        manifest = self.data.manifest
+        if state is None or manifest is None:
+            return
+        choices = []
+        for person in manifest.people:
+            label = plain(person.handle, "bold")
+            label.append("  ")
+            label.append_text(plain(person.name))
+            label.append(f"  {person.role.value}", style="dim")
+            choices.append((person.handle, label))
+        section_id = state.section.id
+
+        def done(handle: str | None) -> None:
+            if handle and handle != state.section.owner:
+                self.papp.run_edit(lambda m, p: edits.assign(
+                    self.papp.service.repo, m, p, section_id, handle),
+                    f"assigned {section_id} to {handle}")
+
+        self.app.push_screen(PickDialog(self._title("Assign", state), choices,
+                                        state.section.owner), done)
+
+    def action_set_status(self) -> None:
+        state = self.current_state()
+        if state is None:
+            return
+        choices = [(s.value, status_cell(s, {}, short=False)) for s in Status]
+        section_id = state.section.id
+
+        def done(value: str | None) -> None:
+            if value and value != state.status.value:
+                self.papp.run_edit(lambda m, p: edits.set_status(
+                    self.papp.service.repo, m, p, section_id, value),
+                    f"set {section_id} to {value}")
+
+        self.app.push_screen(PickDialog(self._title("Status of", state), choices,
+                                        state.status.value), done)
+
+    def action_set_due(self) -> None:
+        state = self.current_state()
+        snap = self.data.snapshot
+        if state is None or snap is None:
+            return
+        manifest = snap.manifest
+        today = snap.now.astimezone(manifest.proposal.timezone).date()
+        section_id = state.section.id
+
+        def done(choice: DueChoice | None) -> None:
+            if choice is None:
+                return
+            label = choice.due.isoformat() if choice.due else "none"
+            self.papp.run_edit(lambda m, p: edits.set_due(
+                self.papp.service.repo, m, p, section_id, choice.due),
+                f"set {section_id} due {label}")
+
+        self.app.push_screen(DueDialog(self._title("Due date of", state), manifest, today,
+                                       state.section.due), done)
+
+    def action_comment(self) -> None:
+        state = self.current_state()
+        snap = self.data.snapshot
+        if state is None or snap is None:
+            return
+        lines = self.data.texts.get(state.section.id, "").splitlines()
+        section_id, head = state.section.id, snap.head
+
+        def done(draft: CommentDraft | None) -> None:
+            if draft is None:
+                return
+            anchor = None
+            if draft.line is not None:
+                quote = lines[draft.line - 1].strip()[:200] if draft.line <= len(lines) else None
+                anchor = Anchor(line_start=draft.line, line_end=draft.line,
+                                quote=quote or None, commit=head)
+            self.papp.run_edit(lambda m, p: self.papp.reviews.comment(
+                m, p, section_id, draft.body, kind=draft.kind, anchor=anchor).id,
+                f"commented on {section_id}")
+
+        self.app.push_screen(CommentDialog(self._title("Comment on", state), len(lines)), done)
+
+    def action_reply(self) -> None:
+        state, thread = self.current_state(), self.current_thread()
+        snap = self.data.snapshot
+        if state is None or thread is None or snap is None:
+            return
+
+        def done(body: str | None) -> None:
+            if body:
+                self.papp.run_edit(lambda m, p: self.papp.reviews.reply(
+                    m, p, thread.id, body).id, f"replied on {state.section.id}")
+
+        self.app.push_screen(ReplyDialog(self._title("Reply on", state),
+                                         thread_text(thread, snap.now, {}, full=False)), done)
+
+    def action_toggle_resolved(self) -> None:
+        state, thread = self.current_state(), self.current_thread()
+        if state is None or thread is None:
+            return
+        resolve = not thread.resolved
+        self.papp.run_edit(lambda m, p: self.papp.reviews.set_resolved(
+            m, p, thread.id, resolve).id,
+            f"{'resolved' if resolve else 'reopened'} a comment on {state.section.id}")

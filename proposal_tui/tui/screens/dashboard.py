@@ -1,0 +1,286 @@
+"""The main screen: sections, selected section, timeline and owners at once.
+
+Below about 110x32 the four panes become tabs (the pane holding focus is the one shown), so
+80x24 keeps everything reachable. The screen owns the selection: the table, the timeline and
+the preview all follow one ``selected`` section id.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Tab, Tabs
+
+from proposal_tui.domain.comments import Thread
+from proposal_tui.tui.cells import plain
+from proposal_tui.tui.data import DashboardData
+from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
+from proposal_tui.tui.screens.actions import SectionActions
+from proposal_tui.tui.widgets.activity import ActivityLine
+from proposal_tui.tui.widgets.header import Banner, ProposalHeader
+from proposal_tui.tui.widgets.owners import OwnersTable
+from proposal_tui.tui.widgets.section_preview import SectionPreview
+from proposal_tui.tui.widgets.sections_table import SectionsTable
+from proposal_tui.tui.widgets.timeline import Timeline
+
+NARROW_WIDTH, NARROW_HEIGHT = 110, 32
+PANES = {"sections": "#sections-pane", "section": "#section-pane",
+         "timeline": "#timeline-pane", "owners": "#owners-pane"}
+FOCUS = {"sections": "#sections", "section": "#threads", "timeline": "#timeline",
+         "owners": "#owners"}
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "clear filter", id="filter-clear"),
+    ]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.remove_class("-open")
+        self.screen.query_one(SectionsTable).focus()
+
+
+class DashboardScreen(SectionActions):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "filter", id="filter"),
+        Binding("o", "owners", "owners", id="owners"),
+        Binding("t", "timeline", "timeline", id="timeline"),
+        Binding("S", "sort", "sort", id="sort", show=False),
+        Binding("tab", "next_pane", "next pane", show=False, id="next-pane"),
+        Binding("shift+tab", "previous_pane", "previous pane", show=False,
+                id="previous-pane"),
+        Binding("q", "quit", "quit", id="quit"),
+    ]
+    CSS_PATH = "../styles/dashboard.tcss"
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.selected: str | None = None
+        self.active_pane = "sections"
+
+    def compose(self) -> ComposeResult:
+        yield ProposalHeader(self.papp.clock, id="header")
+        yield Banner(id="banner")
+        yield Tabs(*[Tab(name.capitalize(), id=f"tab-{name}") for name in PANES],
+                   id="pane-tabs")
+        with Vertical(id="body"):
+            with Vertical(id="sections-pane", classes="pane"):
+                yield FilterInput(placeholder="filter: words, @owner, is:overdue, "
+                                  "status:drafting … (enter keeps, esc clears)", id="filter")
+                yield SectionsTable(id="sections")
+            with Horizontal(id="lower"):
+                with Vertical(id="left"):
+                    yield Timeline(id="timeline-pane", classes="pane")
+                    yield OwnersTable(id="owners-pane", classes="pane")
+                yield SectionPreview(id="section-pane", classes="pane")
+        yield ActivityLine(id="activity")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#sections-pane").border_title = "Sections"
+        self.query_one("#timeline-pane").border_title = "Timeline"
+        self.query_one("#owners-pane").border_title = "Owners"
+        self.query_one(SectionsTable).focus()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
+        self.show(self.data)
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def table(self) -> SectionsTable:
+        return self.query_one(SectionsTable)
+
+    @property
+    def preview(self) -> SectionPreview:
+        return self.query_one(SectionPreview)
+
+    def show(self, data: DashboardData, force: bool = False) -> None:
+        """New data: every pane updates itself in place."""
+        self.query_one(ProposalHeader).show(data)
+        self.query_one(Banner).show(data)
+        self.query_one(ActivityLine).show(data)
+        if data.snapshot is None:
+            self.preview.show(data, None)
+            return
+        table = self.table
+        table.show(data.snapshot)
+        self.query_one(OwnersTable).show(data.snapshot)
+        self.query_one(Timeline).show(data.snapshot, [row.key.value or "" for row in
+                                                      table.ordered_rows])
+        self._titles()
+        self._follow(table.selected_id, force=force)
+        self.refresh_bindings()
+
+    def restyle(self) -> None:
+        """Theme changed: the Text we built carries the old colours."""
+        self.table.restyle()
+        self.query_one(OwnersTable).restyle()
+        self.query_one(Timeline).restyle()
+        self.show(self.data, force=True)
+
+    def _follow(self, section_id: str | None, force: bool = False) -> None:
+        self.selected = section_id
+        self.preview.show(self.data, section_id, force=force)
+        self.query_one(Timeline).set_selected(section_id)
+        self.refresh_bindings()
+
+    def _titles(self) -> None:
+        table = self.table
+        total = len(self.data.snapshot.states) if self.data.snapshot else 0
+        title = Text(f"Sections {table.visible_count}" +
+                     (f" of {total}" if table.visible_count != total else ""))
+        if table.owner is not None:
+            title.append(" · owner ")
+            title.append_text(plain(table.owner or "unassigned", limit=20))
+        if table.query_text.strip():
+            title.append(" · filter ")
+            title.append_text(plain(table.query_text, limit=40))
+        pane = self.query_one("#sections-pane")
+        pane.border_title = title
+        arrow = "↓" if table.sort_reverse else "↑"
+        pane.border_subtitle = f"sorted by {SORTS[table.sort_by][0]} {arrow} · S cycles"
+
+    # -- SectionActions -----------------------------------------------------------------------
+    def current_section_id(self) -> str | None:
+        return self.selected
+
+    def current_thread(self) -> Thread | None:
+        return self.preview.thread_list.selected_thread
+
+    # -- messages from panes ------------------------------------------------------------------
+    @on(SectionsTable.Selected)
+    def _selected(self, event: SectionsTable.Selected) -> None:
+        self._follow(event.section_id)
+
+    @on(SectionsTable.Opened)
+    def _opened(self, event: SectionsTable.Opened) -> None:
+        self.papp.open_section(event.section_id)
+
+    @on(Timeline.Picked)
+    def _picked(self, event: Timeline.Picked) -> None:
+        self.table.select(event.section_id)
+
+    @on(OwnersTable.Chosen)
+    def _owner(self, event: OwnersTable.Chosen) -> None:
+        self.set_owner(event.owner)
+        self._activate("sections")
+
+    @on(SectionPreview.ThreadChanged)
+    def _thread_changed(self) -> None:
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_query(event.value)
+        self._after_filter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.input.set_class(bool(event.value.strip()), "-open")
+        self.table.focus()
+
+    def set_owner(self, owner: str | None) -> None:
+        self.table.set_owner(owner)
+        self.query_one(OwnersTable).set_active(owner)
+        self._after_filter()
+
+    def set_query(self, text: str) -> None:
+        """Filter from the palette: apply now (Input.Changed would come a moment later)."""
+        filt = self.query_one("#filter", Input)
+        with filt.prevent(Input.Changed):
+            filt.value = text
+        filt.set_class(bool(text.strip()), "-open")
+        self.table.set_query(text)
+        self._after_filter()
+
+    def _after_filter(self) -> None:
+        self._titles()
+        if self.data.snapshot is not None:
+            self.query_one(Timeline).show(self.data.snapshot, [
+                row.key.value or "" for row in self.table.ordered_rows])
+        self._follow(self.table.selected_id)
+
+    # -- layout -------------------------------------------------------------------------------
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < NARROW_WIDTH or event.size.height < NARROW_HEIGHT
+        self.set_class(narrow, "-narrow")
+        self._show_pane(self.active_pane)
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def _show_pane(self, name: str) -> None:
+        self.active_pane = name
+        for pane in PANES:
+            self.set_class(pane == name, f"-show-{pane}")
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{name}":
+            tabs.active = f"tab-{name}"
+
+    def _activate(self, name: str) -> None:
+        """Show a pane (in tabs mode) and focus it."""
+        self._show_pane(name)
+        target = self.query_one(FOCUS[name])
+        if name == "section" and not self.preview.thread_list.threads:
+            target = self.query_one("#preview-body")
+        target.focus()
+
+    def pane_of(self, widget: Widget | None) -> str | None:
+        while widget is not None:
+            for name, selector in PANES.items():
+                if widget.id == selector[1:]:
+                    return name
+            widget = widget.parent  # type: ignore[assignment]
+        return None
+
+    def on_descendant_focus(self) -> None:
+        pane = self.pane_of(self.focused)
+        if pane is not None and pane != self.active_pane:
+            self._show_pane(pane)
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        name = (event.tab.id or "").removeprefix("tab-")
+        if name in PANES and name != self.active_pane:
+            self._activate(name)
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self._show_pane("sections")
+        filt = self.query_one("#filter", Input)
+        filt.add_class("-open")
+        filt.focus()
+
+    def action_owners(self) -> None:
+        self._activate("owners")
+
+    def action_timeline(self) -> None:
+        self._activate("timeline")
+
+    def action_sort(self) -> None:
+        table = self.table
+        current = table.sort_by if table.sort_by in SORT_CYCLE else "order"
+        table.set_sort(SORT_CYCLE[(SORT_CYCLE.index(current) + 1) % len(SORT_CYCLE)])
+        self._after_filter()
+
+    def action_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def _cycle(self, step: int) -> None:
+        names = list(PANES)
+        current = self.pane_of(self.focused) or self.active_pane
+        self._activate(names[(names.index(current) + step) % len(names)])
+
+    def action_quit(self) -> None:
+        self.app.exit()

@@ -1,0 +1,100 @@
+"""Every key, what each status symbol and colour means, and what your role may do."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from proposal_tui.domain.model import Status
+from proposal_tui.tui.cells import plain
+from proposal_tui.tui.data import Actor
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Move", [("↑ ↓  j k", "move in the focused pane"), ("tab / shift+tab", "next / previous pane"),
+              ("enter", "open the section full screen (in Owners: filter by that owner)"),
+              ("esc", "back / close a dialog / clear the filter")]),
+    ("Section", [("e", "open the section's file in $VISUAL / $EDITOR"),
+                 ("c", "comment (kind, optional line, text; ctrl+s posts)"),
+                 ("r", "reply to the highlighted thread"),
+                 ("x", "resolve or reopen the highlighted thread")]),
+    ("Plan (committed as you)", [("a", "assign an owner"), ("s", "set the status"),
+                                 ("d", "change the due date (a stage, an offset or a date)")]),
+    ("View", [("/", "filter: words, @owner, status:drafting, is:overdue/risk/stale/over/"
+               "edited/open"), ("o", "owners pane (enter filters the table)"),
+              ("t", "timeline pane (z zoom, h/l or ←/→ scroll, . today, ↑↓ pick)"),
+              ("S", "cycle the sort order (or click a column header)"),
+              ("ctrl+r", "refresh now"), ("ctrl+t", "switch dark / light theme"),
+              ("ctrl+p", "command palette: every command and key"),
+              ("?", "this help"), ("q", "quit")]),
+]
+ROLES = [("manager", "everything"),
+         ("writer", "status of own sections; comment, reply; resolve own comments and "
+                    "comments on own sections"),
+         ("reviewer", "comment, reply, resolve or reopen own comments"),
+         ("unknown", "read-only: browse everything (pass --as HANDLE or set PROPOSAL_USER)")]
+MARKS = [("✖", "overdue: past due and not yet handed over"),
+         ("⚠", "at risk: due within 2 working days"), ("…", "stale: drafting, no recent commit"),
+         ("▲", "over the word or page limit"), ("✎", "edited, not committed"),
+         ("!", "the section file has a problem"), ("┆", "today on the timeline"),
+         ("▲ ◆ ● ■", "milestones: review, deadline, kickoff, production")]
+
+
+def help_text(actor: Actor) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", style="bold", no_wrap=True)
+    grid.add_column()
+    for group, keys in KEYS:
+        grid.add_row(Text(group, style="bold underline"), "")
+        for key, what in keys:
+            grid.add_row(Text(key), Text(what))
+        grid.add_row("", "")
+    grid.add_row(Text("Status", style="bold underline"), "")
+    for status in Status:
+        grid.add_row(Text(status.symbol), Text(status.label))
+    grid.add_row("", "")
+    grid.add_row(Text("Marks", style="bold underline"), "")
+    for mark, what in MARKS:
+        grid.add_row(Text(mark), Text(what))
+    grid.add_row("", "")
+    grid.add_row(Text("Roles", style="bold underline"), "")
+    for role, what in ROLES:
+        grid.add_row(Text(role), Text(what))
+    grid.add_row("", "")
+    you = Text("you are ")
+    you.append_text(plain(actor.label))
+    if actor.person is None:
+        you.append(" — ")
+        you.append_text(plain(actor.how))
+    grid.add_row(Text("You", style="bold underline"), you)
+    return grid
+
+
+class HelpScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark", "close", "close", id="help-close"),
+        Binding("q", "close", "close", show=False, id="help-quit"),
+    ]
+    CSS_PATH = "../styles/help.tcss"
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(id="help")
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(help_text(self.actor), id="help-text")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").border_title = "Help · keys, symbols, roles"
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
