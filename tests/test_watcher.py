@@ -264,6 +264,17 @@ def test_fetch_updates_remote_tracking_refs(tmp_path: Path, watchers) -> None:
     assert not change.head_moved and change.branches == ()
 
 
+def test_switching_branch(clone: Path, watchers) -> None:
+    w, rec = watchers(clone)
+    git(clone, "switch", "-q", "-c", "draft")
+    wait_until(lambda: rec.changes)
+    settle(w)
+    (change,) = rec.changes
+    assert change.branch_switched and not change.head_moved
+    assert change.new.head_ref == "refs/heads/draft"
+    assert [(m.name, m.old) for m in change.branches] == [("refs/heads/draft", None)]
+
+
 def test_linked_work_tree_sees_commits_in_the_common_dir(clone: Path, tmp_path: Path,
                                                          watchers) -> None:
     linked = tmp_path / "linked"

@@ -81,9 +81,14 @@ def clock_from_env() -> Any:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    """Open the dashboard; with no terminal to draw on (a pipe), print the status table."""
     service = open_service(args)
-    print(_status_text(service))
-    return EXIT_OK
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(_status_text(service))
+        return EXIT_OK
+    from proposal_tui.tui.app import run
+
+    return run(service, args.acting)
 
 
 def _status_text(service: Any) -> str:

@@ -1,15 +1,24 @@
-"""Comment threads as use cases: who may do what, and the event that records it."""
+"""Comment threads as use cases: who may do what, and the event that records it.
+
+Anchors are computed here against the section text in git (the domain does the text work):
+a new comment's quote must exist in the committed text, and each thread reports where its
+passage is now, or that it is outdated.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
+from proposal_tui.domain.anchors import Position, locate, make_anchor
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.comments import KINDS, Anchor, CommentEvent, Thread, make_event
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.model import Manifest, Person
+from proposal_tui.domain.model import Manifest, Person, Section
 from proposal_tui.domain.permissions import require
+from proposal_tui.services.dashboard import decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.repo import ProposalRepo
@@ -23,13 +32,18 @@ class ReviewService:
 
     def __post_init__(self) -> None:
         self.store = CommentStore(self.repo.root)
+        self._texts: dict[tuple[str, str], str | None] = {}
 
     def threads(self) -> list[Thread]:
         return self.store.threads()
 
     def thread(self, thread_id: str) -> Thread:
-        matches = [t for t in self.threads() if t.id == thread_id or
-                   (len(thread_id) >= 6 and t.id.startswith(thread_id))]
+        thread_id = thread_id.strip()
+        threads = self.threads()
+        exact = [t for t in threads if t.id == thread_id]
+        # A prefix (the id starts with the time) or the random tail the listing shows.
+        matches = exact or [t for t in threads if len(thread_id) >= 6 and (
+            t.id.startswith(thread_id) or t.id.rsplit("-", 1)[-1].startswith(thread_id))]
         if not matches:
             raise ProposalError(f"no comment thread '{thread_id}'")
         if len(matches) > 1:
@@ -42,19 +56,36 @@ class ReviewService:
 
     def comment(self, manifest: Manifest, actor: Person, section_id: str, body: str, *,
                 kind: str = "comment", round: str | None = None,
-                anchor: Anchor | None = None) -> CommentEvent:
+                anchor: Anchor | None = None, line_start: int | None = None,
+                line_end: int | None = None, quote: str | None = None) -> CommentEvent:
+        """``line_start``/``quote`` build an anchor against the committed text at HEAD."""
         section = manifest.section(section_id)
         if section is None:
-            raise ProposalError(f"unknown section '{section_id}'")
+            known = ", ".join(s.id for s in manifest.ordered_sections)
+            raise ProposalError(f"unknown section '{section_id}' (sections: {known})")
         if kind not in KINDS:
             raise ProposalError(f"unknown comment kind '{kind}' (use {', '.join(KINDS)})")
+        check_text(body, "comment")
+        if round is not None:
+            check_text(round, "round", one_line=True)
+            round = round.strip() or None
+        if quote is not None:
+            check_text(quote, "quote")
         require(actor, "comment", section)
+        if anchor is None and (line_start is not None or quote is not None):
+            head = self.repo.head()
+            text = self.section_text(section, head) if head else None
+            if text is None:
+                raise ProposalError(f"section '{section.id}' has no committed text to anchor "
+                                    f"to ({section.file})")
+            anchor = make_anchor(text, head, line_start, line_end, quote)
         event = make_event("comment", section_id, actor.handle, self.clock.now(), self.rng,
                            body=body, kind=kind, round=round, anchor=anchor)
         return self._save(event, actor)
 
     def reply(self, manifest: Manifest, actor: Person, thread_id: str,
               body: str) -> CommentEvent:
+        check_text(body, "reply")
         thread = self.thread(thread_id)
         require(actor, "reply", manifest.section(thread.section))
         event = make_event("reply", thread.section, actor.handle, self.clock.now(), self.rng,
@@ -73,3 +104,105 @@ class ReviewService:
         event = make_event(action, thread.section, actor.handle, self.clock.now(), self.rng,
                            body=note, thread=thread.id)
         return self._save(event, actor)
+
+    # -- reading --------------------------------------------------------------------------
+    def section_text(self, section: Section, commit: str | None) -> str | None:
+        """The section file at ``commit`` (cached: commits never change), or None if absent."""
+        if commit is None:
+            return None
+        key = (commit, section.file)
+        if key not in self._texts:
+            self._texts[key] = None
+            try:
+                entries = self.repo.tree_entries(commit)
+            except ProposalError:
+                return None  # e.g. a commit this clone has not fetched
+            entry = entries.get(section.file)
+            if entry is not None and entry[0] in ("100644", "100755"):
+                data = self.repo.read_blobs([entry[1]]).get(entry[1])
+                if data is not None:
+                    try:
+                        self._texts[key] = decode_text(data, section.file)
+                    except ProposalError:
+                        pass
+        return self._texts[key]
+
+    def position(self, manifest: Manifest, thread: Thread) -> Position | None:
+        """Where the thread's anchor is in the committed text at HEAD (None: no anchor)."""
+        anchor = thread.root.anchor if thread.root else None
+        section = manifest.section(thread.section)
+        if anchor is None:
+            return None
+        if section is None:
+            return Position(None, None, True)
+        head = self.repo.head()
+        return locate(anchor, self.section_text(section, anchor.commit),
+                      self.section_text(section, head))
+
+    def select(self, manifest: Manifest, section: str | None = None, open_only: bool = False,
+               mine: Person | None = None) -> list[Thread]:
+        """Threads filtered as `proposal comments` offers; ``mine``: started or joined."""
+        if section is not None and manifest.section(section) is None:
+            raise ProposalError(f"unknown section '{section}'")
+        out = []
+        for t in self.threads():
+            if section is not None and t.section != section:
+                continue
+            if open_only and t.resolved:
+                continue
+            if mine is not None and not _involves(t, mine.handle):
+                continue
+            out.append(t)
+        return out
+
+    def thread_json(self, manifest: Manifest, thread: Thread) -> dict[str, Any]:
+        root = thread.root
+        anchor: dict[str, Any] | None = None
+        if root is not None and root.anchor is not None:
+            a, pos = root.anchor, self.position(manifest, thread)
+            anchor = {"line_start": a.line_start, "line_end": a.line_end, "quote": a.quote,
+                      "commit": a.commit,
+                      "current_line": pos.line_start if pos else None,
+                      "current_line_end": pos.line_end if pos else None,
+                      "outdated": pos.outdated if pos else False}
+        return {
+            "id": thread.id, "section": thread.section,
+            "author": root.author if root else None,
+            "created": _iso(root.created) if root else None,
+            "body": root.body if root else None,
+            "kind": thread.kind, "round": root.round if root else None,
+            "resolved": thread.resolved, "resolved_by": thread.resolved_by,
+            "resolved_at": _iso(thread.resolved_at),
+            "anchor": anchor,
+            "outdated": bool(anchor and anchor["outdated"]),
+            "orphan": thread.orphan,
+            "last_activity": _iso(thread.last_activity),
+            "replies": [{"id": e.id, "author": e.author, "created": _iso(e.created),
+                         "body": e.body} for e in thread.replies],
+            "events": [{"id": e.id, "action": e.action, "author": e.author,
+                        "created": _iso(e.created), "body": e.body} for e in thread.events],
+        }
+
+
+def _involves(thread: Thread, handle: str) -> bool:
+    if thread.root is not None and thread.root.author == handle:
+        return True
+    return any(e.author == handle for e in thread.events)
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return None if when is None else when.isoformat(timespec="microseconds").replace(
+        "+00:00", "Z")
+
+
+def check_text(text: str, what: str, one_line: bool = False) -> None:
+    """Refuse text git or JSON would mangle: undecodable bytes (surrogates from a non-UTF-8
+    argv) and NUL; everything else is stored exactly as written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProposalError(f"the {what} text is not valid UTF-8") from None
+    if "\0" in text:
+        raise ProposalError(f"the {what} text contains a NUL character")
+    if one_line and ("\n" in text or "\r" in text):
+        raise ProposalError(f"the {what} must be one line")

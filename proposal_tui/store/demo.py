@@ -63,6 +63,7 @@ SAMPLES_DIR: Path = Path(
 
 MANIFEST = "proposal.toml"
 DEMO_FILE = "demo.toml"
+REQUIREMENTS = "requirements.toml"
 _ENTRY_KEYS = frozenset(
     {"day", "time", "author", "message", "body", "trailers", "scaffold", "initial", "write",
      "set", "rename", "add"}
@@ -525,6 +526,8 @@ def _replay(plan: _Sample, dest: Path) -> None:
             for sid, fields in state.items():
                 _write(dest / fields["file"], stub_text(str(fields["title"]), fields["file"]))
             _write(dest / "README.md", _readme(plan))
+            if (plan.root / REQUIREMENTS).is_file():  # the compliance matrix, from kickoff
+                shutil.copyfile(plan.root / REQUIREMENTS, dest / REQUIREMENTS)
         for sid, new in entry.rename.items():
             old = state[sid]["file"]
             (dest / new).parent.mkdir(parents=True, exist_ok=True)

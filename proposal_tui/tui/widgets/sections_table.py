@@ -76,8 +76,8 @@ class SectionsTable(LookMixin, DataTable[Text]):
             super().__init__()
             self.section_id = section_id
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", cell_padding=0, zebra_stripes=False)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=0, zebra_stripes=False)
         self.snapshot: Snapshot | None = None
         self.query_text = ""
         self.query: Query = parse_query("")

@@ -196,8 +196,8 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
             super().__init__()
             self.section_id = section_id
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.snapshot: Snapshot | None = None
         self.selected: str | None = None
         self.order: list[str] = []

@@ -1,0 +1,209 @@
+"""Commands for compliance and production: requirements, compliance, check, round, export,
+ics and progress. Imports stay lazy so `proposal --help` loads none of this."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("requirements", help="the solicitation's requirements (requirements.toml)")
+    req_sub = p.add_subparsers(dest="requirements_command", metavar="ACTION", required=True,
+                               parser_class=type(p))
+    a = req_sub.add_parser("import", help="import FILE.csv (header id,text,source,mandatory) "
+                           "into requirements.toml and commit it (manager)")
+    a.add_argument("file")
+    a.add_argument("--replace", action="store_true", help="overwrite an existing "
+                   "requirements.toml")
+    a.set_defaults(handler=cmd_requirements_import)
+    a = req_sub.add_parser("list", help="list the requirements")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_requirements_list)
+
+    p = sub.add_parser("compliance", help="the compliance matrix: requirements against sections")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_compliance)
+
+    p = sub.add_parser("check", help="exit 1 if a mandatory requirement is unanswered, a section "
+                       "is over its limit or the manifest is inconsistent (for hooks and CI)")
+    views = p.add_mutually_exclusive_group()
+    views.add_argument("--staged", dest="view", action="store_const", const="index",
+                       help="check what is staged (use in a pre-commit hook)")
+    views.add_argument("--head", dest="view", action="store_const", const="head",
+                       help="check the HEAD commit only (CI)")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    p.set_defaults(handler=cmd_check, view="worktree")
+
+    p = sub.add_parser("round", help="review rounds (Pink, Red, Gold...) as git tags")
+    round_sub = p.add_subparsers(dest="round_command", metavar="ACTION", required=True,
+                                 parser_class=type(p))
+    a = round_sub.add_parser("start", help="tag the commit reviewers will read (manager)")
+    a.add_argument("name")
+    a.add_argument("--rev", default="HEAD", help="the commit to tag (default HEAD)")
+    a.add_argument("-m", "--message", default="", help="a note for the reviewers")
+    a.set_defaults(handler=cmd_round_start)
+    a = round_sub.add_parser("close", help="record the end of a round (manager)")
+    a.add_argument("name")
+    a.add_argument("--rev", default="HEAD")
+    a.add_argument("-m", "--message", default="")
+    a.set_defaults(handler=cmd_round_close)
+    a = round_sub.add_parser("list", help="every round, its commits and review coverage")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_round_list)
+    a = round_sub.add_parser("diff", help="what changed per section between rounds A and B "
+                             "(B may be HEAD)")
+    a.add_argument("a")
+    a.add_argument("b")
+    a.add_argument("section", nargs="?")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_round_diff)
+
+    p = sub.add_parser("export", help="assemble the sections into one document")
+    p.add_argument("--format", choices=("md", "html", "docx", "pdf"), help="default: from -o's "
+                   "extension, else md")
+    p.add_argument("-o", "--output", help="file to write (default: stdout for md and html)")
+    p.add_argument("--no-appendix", dest="appendix", action="store_false",
+                   help="leave out the compliance appendix")
+    p.add_argument("--rev", default="HEAD", help="export this commit or round tag (default "
+                   "HEAD)")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("ics", help="an iCalendar file of due dates, milestones and rounds")
+    p.add_argument("-o", "--output", help="file to write (default stdout)")
+    p.add_argument("--for", dest="person", metavar="HANDLE", help="only what concerns HANDLE")
+    p.set_defaults(handler=cmd_ics)
+
+    p = sub.add_parser("progress", help="words per section and open comments per day, from "
+                       "git history")
+    p.add_argument("--csv", action="store_true", help="CSV output (the default)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--since", help="first day (YYYY-MM-DD; default kickoff or first commit)")
+    p.add_argument("--until", help="last day (YYYY-MM-DD; default today)")
+    p.set_defaults(handler=cmd_progress)
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from proposal_tui.cli.context import open_service
+
+    return open_service(args)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _clean(text: str, limit: int | None = None) -> str:
+    from proposal_tui.domain.text import one_line
+
+    return one_line(text, limit)
+
+
+# -- requirements, compliance, check -------------------------------------------------------
+
+def cmd_requirements_import(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import actor
+    from proposal_tui.services.compliance import ComplianceService
+
+    service = _service(args)
+    manifest = service.manifest()
+    person = actor(args, service, manifest)
+    compliance = ComplianceService(service.repo, service.clock, service)
+    sha, requirements = compliance.import_csv(manifest, person, Path(args.file), args.replace)
+    mandatory = sum(r.mandatory for r in requirements)
+    print(f"committed {sha[:10]} as {person.handle}: {len(requirements)} requirements "
+          f"({mandatory} mandatory) in requirements.toml")
+    return EXIT_OK
+
+
+def cmd_requirements_list(args: argparse.Namespace) -> int:
+    from proposal_tui.services.compliance import read_requirements
+
+    requirements = read_requirements(_service(args).repo) or []
+    if args.json:
+        _print_json([{"id": r.id, "text": r.text, "source": r.source,
+                      "mandatory": r.mandatory} for r in requirements])
+        return EXIT_OK
+    for r in requirements:
+        print(f"{_clean(r.id):<12} {'mandatory' if r.mandatory else 'optional ':<9}  "
+              f"{_clean(r.source, 14):<14}  {_clean(r.text, 80)}")
+    return EXIT_OK
+
+
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from proposal_tui.domain.compliance import matrix_json
+    from proposal_tui.services.compliance import ComplianceService
+
+    service = _service(args)
+    matrix, _snap = ComplianceService(service.repo, service.clock, service).matrix()
+    if args.json:
+        _print_json(matrix_json(matrix))
+    else:
+        print(compliance_text(matrix))
+    return EXIT_OK
+
+
+def compliance_text(matrix: Any) -> str:
+    from proposal_tui.cli.render import fit
+
+    if not matrix.has_requirements_file:
+        return ("no requirements.toml yet: add one, or run "
+                "'proposal requirements import FILE.csv'")
+    lines = [f"{'REQUIREMENT':<14} {'M':<1}  {'ANSWERED BY':<44}  TEXT"]
+    for row in matrix.rows:
+        r = row.requirement
+        answers = ", ".join(f"{a.status.symbol} {a.section}" for a in row.answers) or "—"
+        mark = "!" if (r.mandatory and not row.answered) else ("*" if r.mandatory else " ")
+        lines.append(f"{fit(r.id, 14)} {mark}  {fit(answers, 44)}  {_clean(r.text, 60)}")
+    lines.append("")
+    lines.append("M: * mandatory, ! mandatory and unanswered. Status: ○ not started, ◐ drafting, "
+                 "◑ ready, ◕ in review, ↻ revising, ✔ approved, – n/a")
+    total = len(matrix.rows)
+    answered = sum(r.answered for r in matrix.rows)
+    lines.append(f"{answered}/{total} requirements answered by at least one section")
+    if matrix.unanswered:
+        lines.append("unanswered: " + ", ".join(
+            _clean(r.id) + (" (mandatory)" if r.mandatory else "") for r in matrix.unanswered))
+    if matrix.mandatory_not_started:
+        lines.append("mandatory, answered only by sections not started: " + ", ".join(
+            f"{_clean(row.requirement.id)} ({', '.join(a.section for a in row.answers)})"
+            for row in matrix.mandatory_not_started))
+    if matrix.unknown:
+        lines.append("sections answering an unknown requirement: " + ", ".join(
+            f"{u.section} → {_clean(u.requirement)}" for u in matrix.unknown))
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import time
+
+    from proposal_tui.services.compliance import ComplianceService
+
+    started = time.perf_counter()
+    service = _service(args)
+    report = ComplianceService(service.repo, service.clock, service).check(args.view)
+    if args.json:
+        _print_json(report.to_json())
+        return EXIT_OK if report.ok else EXIT_FAILED
+    for finding in report.failures:
+        print(f"FAIL {_clean(str(finding))}")
+    if not args.quiet:
+        for finding in report.warnings:
+            print(f"warn {_clean(str(finding))}")
+    elapsed = time.perf_counter() - started
+    verdict = "ok" if report.ok else f"{len(report.failures)} problem(s)"
+    if not args.quiet or not report.ok:
+        print(f"check: {verdict}: {report.sections} sections, {report.requirements} "
+              f"requirements ({elapsed * 1000:.0f} ms)", file=sys.stdout if report.ok
+              else sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_round_start(args): raise NotImplementedError
+cmd_round_close = cmd_round_list = cmd_round_diff = cmd_export = cmd_ics = cmd_progress = cmd_round_start

@@ -1,0 +1,213 @@
+"""Review commands a reviewer types over SSH in one line: comment, reply, resolve, reopen,
+comments; plus `sync` (for people commenting in their own clone) and `install-hook` (the
+server-side enforcement of roles on pushes)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from proposal_tui.cli.main import EXIT_OK
+
+_LINES = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("comment", help="comment on SECTION (optionally on a line or a quote)")
+    p.add_argument("section")
+    _message(p, required=True)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--line", metavar="N[-M]", help="anchor to line N (or lines N-M) of "
+                       "the committed section text")
+    where.add_argument("--quote", metavar="TEXT", help="anchor to a passage of the section "
+                       "text; the comment follows it when the text moves")
+    p.add_argument("--kind", default="comment",
+                   help="comment, must-fix, question or praise (default comment)")
+    p.add_argument("--round", metavar="NAME", help="the review round, e.g. 'Pink Team'")
+    p.set_defaults(handler=cmd_comment)
+
+    p = sub.add_parser("reply", help="reply to a comment thread")
+    p.add_argument("comment_id", metavar="COMMENT_ID")
+    _message(p, required=True)
+    p.set_defaults(handler=cmd_reply)
+
+    for name, verb in (("resolve", "mark a comment thread resolved"),
+                       ("reopen", "reopen a resolved comment thread")):
+        p = sub.add_parser(name, help=verb)
+        p.add_argument("comment_id", metavar="COMMENT_ID")
+        _message(p, required=False, what="an optional note")
+        p.set_defaults(handler=cmd_resolve, resolved=name == "resolve")
+
+    p = sub.add_parser("comments", help="list comment threads")
+    p.add_argument("section", nargs="?")
+    p.add_argument("--open", action="store_true", help="only unresolved threads")
+    p.add_argument("--mine", action="store_true", help="only threads you started or joined")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per thread")
+    p.set_defaults(handler=cmd_comments)
+
+    p = sub.add_parser("sync", help="exchange comments with a remote: fetch, rebuild ours on "
+                       "its tip, push (retried)")
+    p.add_argument("--remote", default="origin")
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("install-hook", help="install the pre-receive hook that enforces roles "
+                       "on pushes to this (shared, bare) repository")
+    p.add_argument("--force", action="store_true", help="replace a pre-receive hook that is "
+                   "not ours")
+    p.set_defaults(handler=cmd_install_hook)
+
+
+def _message(p: argparse.ArgumentParser, required: bool, what: str = "the text") -> None:
+    p.add_argument("-m", "--message", required=required, metavar="TEXT",
+                   help=f"{what}; '-' reads it from standard input")
+
+
+def _text(value: str | None) -> str:
+    """The message exactly as written; '-' means standard input, which must be UTF-8."""
+    from proposal_tui.domain.errors import ProposalError
+
+    if value is None:
+        return ""
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProposalError(f"standard input is not UTF-8 (byte {exc.start})") from None
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from proposal_tui.cli.context import actor, open_service
+    from proposal_tui.services.reviews import ReviewService
+
+    service = open_service(args)
+    manifest = service.manifest()
+    person = actor(args, service, manifest)
+    return ReviewService(service.repo, service.clock), manifest, person
+
+
+def _lines(value: str | None) -> tuple[int | None, int | None]:
+    from proposal_tui.domain.errors import ProposalError
+
+    if value is None:
+        return None, None
+    match = _LINES.fullmatch(value.strip())
+    if not match:
+        raise ProposalError(f"--line: expected N or N-M, got {value!r}")
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) else start
+    if start < 1 or end < start:
+        raise ProposalError(f"--line: invalid range {value!r}")
+    return start, end
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    start, end = _lines(args.line)  # bad input is refused before anything is read or written
+    body = _text(args.message)
+    reviews, manifest, person = _open(args)
+    event = reviews.comment(manifest, person, args.section, body, kind=args.kind,
+                            round=args.round, line_start=start, line_end=end,
+                            quote=args.quote)
+    print(f"commented {event.id} on {event.section} as {person.handle}")
+    return EXIT_OK
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    body = _text(args.message)
+    reviews, manifest, person = _open(args)
+    event = reviews.reply(manifest, person, args.comment_id, body)
+    print(f"replied {event.id} to {event.thread} as {person.handle}")
+    return EXIT_OK
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    note = _text(args.message)
+    reviews, manifest, person = _open(args)
+    event = reviews.set_resolved(manifest, person, args.comment_id, args.resolved, note)
+    verb = "resolved" if args.resolved else "reopened"
+    print(f"{verb} {event.thread} as {person.handle}")
+    return EXIT_OK
+
+
+def cmd_comments(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import actor, open_service
+    from proposal_tui.domain.text import one_line
+    from proposal_tui.services.reviews import ReviewService
+
+    service = open_service(args)
+    manifest = service.manifest()
+    mine = actor(args, service, manifest) if args.mine else None
+    reviews = ReviewService(service.repo, service.clock)
+    threads = reviews.select(manifest, args.section, args.open, mine)
+    items = [reviews.thread_json(manifest, t) for t in threads]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        for item in items:
+            print(_thread_text(item))
+        if not items:
+            print("no comments")
+    for error in reviews.store.errors:
+        print(f"proposal: {one_line(str(error))}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _thread_text(item: dict[str, Any]) -> str:
+    state = "resolved" if item["resolved"] else "open"
+    tags = ", ".join(x for x in (item["kind"], item["round"]) if x)
+    when = (item["created"] or "")[:16].replace("T", " ")
+    lines = [f"{item['id']}  {item['section']}  [{tags}]  {state}  "
+             f"{item['author'] or '(unknown)'}  {when}"]
+    anchor = item["anchor"]
+    if anchor:
+        where = ""
+        if anchor["current_line"] is not None:
+            where = f"line {anchor['current_line']}"
+            if anchor["current_line_end"] not in (None, anchor["current_line"]):
+                where += f"-{anchor['current_line_end']}"
+        if anchor["quote"]:
+            where += f" \"{_short(anchor['quote'])}\""
+        if anchor["outdated"]:
+            where += " (outdated: the text is gone)"
+        lines.append(f"    {where.strip()}")
+    lines += [f"    {line}" for line in (item["body"] or "(first comment missing)").splitlines()]
+    for reply in item["replies"]:
+        first, *rest = reply["body"].splitlines() or [""]
+        lines.append(f"    > {reply['author']} {reply['created'][:16].replace('T', ' ')}: "
+                     f"{first}")
+        lines += [f"      {line}" for line in rest]
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import open_service
+    from proposal_tui.services.sync import sync_comments
+
+    service = open_service(args)
+    result = sync_comments(service.repo, args.remote)
+    print(f"sync with {args.remote}: {result.received} comment events received, "
+          f"{result.sent} sent" + (f", {result.attempts} attempts" if result.attempts > 1
+                                   else ""))
+    return EXIT_OK
+
+
+def cmd_install_hook(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import open_service
+    from proposal_tui.store.hook import install_hook
+
+    service = open_service(args)
+    path = install_hook(service.repo.git_dir, force=args.force)
+    print(f"installed {path}")
+    if not service.repo.bare:
+        print("note: this is not a bare repository; the hook only checks pushes into it",
+              file=sys.stderr)
+    return EXIT_OK

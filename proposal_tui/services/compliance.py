@@ -1,0 +1,155 @@
+"""Compliance matrix, `proposal check` and the requirements import, for the CLI and the TUI.
+
+The check reads one consistent view of the files (HEAD for CI, the work tree by default, the
+index in a pre-commit hook) and costs a handful of git processes: the history index is cached,
+comments are not read, nothing is written except the history cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.compliance import (
+    REQUIREMENTS_NAME,
+    CheckReport,
+    Finding,
+    Matrix,
+    Requirement,
+    build_matrix,
+    check_limits,
+    check_matrix,
+    parse_requirements,
+    parse_requirements_csv,
+    render_requirements,
+    statuses_of,
+)
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.manifest import MANIFEST_NAME, ManifestErrors, parse_manifest
+from proposal_tui.domain.model import Manifest, Person, Status
+from proposal_tui.domain.permissions import require
+from proposal_tui.domain.status import UNCOMMITTED, effective_status
+from proposal_tui.domain.wordcount import count_words, format_for_path
+from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
+from proposal_tui.services.identity import identity_of
+from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.requirements import View, commit_requirements
+
+
+def read_requirements(repo: ProposalRepo, view: str = "worktree") -> list[Requirement] | None:
+    """The requirements as the view sees them; None when there is no requirements file."""
+    data, problem = View(repo, view).read([REQUIREMENTS_NAME])[REQUIREMENTS_NAME]
+    if problem:
+        raise ProposalError(problem, REQUIREMENTS_NAME)
+    if data is None:
+        return None
+    return parse_requirements(decode_text(data, REQUIREMENTS_NAME), REQUIREMENTS_NAME)
+
+
+@dataclass
+class ComplianceService:
+    repo: ProposalRepo
+    clock: Clock = field(default_factory=SystemClock)
+    proposals: ProposalService | None = None
+
+    def __post_init__(self) -> None:
+        if self.proposals is None:
+            self.proposals = ProposalService(self.repo, self.clock)
+
+    # -- the matrix -----------------------------------------------------------------------
+    def matrix(self, snapshot: Snapshot | None = None) -> tuple[Matrix, Snapshot]:
+        """The matrix with each answering section's effective status, as the dashboard has it.
+
+        Pass the TUI's current snapshot to avoid a second read of the repository.
+        """
+        assert self.proposals is not None
+        snap = snapshot or self.proposals.snapshot()
+        requirements = read_requirements(self.repo)
+        return build_matrix(requirements, snap.manifest, statuses_of(snap.states)), snap
+
+    # -- the check ------------------------------------------------------------------------
+    def check(self, view: str = "worktree") -> CheckReport:
+        """Every reason the proposal is not submittable now, each with file and line."""
+        report = CheckReport()
+        files = View(self.repo, view)
+        raw, problem = files.read([MANIFEST_NAME])[MANIFEST_NAME]
+        if problem or raw is None:
+            report.findings.append(Finding("manifest", problem or f"no {MANIFEST_NAME} in the "
+                                           f"{files.view}", MANIFEST_NAME))
+            return report
+        try:
+            manifest = parse_manifest(decode_text(raw, MANIFEST_NAME), MANIFEST_NAME)
+        except ManifestErrors as exc:
+            report.findings += [Finding("manifest", p.message, p.path, p.line)
+                                for p in exc.problems]
+            return report
+        except ProposalError as exc:
+            report.findings.append(Finding("manifest", exc.message, exc.path, exc.line))
+            return report
+        report.sections = len(manifest.sections)
+        paths = [s.file for s in manifest.sections] + [REQUIREMENTS_NAME]
+        contents = files.read(paths)
+        words: dict[str, int] = {}
+        for s in manifest.ordered_sections:
+            data, why = contents[s.file]
+            if why or data is None:
+                report.findings.append(Finding(
+                    "section-file", f"section '{s.id}': {s.file} "
+                    f"{why or 'is missing from the ' + files.view}", MANIFEST_NAME, s.line))
+                continue
+            try:
+                words[s.id] = count_words(decode_text(data, s.file), format_for_path(s.file))
+            except ProposalError as exc:
+                report.findings.append(Finding("section-file", f"section '{s.id}': "
+                                               f"{exc.message}", s.file, exc.line))
+        report.findings += check_limits(manifest, words, MANIFEST_NAME)
+        requirements: list[Requirement] | None = None
+        data, why = contents[REQUIREMENTS_NAME]
+        try:
+            if why:
+                raise ProposalError(why, REQUIREMENTS_NAME)
+            if data is not None:
+                requirements = parse_requirements(decode_text(data, REQUIREMENTS_NAME),
+                                                  REQUIREMENTS_NAME)
+        except ProposalError as exc:
+            report.findings.append(Finding("requirements", exc.message, exc.path, exc.line))
+            return report
+        report.requirements = len(requirements or [])
+        matrix = build_matrix(requirements, manifest, self._statuses(manifest))
+        report.findings += check_matrix(matrix, MANIFEST_NAME)
+        return report
+
+    def _statuses(self, manifest: Manifest) -> dict[str, Status]:
+        """Effective statuses from the cached history index (no comments, no file reads)."""
+        assert self.proposals is not None
+        index = self.proposals.history.refresh(self.repo.head())
+        committed = self.repo.read_files([MANIFEST_NAME])[MANIFEST_NAME].committed
+        declared = ProposalService._declared_seqs(manifest, committed, index)
+        return {s.id: effective_status(s.status, declared.get(s.id, UNCOMMITTED),
+                                       index.section_history(s.file))[0]
+                for s in manifest.sections}
+
+    # -- import ---------------------------------------------------------------------------
+    def import_csv(self, manifest: Manifest, actor: Person, csv_path: Path,
+                   replace: bool = False) -> tuple[str, list[Requirement]]:
+        """Turn a CSV export of the solicitation into ``requirements.toml`` and commit it."""
+        require(actor, "edit-plan")
+        try:
+            raw = csv_path.read_bytes()
+        except OSError as exc:
+            raise ProposalError(f"cannot read: {exc.strerror}", str(csv_path)) from None
+        requirements = parse_requirements_csv(decode_text(raw, str(csv_path)), str(csv_path))
+        if not requirements:
+            raise ProposalError("no requirements in the file (only a header?)", str(csv_path))
+        if not replace and read_requirements(self.repo, "head") is not None:
+            raise ProposalError(f"{REQUIREMENTS_NAME} already exists; edit it by hand, or pass "
+                                "--replace to overwrite it with this import")
+        text = render_requirements(requirements, csv_path.name)
+        parse_requirements(text)  # never commit a file we would refuse to read
+        stamp = self.clock.now().astimezone(dt.timezone.utc).date().isoformat()
+        sha = commit_requirements(self.repo, text.encode("utf-8"),
+                                  f"Import {len(requirements)} requirements from "
+                                  f"{csv_path.name} ({stamp})", identity_of(actor))
+        return sha, requirements

@@ -1,0 +1,227 @@
+"""The application: owns the data, runs every git read and write in thread workers.
+
+Refresh protocol (see :meth:`ProposalApp.request_refresh`): any thread may ask; requests that
+arrive while a load runs collapse into one more load afterwards, so a burst of file events
+costs at most two snapshots and loads never overlap. A load posts :class:`DataLoaded` (or
+:class:`LoadFailed`, which keeps the last good data on screen under an error banner), and each
+screen then updates its widgets in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from proposal_tui.domain.clock import Clock
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.model import Manifest, Person
+from proposal_tui.domain.text import one_line
+from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.reviews import ReviewService
+from proposal_tui.tui.commands import ProposalCommands
+from proposal_tui.tui.data import DashboardData, error_line, load, resolve_actor
+from proposal_tui.tui.messages import DataLoaded, EditFinished, LoadFailed, RefreshRequested
+from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.screens.help import HelpScreen
+from proposal_tui.tui.screens.section import SectionScreen
+from proposal_tui.tui.themes import DARK, THEMES, other_theme
+
+EditJob = Callable[[Manifest, Person], str]
+
+
+class ProposalApp(App[int]):
+    """``ProposalApp(service, clock=..., actor=...)``; everything else has a default.
+
+    ``actor`` is a handle (as ``--as`` gives it), a Person, or None to look the user up from
+    PROPOSAL_USER / git identity in ``env``. ``auto_refresh`` re-reads the repository every so
+    many seconds (None: never) so relative times and overdue flags stay current.
+    """
+
+    TITLE = "proposal"
+    CSS_PATH: ClassVar[list[str | Path]] = ["styles/app.tcss", "styles/dialogs.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "help", id="help"),
+        Binding("ctrl+r", "refresh", "refresh", show=False, id="refresh"),
+        Binding("ctrl+t", "toggle_theme", "dark/light", show=False, id="toggle-theme"),
+    ]
+    COMMANDS = App.COMMANDS | {ProposalCommands}
+
+    def __init__(self, service: ProposalService, *, clock: Clock | None = None,
+                 actor: str | Person | None = None, env: Mapping[str, str] | None = None,
+                 reviews: ReviewService | None = None, auto_refresh: float | None = 60.0,
+                 theme: str = DARK.name) -> None:
+        super().__init__()
+        self.service = service
+        self.clock: Clock = clock or service.clock
+        self.explicit_actor = actor
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.reviews = reviews or ReviewService(service.repo, self.clock)
+        self.auto_refresh = auto_refresh
+        self.data = DashboardData()
+        self.loads = 0  # finished loads, for tests and diagnostics
+        self._loading = False
+        self._again = False
+        self._edit_lock = threading.Lock()
+        for registered in THEMES:
+            self.register_theme(registered)
+        self.theme = theme
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        self.request_refresh("start")
+        if self.auto_refresh:
+            self.set_interval(self.auto_refresh, lambda: self.request_refresh("timer"))
+
+    @property
+    def dashboard(self) -> DashboardScreen | None:
+        screen = self.screen_stack[0] if self.screen_stack else None
+        return screen if isinstance(screen, DashboardScreen) else None
+
+    # -- refresh ------------------------------------------------------------------------------
+    def request_refresh(self, reason: object = "") -> bool:
+        """Ask for a re-read of the repository. Safe from any thread (the file watcher's).
+
+        Takes any argument (a reason string, or the watcher's Change) so it can be passed
+        straight as a callback. Returns False when the app is shutting down.
+        """
+        return self.post_message(RefreshRequested(str(reason)[:80]))
+
+    @on(RefreshRequested)
+    def _refresh_requested(self) -> None:
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        self._load(self.loads + 1)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _load(self, generation: int) -> None:
+        """Read git off the UI thread; only post the result."""
+        try:
+            data = load(self.service, self.explicit_actor, self.env, generation)
+        except Exception as exc:  # noqa: BLE001 - shown in the banner, the app keeps running
+            self.post_message(LoadFailed(error_line(exc)))
+        else:
+            self.post_message(DataLoaded(data))
+
+    @on(DataLoaded)
+    def _loaded(self, message: DataLoaded) -> None:
+        self._finish_load(message.data)
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        self._finish_load(replace(self.data, error=message.error))
+
+    def _finish_load(self, data: DashboardData) -> None:
+        self.data = data
+        self.loads += 1
+        self._loading = False
+        for screen in self.screen_stack:
+            if isinstance(screen, (DashboardScreen, SectionScreen)):
+                screen.show(data)
+        if self._again:
+            self._again = False
+            self.request_refresh("again")
+
+    @property
+    def busy(self) -> bool:
+        """A load is running or queued (tests wait for this to clear)."""
+        return self._loading or self._again
+
+    # -- edits --------------------------------------------------------------------------------
+    def run_edit(self, job: EditJob, label: str) -> None:
+        """Run a plan or comment edit in a worker, as the acting person, then refresh."""
+        self._edit(job, label)
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def _edit(self, job: EditJob, label: str) -> None:
+        with self._edit_lock:
+            try:
+                manifest = self.service.manifest()
+                actor = resolve_actor(manifest, self.service.repo, self.explicit_actor, self.env)
+                if actor.person is None:
+                    raise ProposalError(f"read-only: {actor.how}")
+                result = job(manifest, actor.person)
+            except ProposalError as exc:
+                self.post_message(EditFinished(False, one_line(str(exc), 300)))
+            except Exception as exc:  # noqa: BLE001 - reported, never fatal
+                self.post_message(EditFinished(False, one_line(f"{type(exc).__name__}: {exc}",
+                                                               300)))
+            else:
+                self.post_message(EditFinished(True, one_line(
+                    f"{label} as {actor.person.handle} ({result[:10]})", 300)))
+
+    @on(EditFinished)
+    def _edit_finished(self, message: EditFinished) -> None:
+        self.notify(message.text, title="done" if message.ok else "not done",
+                    severity="information" if message.ok else "error", markup=False,
+                    timeout=6 if message.ok else 10)
+        self.request_refresh("edit")
+
+    # -- editor -------------------------------------------------------------------------------
+    def editor_command(self) -> list[str] | None:
+        editor = self.env.get("VISUAL") or self.env.get("EDITOR")
+        return shlex.split(editor) if editor and editor.strip() else None
+
+    def open_in_editor(self, path: str) -> None:
+        """Suspend the app and run $VISUAL/$EDITOR on a section file; say why when we can't."""
+        work_tree = self.service.repo.work_tree
+        if work_tree is None:
+            self.notify("This is a bare repository: it has no files to edit. Clone it, edit "
+                        "there and push; the dashboard shows the change once it lands.",
+                        title="cannot edit here", severity="warning", markup=False, timeout=10)
+            return
+        command = self.editor_command()
+        if command is None:
+            self.notify("Set $VISUAL or $EDITOR (for example: export EDITOR=nano) to edit "
+                        "sections from here.", title="no editor", severity="warning",
+                        markup=False, timeout=10)
+            return
+        target = str(Path(work_tree, path))  # absolute: a name starting with '-' stays a file
+        try:
+            with self.suspend():
+                subprocess.call([*command, target])
+        except SuspendNotSupported:
+            self.notify(f"This session cannot hand the terminal to an editor (web or headless "
+                        f"mode). Edit {one_line(path)} outside; the dashboard refreshes.",
+                        title="cannot open an editor", severity="warning", markup=False,
+                        timeout=10)
+        except OSError as exc:
+            self.notify(f"could not run {one_line(command[0])}: {one_line(str(exc))}",
+                        title="editor failed", severity="error", markup=False, timeout=10)
+        self.request_refresh("editor")
+
+    # -- navigation ---------------------------------------------------------------------------
+    def open_section(self, section_id: str) -> None:
+        if self.data.state(section_id) is not None:
+            self.push_screen(SectionScreen(section_id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.data.actor))
+
+    def action_refresh(self) -> None:
+        self.request_refresh("key")
+
+    def action_toggle_theme(self) -> None:
+        self.theme = other_theme(self.theme)
+
+
+def run(service: ProposalService, actor: str | None = None) -> int:
+    """Open the dashboard on ``service`` until the user quits; returns the exit status."""
+    app = ProposalApp(service, clock=service.clock, actor=actor)
+    app.run()
+    return app.return_code or 0
