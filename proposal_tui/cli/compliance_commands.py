@@ -205,5 +205,199 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def cmd_round_start(args): raise NotImplementedError
-cmd_round_close = cmd_round_list = cmd_round_diff = cmd_export = cmd_ics = cmd_progress = cmd_round_start
+
+# -- review rounds --------------------------------------------------------------------------
+
+def _rounds(args: argparse.Namespace) -> tuple[Any, Any]:
+    from proposal_tui.services.rounds import RoundService
+
+    service = _service(args)
+    return service, RoundService(service.repo, service.clock)
+
+
+def cmd_round_start(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import actor
+
+    service, rounds = _rounds(args)
+    manifest = service.manifest()
+    person = actor(args, service, manifest)
+    rnd = rounds.start(manifest, person, args.name, args.rev, args.message)
+    print(f"started round '{rnd.name}': tagged {rnd.commit[:10]} as {rnd.tag} "
+          f"({person.handle}); share it with 'git push origin {rnd.tag}'")
+    return EXIT_OK
+
+
+def cmd_round_close(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import actor
+
+    service, rounds = _rounds(args)
+    manifest = service.manifest()
+    person = actor(args, service, manifest)
+    rnd = rounds.close(manifest, person, args.name, args.rev, args.message)
+    print(f"closed round '{rnd.name}' at {str(rnd.closed_commit)[:10]} "
+          f"(round-closed/{rnd.name}, {person.handle})")
+    return EXIT_OK
+
+
+def cmd_round_list(args: argparse.Namespace) -> int:
+    from proposal_tui.services.rounds import round_json
+
+    service, rounds = _rounds(args)
+    manifest = service.manifest()
+    events = rounds.events()
+    listed = [(r, rounds.coverage(r, manifest, events)) for r in rounds.rounds()]
+    if args.json:
+        _print_json([round_json(r, c) for r, c in listed])
+        return EXIT_OK
+    if not listed:
+        print("no review rounds yet (start one with 'proposal round start pink')")
+        return EXIT_OK
+    zone = manifest.proposal.timezone
+    for r, cover in listed:
+        when = r.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        state = "open" if r.open else \
+            f"closed {r.closed_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}"  # type: ignore
+        reviewed = [c for c in cover if c.reviewed]
+        print(f"{r.name:<12} {when}  {r.commit[:10]}  {state:<22} "
+              f"reviewed {len(reviewed)}/{len(cover)} sections")
+        missing = [c.section for c in cover if not c.reviewed]
+        if missing and r.open:
+            print(f"{'':<12} not reviewed yet: {', '.join(missing)}")
+    return EXIT_OK
+
+
+def cmd_round_diff(args: argparse.Namespace) -> int:
+    service, rounds = _rounds(args)
+    diff = rounds.diff(args.a, args.b, args.section)
+    if args.json:
+        _print_json(diff.to_json())
+        return EXIT_OK
+    print(round_diff_text(diff))
+    return EXIT_OK
+
+
+def round_diff_text(diff: Any) -> str:
+    from proposal_tui.cli.render import fit
+
+    lines = [f"{diff.a.label} ({diff.a.commit[:10]}) → {diff.b.label} ({diff.b.commit[:10]})",
+             f"{'SECTION':<24} {'WORDS':>13} {'ADDED':>7} {'REMOVED':>8}  COMMENTS OF "
+             f"{diff.a.label.upper()}"]
+    for s in diff.sections:
+        comments = "—"
+        if s.threads:
+            comments = (f"{s.count('resolved-by-edit')} resolved by edits, "
+                        f"{s.count('resolved-without-edit')} resolved without edits, "
+                        f"{s.count('open')} open")
+        words = f"{s.words_a}→{s.words_b}"
+        lines.append(f"{fit(s.section, 24)} {words:>13} {'+' + str(s.added):>7} "
+                     f"{'-' + str(s.removed):>8}  {comments}")
+    if len(diff.sections) == 1:
+        for t in diff.sections[0].threads:
+            gone = " (quoted text gone)" if t.quote_gone else ""
+            lines.append(f"  {t.outcome:<22} {t.kind:<9} {_clean(t.author, 12):<12} "
+                         f"{_clean(t.body, 70)}{gone}")
+    return "\n".join(lines)
+
+
+
+# -- production ------------------------------------------------------------------------------
+
+_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+                   ".docx": "docx", ".pdf": "pdf"}
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from proposal_tui.domain.errors import ProposalError
+    from proposal_tui.services.export import ExportService
+
+    output = Path(args.output) if args.output else None
+    fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
+    if fmt in ("docx", "pdf") and output is None:
+        raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
+    service = _service(args)
+    exporter = ExportService(service.repo, service.clock)
+    doc = exporter.document(args.rev, args.appendix)
+    result = exporter.export(doc, fmt, output)
+    if output is None:
+        sys.stdout.write(result.data.decode("utf-8"))
+        return EXIT_OK
+    from proposal_tui.store.atomic import write_atomic
+
+    try:
+        write_atomic(output.resolve(), result.data)
+    except OSError as exc:
+        raise ProposalError(f"cannot write: {exc.strerror}", str(output)) from None
+    missing = [s.id for s in doc.sections if s.problem]
+    print(f"wrote {output} ({fmt}): {len(doc.sections)} sections, {doc.words} words, "
+          f"about {result.estimated_pages:.1f} pages at "
+          f"{doc.manifest.proposal.words_per_page} words/page"
+          + (", with the compliance appendix" if doc.matrix is not None else ""))
+    if result.pdf_pages is not None:
+        same = round(result.estimated_pages) == result.pdf_pages
+        print(f"pages: estimated {result.estimated_pages:.1f}, PDF {result.pdf_pages}"
+              + ("" if same else " (they differ: trust the PDF for page limits)"))
+    if missing:
+        print(f"proposal: sections without text: {', '.join(missing)}", file=sys.stderr)
+    return EXIT_OK
+
+
+
+def _write_text(output: str | None, text: str) -> None:
+    from proposal_tui.domain.errors import ProposalError
+    from proposal_tui.store.atomic import write_atomic
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(Path(output).resolve(), text.encode("utf-8"))
+    except OSError as exc:
+        raise ProposalError(f"cannot write: {exc.strerror}", output) from None
+
+
+def cmd_ics(args: argparse.Namespace) -> int:
+    from proposal_tui.services.calendar import calendar_events, to_ics
+    from proposal_tui.services.rounds import RoundService
+
+    service = _service(args)
+    manifest = service.manifest()
+    rounds = RoundService(service.repo, service.clock).rounds()
+    events = calendar_events(manifest, rounds, args.person)
+    name = manifest.proposal.title + (f" ({args.person})" if args.person else "")
+    # newline="" semantics: the CRLF line endings RFC 5545 requires must survive stdout too
+    text = to_ics(events, service.clock.now(), name)
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        _write_text(args.output, text)
+        print(f"wrote {args.output}: {len(events)} events", file=sys.stderr)
+    return EXIT_OK
+
+
+
+def _day(text: str | None, flag: str) -> Any:
+    import datetime as dt
+
+    from proposal_tui.domain.errors import ProposalError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ProposalError(f"{flag}: invalid date '{text}' (use YYYY-MM-DD)") from None
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from proposal_tui.services.progress import ProgressService, to_csv, to_json
+
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    service = _service(args)
+    rows = ProgressService(service.repo, service.clock).rows(service.manifest(), since, until)
+    if args.json:
+        _print_json(to_json(rows))
+    else:
+        sys.stdout.write(to_csv(rows))
+    return EXIT_OK

@@ -18,6 +18,7 @@ from proposal_tui.domain.status import UNCOMMITTED, evaluate
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
+from proposal_tui.store.manifest_edit import recover_interrupted_edit
 from proposal_tui.store.repo import FileContent, ProposalRepo
 
 
@@ -86,6 +87,7 @@ class ProposalService:
         return load_manifest(self.repo)[0]
 
     def snapshot(self) -> Snapshot:
+        recover_interrupted_edit(self.repo)
         manifest, committed, _text = load_manifest(self.repo)
         head = self.repo.head()
         index = self.history.refresh(head)

@@ -50,6 +50,15 @@ class ReviewService:
             raise ProposalError(f"comment id '{thread_id}' is ambiguous; give more of it")
         return matches[0]
 
+    def _after(self, thread: Thread) -> dt.datetime:
+        """Now, but strictly after the thread's last event: replay orders by (time, id), so a
+        skewed or pinned clock must not put a resolve before the reply it answers."""
+        now = self.clock.now()
+        last = thread.last_activity
+        if last is not None and now <= last:
+            return last + dt.timedelta(microseconds=1)
+        return now
+
     def _save(self, event: CommentEvent, actor: Person) -> CommentEvent:
         self.store.append(event, identity_of(actor))
         return event
@@ -88,8 +97,8 @@ class ReviewService:
         check_text(body, "reply")
         thread = self.thread(thread_id)
         require(actor, "reply", manifest.section(thread.section))
-        event = make_event("reply", thread.section, actor.handle, self.clock.now(), self.rng,
-                           body=body, thread=thread.id)
+        event = make_event("reply", thread.section, actor.handle, self._after(thread),
+                           self.rng, body=body, thread=thread.id)
         return self._save(event, actor)
 
     def set_resolved(self, manifest: Manifest, actor: Person, thread_id: str,
@@ -101,7 +110,7 @@ class ReviewService:
                                 f"{'resolved' if resolved else 'open'}")
         author = thread.root.author if thread.root else None
         require(actor, action, manifest.section(thread.section), comment_author=author)
-        event = make_event(action, thread.section, actor.handle, self.clock.now(), self.rng,
+        event = make_event(action, thread.section, actor.handle, self._after(thread), self.rng,
                            body=note, thread=thread.id)
         return self._save(event, actor)
 

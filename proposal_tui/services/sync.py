@@ -91,6 +91,11 @@ def _rebuild(repo: ProposalRepo, local: str, remote: str | None,
     return tip, len(extra)
 
 
+def _is_ancestor(repo: ProposalRepo, a: str, b: str) -> bool:
+    return run_git_bytes(["merge-base", "--is-ancestor", a, b], repo.root,
+                         check=False).returncode == 0
+
+
 def _merge_base(repo: ProposalRepo, a: str, b: str) -> str | None:
     proc = run_git_bytes(["merge-base", a, b], repo.root, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
@@ -116,6 +121,8 @@ def sync_comments(repo: ProposalRepo, remote: str = "origin", retries: int = 8) 
         received = len(set(remote_files) - set(local_files))
         if local is None:
             new, sent = theirs, 0
+        elif theirs is None or _is_ancestor(repo, theirs, local):
+            new, sent = local, len(set(local_files) - set(remote_files))  # fast-forward
         else:
             new, sent = _rebuild(repo, local, theirs, remote_files, local_files)
         if new is not None and new != local:
@@ -129,7 +136,8 @@ def sync_comments(repo: ProposalRepo, remote: str = "origin", retries: int = 8) 
         if push.returncode == 0:
             return SyncResult(received, sent, attempt)
         text = push.stdout.decode("utf-8", "replace") + push.stderr.decode("utf-8", "replace")
-        if "rejected" not in text and "fetch first" not in text and "stale info" not in text:
+        if "remote rejected" in text or not ("fetch first" in text or "non-fast-forward"
+                                             in text or "stale info" in text):
             raise ProposalError(f"git push {remote} failed: {_first(text, 'remote: ')}")
         _pause(attempt)
     raise ProposalError(f"sync with {remote}: gave up after {retries + 1} attempts (others "

@@ -93,8 +93,8 @@ def _safe_relative(path: str) -> bool:
 
 
 def read_refs(repo: ProposalRepo) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
-    """(HEAD's branch, HEAD's commit, all non-symbolic refs). HEAD is read first: git writes a branch
-    before pointing HEAD at it, so the refs read next always include HEAD's target."""
+    """(HEAD's branch, HEAD's commit, all non-symbolic refs). HEAD is read first: git writes
+    a branch before pointing HEAD at it, so the refs read next always include HEAD's target."""
     proc = run_git_bytes(["symbolic-ref", "--quiet", "HEAD"], repo.root, check=False)
     head_ref = proc.stdout.decode("utf-8", "surrogateescape").strip() or None \
         if proc.returncode == 0 else None

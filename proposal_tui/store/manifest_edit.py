@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.git import run_git, run_git_bytes
 from proposal_tui.store.plumbing import cas_commit
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.repo import ProposalRepo, blob_sha
 
 Document = tomlkit.TOMLDocument
 Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
@@ -55,16 +56,32 @@ def toml_date(value: dt.date | dt.datetime) -> object:
 
 
 @contextmanager
-def writer_lock(repo: ProposalRepo) -> Iterator[None]:
-    """Serialise our own writers on this machine; CAS still guards against everyone else."""
+def writer_lock(repo: ProposalRepo, blocking: bool = True) -> Iterator[bool]:
+    """Serialise our own writers on this machine; CAS still guards against everyone else.
+
+    Yields whether the lock is held (always True when blocking).
+    """
     lock_path = repo.git_dir / "proposal-tui" / "manifest.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def recover_interrupted_edit(repo: ProposalRepo) -> None:
+    """Finish a crashed edit's work-tree update, unless an edit is running right now."""
+    if repo.bare or not _journal(repo).exists():
+        return
+    with writer_lock(repo, blocking=False) as held:
+        if held:
+            finish_pending_sync(repo)
 
 
 def _committed_manifest(repo: ProposalRepo, tip: str | None) -> bytes:
@@ -86,7 +103,12 @@ def _refuse_local_changes(repo: ProposalRepo, paths: list[str]) -> None:
 
 
 def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -> str:
-    """Apply ``edit`` to the committed manifest, validate, commit, and return the new sha."""
+    """Apply ``edit`` to the committed manifest, validate, commit, and return the new sha.
+
+    In a clone, a journal names the files to bring up to date before the branch moves, so a
+    crash between the commit and the work-tree update is finished by the next run instead of
+    leaving a work tree that seems to undo the edit.
+    """
     head_ref = repo.head_ref() or "HEAD"
     written: dict[str, bytes] = {}
 
@@ -98,15 +120,59 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
         written.clear()
         written[MANIFEST_NAME] = text.encode("utf-8")
         written.update(extra)
+        if not repo.bare:
+            _write_journal(repo, tip, written)
         return dict(written)
 
     with writer_lock(repo):
         if not repo.bare:
+            finish_pending_sync(repo)
             _refuse_local_changes(repo, [MANIFEST_NAME])
         sha = cas_commit(repo.root, head_ref, changes, message, author)
         if not repo.bare:
             _sync_work_tree(repo, written)
+            _journal(repo).unlink(missing_ok=True)
     return sha
+
+
+def _journal(repo: ProposalRepo) -> Path:
+    return repo.git_dir / "proposal-tui" / "pending-sync.json"
+
+
+def _write_journal(repo: ProposalRepo, base: str | None, files: dict[str, bytes]) -> None:
+    data = {"base": base, "files": {path: blob_sha(content) for path, content in files.items()}}
+    write_atomic(_journal(repo), json.dumps(data).encode())
+
+
+def finish_pending_sync(repo: ProposalRepo) -> None:
+    """Complete a work-tree update that a crash interrupted; touch nothing a person changed."""
+    journal = _journal(repo)
+    try:
+        data = json.loads(journal.read_bytes())
+    except (OSError, ValueError):
+        return
+    head = repo.tree_entries()
+    base = repo.tree_entries(data["base"]) if data.get("base") else {}
+    landed = {path: sha for path, sha in data.get("files", {}).items()
+              if head.get(path, ("", ""))[1] == sha}
+    todo: dict[str, bytes] = {}
+    if landed:
+        blobs = repo.read_blobs(list(landed.values()))
+        current = repo.read_files(list(landed))
+        for path, sha in landed.items():
+            working = current[path].working
+            now = blob_sha(working) if working is not None else None
+            # Only the pre-edit text (or our own half-finished update) may be replaced.
+            if now in (base.get(path, ("", None))[1], sha) and sha in blobs:
+                todo[path] = blobs[sha]
+    if todo:
+        _sync_work_tree(repo, todo)
+    if repo.work_tree is not None:
+        for path in data.get("files", {}):
+            target = Path(repo.work_tree, path)
+            for stale in target.parent.glob(f".{target.name}.*.tmp"):
+                stale.unlink(missing_ok=True)  # a temp file of a write that was killed
+    journal.unlink(missing_ok=True)
 
 
 def _sync_work_tree(repo: ProposalRepo, files: dict[str, bytes]) -> None:

@@ -52,9 +52,7 @@ class View:
         """path -> (bytes or None, problem or None), in two git processes at most."""
         if self.view == "worktree":
             files = self.repo.read_files(paths, self._entries)
-            return {p: (f.working if f.working is not None else
-                        (f.committed if not f.problem else None), f.problem)
-                    for p, f in files.items()}
+            return {p: (None if f.problem else f.working, f.problem) for p, f in files.items()}
         wanted: dict[str, str] = {}
         result: dict[str, tuple[bytes | None, str | None]] = {}
         for path in paths:

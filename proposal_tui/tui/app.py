@@ -49,7 +49,11 @@ class ProposalApp(App[int]):
     """
 
     TITLE = "proposal"
-    CSS_PATH: ClassVar[list[str | Path]] = ["styles/app.tcss", "styles/dialogs.tcss"]
+    # Every screen's rules are scoped by its class name, so one list serves them all (a
+    # Screen's own CSS_PATH would also apply app-wide, and is skipped for the default screen).
+    CSS_PATH: ClassVar[list[str | Path]] = ["styles/app.tcss", "styles/dashboard.tcss",
+                                            "styles/section.tcss", "styles/help.tcss",
+                                            "styles/dialogs.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "help", id="help"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="refresh"),

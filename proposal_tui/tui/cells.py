@@ -99,11 +99,12 @@ def bar(fraction: float | None, width: int, look: Look) -> Text:
     return text
 
 
-def words_cell(state: SectionState, look: Look, bar_width: int = 3) -> Text:
-    text = Text(end="")
-    if state.over_limit:
-        text.append("▲", style=style(look, "error"))
-    text.append(words_text(state), style=style(look, "error") if state.over_limit else "")
+def words_cell(state: SectionState, look: Look, bar_width: int = 3, width: int = 12) -> Text:
+    """'362/1.2k ▉░░': the count right-aligned so the bars line up; ▲ when over the limit."""
+    count = ("▲" if state.over_limit else "") + words_text(state)
+    room = width - (bar_width + 1 if bar_width else 0)
+    text = Text(count.rjust(room), style=style(look, "error") if state.over_limit else "",
+                end="")
     if bar_width:
         text.append(" ")
         text.append_text(bar(limit_fraction(state), bar_width, look))

@@ -78,11 +78,12 @@ def _describe(exc: BaseException) -> str:
 
 
 class RepoWatcher:
-    """Calls ``on_change`` from its own worker thread, never twice at once, never after stop().
+    """Calls ``on_change`` from its own worker thread: never twice at once, never after stop().
 
     ``section_paths_fn`` is called in start() and then on the worker thread before each
-    check; None means "the sections of the work-tree proposal.toml". ``on_mode_change(mode, reason)`` reports a
-    switch to polling after start() (read ``mode``/``reason`` right after start() too).
+    check; None means "the sections of the work-tree proposal.toml".
+    ``on_mode_change(mode, reason)`` reports a switch to polling after start() (read
+    ``mode``/``reason`` right after start() too). Keep both callbacks quick: post a message.
     """
 
     def __init__(self, repo: ProposalRepo,

@@ -26,6 +26,9 @@ from proposal_tui.tui.widgets.section_preview import thread_text
 if TYPE_CHECKING:
     from proposal_tui.tui.app import ProposalApp
 
+COMMON_BINDINGS: list[BindingType] = [
+    Binding("question_mark", "app.help", "help", id="screen-help"),
+]
 SECTION_BINDINGS: list[BindingType] = [
     Binding("e", "edit_file", "edit", id="edit-file"),
     Binding("c", "comment", "comment", id="comment"),
@@ -66,8 +69,6 @@ def allowed(action: str, person: Person | None, state: SectionState | None,
 
 class SectionActions(Screen[None]):
     """Mixed into screens that show one current section and, maybe, a current thread."""
-
-    BINDINGS: ClassVar[list[BindingType]] = SECTION_BINDINGS
 
     @property
     def papp(self) -> ProposalApp:

@@ -22,7 +22,7 @@ from proposal_tui.domain.comments import Thread
 from proposal_tui.tui.cells import plain
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
-from proposal_tui.tui.screens.actions import SectionActions
+from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
@@ -33,8 +33,8 @@ from proposal_tui.tui.widgets.timeline import Timeline
 NARROW_WIDTH, NARROW_HEIGHT = 110, 32
 PANES = {"sections": "#sections-pane", "section": "#section-pane",
          "timeline": "#timeline-pane", "owners": "#owners-pane"}
-FOCUS = {"sections": "#sections", "section": "#threads", "timeline": "#timeline",
-         "owners": "#owners"}
+FOCUS = {"sections": "#sections", "section": "#threads", "timeline": "#timeline-pane",
+         "owners": "#owners-pane"}
 
 
 class FilterInput(Input):
@@ -50,6 +50,9 @@ class FilterInput(Input):
 
 class DashboardScreen(SectionActions):
     BINDINGS: ClassVar[list[BindingType]] = [
+        *COMMON_BINDINGS,
+        Binding("q", "quit", "quit", id="quit"),
+        *SECTION_BINDINGS,
         Binding("slash", "filter", "filter", id="filter"),
         Binding("o", "owners", "owners", id="owners"),
         Binding("t", "timeline", "timeline", id="timeline"),
@@ -57,9 +60,7 @@ class DashboardScreen(SectionActions):
         Binding("tab", "next_pane", "next pane", show=False, id="next-pane"),
         Binding("shift+tab", "previous_pane", "previous pane", show=False,
                 id="previous-pane"),
-        Binding("q", "quit", "quit", id="quit"),
     ]
-    CSS_PATH = "../styles/dashboard.tcss"
 
     def __init__(self) -> None:
         super().__init__(id="dashboard")

@@ -51,19 +51,19 @@ def help_text(actor: Actor) -> Table:
     grid.add_column(justify="right", style="bold", no_wrap=True)
     grid.add_column()
     for group, keys in KEYS:
-        grid.add_row(Text(group, style="bold underline"), "")
+        grid.add_row("", Text(group, style="bold underline"))
         for key, what in keys:
             grid.add_row(Text(key), Text(what))
         grid.add_row("", "")
-    grid.add_row(Text("Status", style="bold underline"), "")
+    grid.add_row("", Text("Status", style="bold underline"))
     for status in Status:
         grid.add_row(Text(status.symbol), Text(status.label))
     grid.add_row("", "")
-    grid.add_row(Text("Marks", style="bold underline"), "")
+    grid.add_row("", Text("Marks", style="bold underline"))
     for mark, what in MARKS:
         grid.add_row(Text(mark), Text(what))
     grid.add_row("", "")
-    grid.add_row(Text("Roles", style="bold underline"), "")
+    grid.add_row("", Text("Roles", style="bold underline"))
     for role, what in ROLES:
         grid.add_row(Text(role), Text(what))
     grid.add_row("", "")
@@ -72,7 +72,8 @@ def help_text(actor: Actor) -> Table:
     if actor.person is None:
         you.append(" — ")
         you.append_text(plain(actor.how))
-    grid.add_row(Text("You", style="bold underline"), you)
+    grid.add_row("", Text("You", style="bold underline"))
+    grid.add_row("", you)
     return grid
 
 
@@ -81,7 +82,6 @@ class HelpScreen(Screen[None]):
         Binding("escape,question_mark", "close", "close", id="help-close"),
         Binding("q", "close", "close", show=False, id="help-quit"),
     ]
-    CSS_PATH = "../styles/help.tcss"
 
     def __init__(self, actor: Actor) -> None:
         super().__init__(id="help")

@@ -11,7 +11,7 @@ from textual.widgets import Footer
 
 from proposal_tui.domain.comments import Thread
 from proposal_tui.tui.data import DashboardData
-from proposal_tui.tui.screens.actions import SectionActions
+from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.section_preview import SectionPreview
 
@@ -19,10 +19,11 @@ from proposal_tui.tui.widgets.section_preview import SectionPreview
 class SectionScreen(SectionActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "back", id="back"),
+        *COMMON_BINDINGS,
         Binding("q", "quit", "quit", id="section-quit"),
+        *SECTION_BINDINGS,
         Binding("tab", "switch_focus", "text/comments", show=False, id="section-focus"),
     ]
-    CSS_PATH = "../styles/section.tcss"
 
     def __init__(self, section_id: str) -> None:
         super().__init__(id="section-screen")

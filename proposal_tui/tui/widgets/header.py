@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import datetime as dt
 
 from rich.text import Text
@@ -14,13 +16,15 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import time_left
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.data import DashboardData
-from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
 TICK_SECONDS = 1.0
 
 
 class ProposalHeader(LookMixin, Horizontal):
     """Ticks once a second, but only repaints when the countdown text actually changes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def __init__(self, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -62,7 +66,9 @@ class ProposalHeader(LookMixin, Horizontal):
             info = manifest.proposal
             if info.due is not None:
                 local = info.due.astimezone(info.timezone)
-                text.append(f"due {local:%a %d %b %H:%M} {one_line(local.tzname() or '')} · ")
+                if self.size.width >= 100 or not self.size.width:
+                    text.append(f"due {local:%a %d %b %H:%M} {one_line(local.tzname() or '')}"
+                                " · ")
                 left = time_left(info.due, now)
                 text.append(left, style=style(look, "error" if left.startswith("closed")
                                                else "accent"))
@@ -80,6 +86,10 @@ class ProposalHeader(LookMixin, Horizontal):
             text.append(f" ({actor.person.role.value})", style=style(look, "muted"))
         return text
 
+    def on_resize(self) -> None:
+        self._right = ""
+        self.tick()
+
     def tick(self) -> None:
         """Recompute the countdown with the injected clock; repaint only on change."""
         text = self.right_text(self.clock.now())
@@ -90,6 +100,8 @@ class ProposalHeader(LookMixin, Horizontal):
 
 class Banner(LookMixin, Static):
     """Repository problems, one line, naming file:line; hidden when all is well."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def show(self, data: DashboardData) -> None:
         look = self.look()

@@ -6,18 +6,28 @@ stylesheets (one rule per theme) instead of in code.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
 from rich.style import Style
-from textual.widget import Widget
 
 from proposal_tui.tui.cells import LOOK_NAMES
 
+LOOK_CLASSES: frozenset[str] = frozenset(f"look--{name}" for name in LOOK_NAMES)
 
-class LookMixin(Widget):
-    """Adds ``look--<name>`` component classes and a cached name -> Style mapping."""
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"look--{name}" for name in LOOK_NAMES}
+    _Base = Widget
+else:
+    _Base = object
+
+
+class LookMixin(_Base):
+    """Put first in the bases, and add ``COMPONENT_CLASSES = set(LOOK_CLASSES)`` to the class.
+
+    Not a Widget itself: Textual follows only the first DOM base for CSS type names and
+    component classes, which must stay the real widget (DataTable, OptionList, ...).
+    """
 
     def look(self) -> dict[str, Style]:
         """Current styles (partial: foreground and text style only, so cursors show through)."""

@@ -14,7 +14,7 @@ from proposal_tui.domain.rollup import OwnerSummary, owner_summaries
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, compact_number, fit, plain, style
 from proposal_tui.tui.widgets.keyed import apply_rows
-from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
 ALL = "*"  # row key of "everyone"; "" is the unassigned group (OwnerSummary.handle == "")
 COLUMNS = (("mark", "", 1), ("owner", "owner", 8), ("name", "name", 0),
@@ -27,6 +27,8 @@ def row_key(handle: str) -> str:
 
 
 class OwnersTable(LookMixin, DataTable[Text]):
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "filter by owner", id="owner-filter"),
         Binding("j", "cursor_down", "down", show=False, id="owners-down"),

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -23,7 +23,7 @@ from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.timeline import ago, relative_due
 from proposal_tui.tui.cells import Look, flags, plain, status_cell, style, who, words_text
 from proposal_tui.tui.data import DashboardData
-from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
@@ -131,6 +131,8 @@ def sorted_threads(threads: list[Thread]) -> list[Thread]:
 class ThreadList(LookMixin, OptionList):
     """Comment threads of one section; the highlighted one is what r and x act on."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "next thread", show=False, id="thread-down"),
         Binding("k", "cursor_up", "previous thread", show=False, id="thread-up"),
@@ -140,7 +142,7 @@ class ThreadList(LookMixin, OptionList):
         super().__init__(id=id)
         self.full = full
         self.threads: list[Thread] = []
-        self._signature: tuple[object, ...] = ()
+        self._signature: tuple[object, ...] | None = None
 
     @property
     def selected_thread(self) -> Thread | None:
@@ -178,6 +180,8 @@ class ThreadList(LookMixin, OptionList):
 class SectionPreview(LookMixin, Vertical):
     """Read-only: nothing here edits; the screens' keys do (e, c, r, x, a, s, d)."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
+
     class ThreadChanged(Message):
         """The highlighted thread changed (so the screens re-check which keys apply)."""
 
@@ -190,10 +194,11 @@ class SectionPreview(LookMixin, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-info")
-        with VerticalScroll(id="preview-body"):
-            yield Markdown(id="preview-markdown", open_links=False)
-            yield Static(id="preview-plain")
-        yield ThreadList(full=self.full, id="threads")
+        with Container(id="preview-main"):
+            with VerticalScroll(id="preview-body"):
+                yield Markdown(id="preview-markdown", open_links=False)
+                yield Static(id="preview-plain")
+            yield ThreadList(full=self.full, id="threads")
 
     @property
     def thread_list(self) -> ThreadList:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
@@ -18,14 +19,16 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from proposal_tui.domain.model import SectionState
+from proposal_tui.domain.text import one_line
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, fit
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
-from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
 TITLE_MIN = 14
+ID_MAX, OWNER_MAX = 20, 10
 
 
 @dataclass(frozen=True)
@@ -35,15 +38,15 @@ class ColumnSpec:
     width: int  # content cells, without the one-cell gap each column starts with
 
 
-def column_layout(width: int) -> list[ColumnSpec]:
+def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[ColumnSpec]:
     """Columns for a table ``width`` cells wide: the title takes what the others leave.
 
     Narrow tables drop the words bar, then the last-edit column (the section pane still shows
     both), so titles stay readable.
     """
-    fixed = [ColumnSpec("id", "id", 14), ColumnSpec("owner", "owner", 5),
+    fixed = [ColumnSpec("id", "id", id_width), ColumnSpec("owner", "owner", owner_width),
              ColumnSpec("status", "status", 13), ColumnSpec("words", "words", 12),
-             ColumnSpec("due", "due", 10), ColumnSpec("last", "last edit", 10),
+             ColumnSpec("due", "due", 10), ColumnSpec("last", "last edit", 11),
              ColumnSpec("comments", "💬", 2)]
 
     def room(cols: list[ColumnSpec]) -> int:
@@ -59,6 +62,8 @@ def column_layout(width: int) -> list[ColumnSpec]:
 
 class SectionsTable(LookMixin, DataTable[Text]):
     """Sortable, filterable; posts :class:`Selected` whenever the selected section changes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "open", id="open-section"),
@@ -131,7 +136,7 @@ class SectionsTable(LookMixin, DataTable[Text]):
             "owner": lambda: cells.owner_cell(state.section.owner, look),
             "status": lambda: cells.status_cell(state.status, look),
             "words": lambda: cells.words_cell(state, look, 3 if self._width("words") >= 12
-                                              else 0),
+                                              else 0, self._width("words")),
             "due": lambda: cells.due_cell(state, snap.now, zone, look),
             "last": lambda: cells.last_edit_cell(state, snap.manifest, snap.now, look),
             "comments": lambda: cells.comments_cell(state.open_comments, look),
@@ -144,7 +149,11 @@ class SectionsTable(LookMixin, DataTable[Text]):
     def _ensure_layout(self) -> bool:
         """(Re)create the columns when the width calls for another layout; True if rebuilt."""
         width = self.size.width or (self.app.size.width if self.is_attached else 120)
-        layout = column_layout(width)
+        states = self.snapshot.states if self.snapshot else ()
+        ids = [cell_len(one_line(s.section.id)) for s in states]
+        owners = [cell_len(one_line(s.section.owner or "")) for s in states]
+        layout = column_layout(width, min(ID_MAX, max(ids, default=10)),
+                               min(OWNER_MAX, max([5, *owners])))
         if layout == self._layout:
             return False
         self._layout = layout

@@ -28,7 +28,7 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span, schedule_span
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
-from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ GLYPHS = {"done": ("━", "✔"), "on-track": ("━", "┫"), "at-risk": ("╍",
           "overdue": ("━", "✖")}
 MILESTONE_MARKS = {"kickoff": "●", "review": "▲", "production": "■", "deadline": "◆",
                    "other": "·"}
-LEGEND = "━┫ on track  ╍⚠ at risk  ━✖ overdue  ━✔ done  ┆ today"
+LEGEND = "━┫ on track ╍⚠ at risk ━✖ overdue ━✔ done ┆ today"
+LABEL_PRIORITY = {"deadline": 0, "review": 1, "production": 2, "kickoff": 3}
 
 
 class Canvas:
@@ -137,11 +138,15 @@ def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look) -> li
         if grid.inside(when):
             marks.put(grid.mid(when), MILESTONE_MARKS.get(kind, "·"),
                       style(look, "error" if kind == "deadline" else "milestone"))
-    for when, _kind, name in points:
+    for when, _kind, name in sorted(points, key=lambda p: (LABEL_PRIORITY.get(p[1], 9), p[0])):
         label = short_name(name)
-        x = grid.mid(when) + 1
-        if grid.inside(when) and label and marks.free(x, cell_len(label) + 1):
-            marks.put(x, label, style(look, "muted"))
+        if not grid.inside(when) or not label:
+            continue
+        width, mark = cell_len(label), grid.mid(when)
+        if marks.free(mark - width - 1, width + 1):  # "Pink▲" reads best
+            marks.put(mark - width, label, style(look, "muted"))
+        elif marks.free(mark + 1, width + 1):  # else "▲Pink"
+            marks.put(mark + 1, label, style(look, "muted"))
     if grid.inside(today):
         for canvas in (months, marks):
             if canvas.free(grid.mid(today), 1):
@@ -179,6 +184,8 @@ def section_row(state: SectionState, snapshot: Snapshot, grid: Grid, today: dt.d
 
 class Timeline(LookMixin, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "zoom", "zoom", id="timeline-zoom"),
@@ -247,7 +254,9 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         if self.snapshot is None:
             return
         look = self.look()
-        self.label_width = 15 if self.size.width >= 50 else 11
+        longest = max((cell_len(one_line(s.section.id)) for s in self.snapshot.states),
+                       default=10)
+        self.label_width = min(22, longest + 3) if self.size.width >= 50 else 11
         grid = self.grid = Grid(self._span(), self.current_zoom())
         today = self._today()
         self._header = ruler_rows(self.snapshot, grid, today, look)
@@ -255,7 +264,7 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         self._rows = [(sid, section_row(states[sid], self.snapshot, grid, today, look))
                       for sid in self.order if sid in states]
         self.virtual_size = Size(self.label_width + grid.width, HEADER_ROWS + len(self._rows))
-        self.border_subtitle = f"{LEGEND} · z: {grid.zoom.name}"
+        self.border_subtitle = f"{LEGEND} · z {grid.zoom.name}"
         self.refresh()
 
     def restyle(self) -> None:
@@ -266,10 +275,11 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         look = self.look()
         if row < HEADER_ROWS:
             names = ["", "", "milestones"]
-            return fit(Text(names[row], style=style(look, "muted")), self.label_width - 1) + " "
+            return Text(" ", end="") + fit(Text(names[row], style=style(look, "muted")),
+                                           self.label_width - 2) + " "
         sid = self._rows[row - HEADER_ROWS][0]
         label = plain(sid, style(look, "selected") if sid == self.selected else "")
-        return fit(label, self.label_width - 1) + " "
+        return Text(" ", end="") + fit(label, self.label_width - 2) + " "
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -1,0 +1,212 @@
+"""Review rounds (Pink, Red, Gold...): names, which comments belong to a round, and the maths
+of "what changed between two rounds". Pure: the git tags are read and written by the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from proposal_tui.domain.comments import CommentEvent, Thread, replay
+from proposal_tui.domain.errors import ProposalError
+
+# A round name becomes part of a tag (round/<name>): keep it boring on purpose.
+ROUND_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+START_PREFIX = "round/"
+CLOSE_PREFIX = "round-closed/"
+_TEAM_SUFFIX = re.compile(r"[-\s]+team$")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def round_name(text: str) -> str:
+    """Validate and normalise a round name ("Pink" -> "pink"); refuse anything else."""
+    name = text.strip().lower()
+    if not ROUND_NAME_RE.match(name) or name.endswith("-") or "--" in name:
+        raise ProposalError(f"invalid round name {text!r}: use a letter then letters, digits "
+                            "or single '-' (at most 32), e.g. pink, red, gold, red-2")
+    return name
+
+
+def slug(text: str) -> str:
+    return _NON_SLUG.sub("-", text.strip().lower()).strip("-")
+
+
+def label_matches(label: str | None, name: str) -> bool:
+    """Does a comment's round label ("Pink Team", "pink") name the round ``name``?"""
+    if not label:
+        return False
+    s = slug(label)
+    return s == name or _TEAM_SUFFIX.sub("", s) == name
+
+
+@dataclass(frozen=True)
+class Round:
+    """One review round as its tags record it."""
+
+    name: str
+    commit: str  # what reviewers read
+    started_at: dt.datetime
+    started_by: str = ""
+    message: str = ""
+    closed_commit: str | None = None
+    closed_at: dt.datetime | None = None
+    closed_by: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def tag(self) -> str:
+        return START_PREFIX + self.name
+
+
+def order_rounds(rounds: list[Round]) -> list[Round]:
+    return sorted(rounds, key=lambda r: (r.started_at, r.name))
+
+
+def current_round(rounds: list[Round]) -> Round | None:
+    """The newest round still open: comments made now belong to it."""
+    live = [r for r in order_rounds(rounds) if r.open]
+    return live[-1] if live else None
+
+
+def in_round(event: CommentEvent, rnd: Round, until: dt.datetime | None) -> bool:
+    """A comment belongs to a round when it says so, or, with no label, when it was made
+    while the round was running (from its start to its close, or to ``until``)."""
+    if event.round:
+        return label_matches(event.round, rnd.name)
+    end = rnd.closed_at or until
+    return event.created >= rnd.started_at and (end is None or event.created <= end)
+
+
+def round_threads(events: list[CommentEvent], rnd: Round,
+                  until: dt.datetime | None = None) -> list[Thread]:
+    """Threads started in ``rnd``, replayed with events up to ``until`` (None: all)."""
+    seen = [e for e in events if until is None or e.created <= until]
+    return [t for t in replay(seen) if t.root is not None and in_round(t.root, rnd, until)]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether reviewers looked at a section in a round (left at least one comment)."""
+
+    section: str
+    reviewed: bool
+    threads: int = 0
+    reviewers: tuple[str, ...] = ()
+
+
+def coverage(events: list[CommentEvent], rnd: Round, section_ids: list[str],
+             until: dt.datetime | None = None) -> list[Coverage]:
+    by_section: dict[str, list[Thread]] = {}
+    for t in round_threads(events, rnd, until):
+        by_section.setdefault(t.section, []).append(t)
+    result = []
+    for sid in section_ids:
+        threads = by_section.get(sid, [])
+        authors = tuple(dict.fromkeys(t.root.author for t in threads if t.root))
+        result.append(Coverage(section=sid, reviewed=bool(threads), threads=len(threads),
+                               reviewers=authors))
+    return result
+
+
+# --- the diff maths ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"\S+")
+
+
+def _words(line: str) -> list[str]:
+    return [w for w in _WORD.findall(line) if any(c.isalnum() for c in w)]
+
+
+def word_changes(old: str, new: str) -> tuple[int, int]:
+    """(words added, words removed) from old to new: lines are matched first, then words
+    inside changed blocks, so a moved paragraph costs little and the cost stays near linear
+    for ordinary edits."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    added = removed = 0
+    lines = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in lines.get_opcodes():
+        if op == "equal":
+            continue
+        a = [w for line in old_lines[i1:i2] for w in _words(line)]
+        b = [w for line in new_lines[j1:j2] for w in _words(line)]
+        if not a or not b:
+            added, removed = added + len(b), removed + len(a)
+            continue
+        same = sum(block.size for block in
+                   difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+        added += len(b) - same
+        removed += len(a) - same
+    return added, removed
+
+
+def section_files(manifest_text: str) -> dict[str, tuple[str, str]]:
+    """Section id -> (file, title) from any version of proposal.toml, however invalid by
+    today's rules: old commits must still be readable."""
+    try:
+        raw = tomllib.loads(manifest_text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    result: dict[str, tuple[str, str]] = {}
+    sections = raw.get("sections")
+    if isinstance(sections, list):
+        for entry in sections:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str) and \
+                    isinstance(entry.get("file"), str):
+                title = entry.get("title") if isinstance(entry.get("title"), str) else entry["id"]
+                result[entry["id"]] = (entry["file"], title)
+    return result
+
+
+@dataclass(frozen=True)
+class ThreadOutcome:
+    """A round-A comment thread as it stands at B."""
+
+    thread: str
+    author: str
+    kind: str
+    body: str
+    outcome: str  # "resolved-by-edit", "resolved-without-edit", "open"
+    quote_gone: bool = False  # its anchored quote no longer appears in B's text
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    section: str
+    title: str
+    file_a: str | None
+    file_b: str | None
+    words_a: int
+    words_b: int
+    added: int
+    removed: int
+    threads: tuple[ThreadOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def changed(self) -> bool:
+        return self.added > 0 or self.removed > 0
+
+    def count(self, outcome: str) -> int:
+        return sum(t.outcome == outcome for t in self.threads)
+
+
+def thread_outcomes(threads: list[Thread], changed: bool, text_b: str) -> list[ThreadOutcome]:
+    """Resolved threads count as resolved *by edits* when the section text changed between the
+    rounds; a quote that vanished from the text is flagged even on an open thread."""
+    result = []
+    for t in threads:
+        assert t.root is not None
+        quote = t.root.anchor.quote if t.root.anchor else None
+        gone = bool(quote and quote.strip() and quote.strip() not in text_b)
+        if t.resolved:
+            outcome = "resolved-by-edit" if changed else "resolved-without-edit"
+        else:
+            outcome = "open"
+        result.append(ThreadOutcome(thread=t.id, author=t.root.author, kind=t.kind,
+                                    body=t.root.body, outcome=outcome, quote_gone=gone))
+    return result

@@ -1,0 +1,253 @@
+"""The server-side half of the roles: a git pre-receive hook for the shared bare repository.
+
+The app's own checks only stop honest mistakes (anyone can run plain git). On the server,
+this hook refuses pushes the pusher's role does not allow, whatever client made them:
+
+- the comments branch may only grow: no deletion, no non-fast-forward, and the new commits
+  may only *add* well-formed event files ``comments/<section>/<id>.json``;
+- a non-manager may only add events they authored, and resolve/reopen only threads they may
+  (their own; a writer also those on sections they own), as ``domain.permissions`` says;
+- a reviewer may push nothing but comment events;
+- a writer may push other branches, but may not rewrite or delete the default branch, may
+  change only the ``status`` of their own sections in ``proposal.toml``, and may put a
+  ``Proposal-Status:`` trailer only on commits that touch nothing but their own sections;
+- a manager may do everything except rewrite the comments branch.
+
+Who pushes: ``PROPOSAL_PUSHER`` if set (put it in the SSH key's ``command=`` or
+``environment=`` in authorized_keys when several people share one Unix account), else the
+Unix login (``$USER``) matched to a handle in proposal.toml. Commit author fields are never
+trusted for this: anyone can write any name into a commit. Roles come from proposal.toml as
+it is on the server's HEAD *before* the push, so nobody can promote themselves in the push.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from proposal_tui.domain.comments import event_path, from_json, replay
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.domain.model import Manifest, Person, Role
+from proposal_tui.domain.permissions import can
+from proposal_tui.store.comments import COMMENTS_REF, CommentStore
+from proposal_tui.store.git import run_git, run_git_bytes
+
+MARK = "proposal-tui pre-receive hook"
+_EVENT_PATH = re.compile(r"comments/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.json")
+_TRAILER = re.compile(r"^Proposal-Status:", re.MULTILINE | re.IGNORECASE)
+_ZERO = re.compile(r"0+")
+
+SCRIPT = """#!/bin/sh
+# {mark}: enforces the roles of proposal.toml on pushes.
+# Installed by `proposal install-hook`; reinstall after moving the Python environment.
+exec {python} -m proposal_tui.store.hook "$@"
+"""
+
+
+def install_hook(git_dir: Path, force: bool = False, python: str | None = None) -> Path:
+    """Write hooks/pre-receive (executable by the group, for core.sharedRepository=group)."""
+    hooks = git_dir / "hooks"
+    hooks.mkdir(exist_ok=True)
+    path = hooks / "pre-receive"
+    if path.exists() and MARK not in path.read_text("utf-8", "replace") and not force:
+        raise ProposalError(f"{path} exists and is not ours; pass --force to replace it")
+    exe = python or sys.executable
+    quoted = "'" + exe.replace("'", "'\\''") + "'"
+    tmp = path.with_name("pre-receive.tmp")
+    tmp.write_text(SCRIPT.format(mark=MARK, python=quoted), encoding="utf-8")
+    tmp.chmod(stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    tmp.replace(path)
+    return path
+
+
+def _null(sha: str) -> bool:
+    return bool(_ZERO.fullmatch(sha))
+
+
+def _manifest_at(cwd: Path, rev: str) -> Manifest | None:
+    proc = run_git_bytes(["cat-file", "blob", f"{rev}:{MANIFEST_NAME}"], cwd, check=False)
+    if proc.returncode != 0:
+        return None
+    return parse_manifest(proc.stdout.decode("utf-8-sig"), MANIFEST_NAME)
+
+
+def find_pusher(manifest: Manifest, env: Mapping[str, str]) -> Person | None:
+    name = env.get("PROPOSAL_PUSHER") or env.get("USER") or env.get("LOGNAME") or ""
+    return manifest.person(name.strip()) if name.strip() else None
+
+
+class _Checker:
+    def __init__(self, cwd: Path, manifest: Manifest, pusher: Person) -> None:
+        self.cwd, self.manifest, self.pusher = cwd, manifest, pusher
+        self.head_ref = run_git(["symbolic-ref", "--quiet", "HEAD"], cwd, check=False).strip()
+        self.errors: list[str] = []
+
+    def deny(self, message: str) -> None:
+        self.errors.append(f"permission denied: {self.pusher.handle} "
+                           f"({self.pusher.role.value}) {message}")
+
+    def ancestor(self, old: str, new: str) -> bool:
+        return run_git_bytes(["merge-base", "--is-ancestor", old, new], self.cwd,
+                             check=False).returncode == 0
+
+    def update(self, old: str, new: str, ref: str) -> None:
+        if ref == COMMENTS_REF:
+            self.comments(old, new)
+        elif self.pusher.role is Role.REVIEWER:
+            self.deny(f"may not push {ref}: reviewers may only add comment events "
+                      f"({COMMENTS_REF})")
+        elif self.pusher.role is Role.WRITER:
+            self.writer(old, new, ref)
+
+    # -- the comments branch: append only, events by their author ------------------------
+    def comments(self, old: str, new: str) -> None:
+        if _null(new):
+            self.errors.append(f"refused: nobody may delete {COMMENTS_REF}")
+            return
+        if not _null(old) and not self.ancestor(old, new):
+            self.errors.append(f"refused: nobody may rewrite {COMMENTS_REF} (a non-fast-"
+                               "forward push); run 'proposal sync' instead")
+            return
+        base = old if not _null(old) else run_git(
+            ["hash-object", "-t", "tree", "/dev/null"], self.cwd).strip()
+        out = run_git_bytes(["diff-tree", "-r", "-z", "--no-renames", "--name-status", base,
+                             new], self.cwd).stdout.decode("utf-8", "surrogateescape")
+        fields = [f for f in out.split("\0") if f]
+        added: list[str] = []
+        for status, path in zip(fields[::2], fields[1::2]):
+            if status != "A":
+                self.errors.append(f"refused: {path}: comment events are never changed or "
+                                   "deleted, only added")
+            elif not _EVENT_PATH.fullmatch(path):
+                self.errors.append(f"refused: {path}: not a comment event file "
+                                   "(comments/<section>/<id>.json)")
+            else:
+                added.append(path)
+        self._validate(new, added, check_author=self.pusher.role is not Role.MANAGER)
+
+    def _validate(self, new: str, paths: list[str], check_author: bool) -> None:
+        if not paths:
+            return
+        blobs = run_git_bytes(["cat-file", "--batch"], self.cwd, input="".join(
+            f"{new}:{p}\n" for p in paths).encode()).stdout
+        events = []
+        pos = 0
+        for path in paths:
+            end = blobs.index(b"\n", pos)
+            size = int(blobs[pos:end].split()[2])
+            data = blobs[end + 1:end + 1 + size]
+            pos = end + 2 + size
+            try:
+                event = from_json(data, origin=path)
+            except ProposalError as exc:
+                self.errors.append(f"refused: {exc}")
+                continue
+            if event_path(event) != path:
+                self.errors.append(f"refused: {path}: file name does not match its event")
+                continue
+            events.append(event)
+        if not check_author:
+            return
+        me = self.pusher.handle
+        roots = {t.id: t.root for t in replay(CommentStore(self.cwd, ref=new).events())}
+        for e in events:
+            if e.author != me:
+                self.deny(f"may not add an event written as '{e.author}' ({e.id})")
+            elif e.action in ("resolve", "reopen"):
+                root = roots.get(e.thread)
+                if not can(self.pusher, e.action, self.manifest.section(e.section),
+                           comment_author=root.author if root else None):
+                    self.deny(f"may not {e.action} thread {e.thread} (not theirs)")
+
+    # -- other branches, for writers ------------------------------------------------------
+    def writer(self, old: str, new: str, ref: str) -> None:
+        if ref == self.head_ref and _null(new):
+            self.deny(f"may not delete {ref}")
+            return
+        if _null(new):
+            return
+        if ref == self.head_ref and not _null(old) and not self.ancestor(old, new):
+            self.deny(f"may not rewrite {ref} (non-fast-forward push)")
+            return
+        commits = run_git(["rev-list", "--parents", new, "--not", "--all"], self.cwd).split("\n")
+        mine = {s.file for s in self.manifest.sections if s.owner == self.pusher.handle}
+        files = {s.file for s in self.manifest.sections}
+        for line in filter(None, commits):
+            sha, *parents = line.split()
+            changed = run_git(["diff-tree", "-r", "--no-commit-id", "--name-only", "-z",
+                               "--root", sha], self.cwd).split("\0")
+            changed = [c for c in changed if c]
+            if MANIFEST_NAME in changed:
+                self._manifest_change(sha, parents[0] if parents else None)
+            message = run_git(["show", "-s", "--format=%B", sha], self.cwd)
+            if _TRAILER.search(message):
+                others = sorted(c for c in changed if c in files and c not in mine)
+                if others:
+                    self.deny(f"may not set a Proposal-Status on sections they do not own "
+                              f"(commit {sha[:10]} touches {', '.join(others)})")
+
+    def _manifest_change(self, sha: str, parent: str | None) -> None:
+        try:
+            after = _manifest_at(self.cwd, sha)
+            before = _manifest_at(self.cwd, parent) if parent else None
+        except ProposalError as exc:
+            self.deny(f"pushed an invalid {MANIFEST_NAME} (commit {sha[:10]}): {exc}")
+            return
+        if before is None or after is None or _normalised(before, self.pusher.handle) != \
+                _normalised(after, self.pusher.handle, owners_from=before):
+            self.deny(f"may only change the status of their own sections in {MANIFEST_NAME} "
+                      f"(commit {sha[:10]})")
+
+
+def _normalised(manifest: Manifest, handle: str,
+                owners_from: Manifest | None = None) -> Manifest:
+    """The manifest with the statuses a writer may change blanked out (and no line numbers)."""
+    owners = {s.id: s.owner for s in (owners_from or manifest).sections}
+    sections = tuple(dataclasses.replace(
+        s, line=None, status=s.status if owners.get(s.id) != handle else
+        type(s.status)("not-started")) for s in manifest.sections)
+    return dataclasses.replace(manifest, sections=sections)
+
+
+def check_push(cwd: Path, updates: list[tuple[str, str, str]],
+               env: Mapping[str, str]) -> list[str]:
+    """Every reason to refuse these ref updates (empty: accept)."""
+    try:
+        manifest = _manifest_at(cwd, "HEAD")
+    except ProposalError as exc:
+        return [f"refused: the server's {MANIFEST_NAME} does not parse, so roles are "
+                f"unknown: {exc}"]
+    if manifest is None:
+        return []  # bootstrapping: no roles exist before the first proposal.toml arrives
+    pusher = find_pusher(manifest, env)
+    if pusher is None:
+        who = env.get("PROPOSAL_PUSHER") or env.get("USER") or env.get("LOGNAME") or "?"
+        return [f"refused: the pusher '{who}' is not in {MANIFEST_NAME} [[people]] (set "
+                "PROPOSAL_PUSHER for this SSH key, or use a login named like the handle)"]
+    checker = _Checker(cwd, manifest, pusher)
+    for old, new, ref in updates:
+        checker.update(old, new, ref)
+    return checker.errors
+
+
+def main(stdin: str | None = None, env: Mapping[str, str] = os.environ) -> int:
+    """Entry point of the installed hook: stdin carries "old new ref" lines."""
+    text = sys.stdin.read() if stdin is None else stdin
+    updates = [tuple(line.split(" ", 2)) for line in text.splitlines() if line.strip()]
+    try:
+        errors = check_push(Path.cwd(), updates, env)  # type: ignore[arg-type]
+    except ProposalError as exc:
+        errors = [f"refused: {exc}"]
+    for error in errors:
+        print(f"proposal: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

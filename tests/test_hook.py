@@ -1,0 +1,183 @@
+"""The pre-receive hook, tested with real pushes into a real bare repository.
+
+The pusher is the Unix login ($USER) or PROPOSAL_PUSHER, exactly what sshd hands the hook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from proposal_tui.domain.comments import make_event
+from proposal_tui.domain.identity import Identity
+from proposal_tui.store.comments import COMMENTS_REF, CommentStore
+from tests.cli import assert_clean_error, run
+from tests.fixtures import make_proposal
+from tests.gitutil import author_env, git
+
+
+def push(clone: Path, *refspecs: str, user: str, force: bool = False) -> tuple[int, str]:
+    env = {**os.environ, "USER": user, "LOGNAME": user}
+    env.pop("PROPOSAL_PUSHER", None)
+    proc = subprocess.run(["git", "push", "origin", *(["--force"] if force else []),
+                           *refspecs], cwd=clone, env=env, capture_output=True, text=True)
+    return proc.returncode, proc.stderr
+
+
+def sync(clone: Path, user: str) -> tuple[int, str, str]:
+    res = run("--repo", str(clone), "--as", user, "sync", env={"USER": user, "LOGNAME": user})
+    return res.code, res.out, res.err
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Path:
+    work = make_proposal(tmp_path)
+    bare = tmp_path / "server.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    res = run("--repo", str(bare), "install-hook")
+    assert res.code == 0 and "pre-receive" in res.out, res.err
+    return bare
+
+
+def clone(server: Path, name: str, email: str) -> Path:
+    path = server.parent / name
+    git(server.parent, "clone", "-q", str(server), str(path))
+    git(path, "config", "user.email", email)
+    git(path, "config", "user.name", name)
+    return path
+
+
+def comment(repo: Path, who: str, section: str = "summary", body: str = "note") -> str:
+    res = run("--repo", str(repo), "--as", who, "comment", section, "-m", body)
+    assert res.code == 0, res.err
+    return res.out.split()[1]
+
+
+def server_bodies(server: Path) -> list[str]:
+    res = run("--repo", str(server), "comments", "--json")
+    return sorted(t["body"] for t in res.json())
+
+
+def test_reviewer_may_push_comments_only(server: Path) -> None:
+    rex = clone(server, "rex", "rex@example.com")
+    comment(rex, "rex", body="from rex")
+    code, out, err = sync(rex, "rex")
+    assert code == 0, err
+    assert "1 sent" in out and server_bodies(server) == ["from rex"]
+    (rex / "sections" / "summary.md").write_text("rex rewrites the summary\n")
+    git(rex, "commit", "-qam", "sneaky", env=author_env("Rex", "rex@example.com"))
+    code, err = push(rex, "main", user="rex")
+    assert code != 0 and "permission denied: rex (reviewer) may not push refs/heads/main" in err
+    code, err = push(rex, "main:refs/heads/rex-branch", user="rex")
+    assert code != 0 and "reviewers may only add comment events" in err
+
+
+def test_events_must_be_written_by_the_pusher(server: Path) -> None:
+    rex = clone(server, "rex", "rex@example.com")
+    comment(rex, "mia", body="forged as mia")  # the app allows --as; the server does not
+    code, _out, err = sync(rex, "rex")
+    assert code != 0 and "may not add an event written as 'mia'" in err
+    assert "Traceback" not in err and server_bodies(server) == []
+
+
+def test_resolve_only_own_threads(server: Path) -> None:
+    mia = clone(server, "mia", "mia@example.com")
+    theirs = comment(mia, "mia", body="mia's point")
+    assert sync(mia, "mia")[0] == 0
+    rex = clone(server, "rex", "rex@example.com")
+    assert sync(rex, "rex")[0] == 0
+    mine = comment(rex, "rex", body="rex's point")
+    assert run("--repo", str(rex), "--as", "rex", "resolve", mine).code == 0
+    assert sync(rex, "rex")[0] == 0
+    # Rex's app refuses to resolve Mia's thread, so write the event as another client would.
+    assert run("--repo", str(rex), "--as", "rex", "resolve", theirs).code == 3
+    event = make_event("resolve", "summary", "rex", dt.datetime.now(dt.timezone.utc),
+                       random.Random(1), thread=theirs)
+    CommentStore(rex).append(event, Identity("Rex Reviewer", "rex@example.com"))
+    code, _out, err = sync(rex, "rex")
+    assert code != 0 and f"rex (reviewer) may not resolve thread {theirs}" in err
+    resolved = {t["id"]: t["resolved"] for t in run("--repo", str(server), "comments",
+                                                    "--json").json()}
+    assert resolved == {theirs: False, mine: True}
+
+
+def test_nobody_rewrites_or_deletes_the_comments_branch(server: Path) -> None:
+    mia = clone(server, "mia", "mia@example.com")
+    comment(mia, "mia", body="one")
+    comment(mia, "mia", body="two")
+    assert sync(mia, "mia")[0] == 0
+    git(mia, "update-ref", COMMENTS_REF, f"{COMMENTS_REF}~1")
+    code, err = push(mia, "+proposal-comments", user="mia", force=True)
+    assert code != 0 and "nobody may rewrite" in err
+    code, err = push(mia, ":proposal-comments", user="mia")
+    assert code != 0 and "nobody may delete" in err
+    # Editing an event file with plain git is refused, even for the manager.
+    git(mia, "fetch", "-q", "origin", f"{COMMENTS_REF}:{COMMENTS_REF}", "--force")
+    git(mia, "checkout", "-q", "proposal-comments")
+    event = next((mia / "comments" / "summary").iterdir())
+    event.write_text(event.read_text().replace('"body": "', '"body": "edited '))
+    git(mia, "commit", "-qam", "edit", env=author_env("Mia", "mia@example.com"))
+    code, err = push(mia, "proposal-comments", user="mia")
+    assert code != 0 and "never changed or deleted" in err
+    assert server_bodies(server) == ["one", "two"]
+    git(mia, "reset", "-q", "--hard", "HEAD~1")
+    event.unlink()
+    git(mia, "commit", "-qam", "delete", env=author_env("Mia", "mia@example.com"))
+    code, err = push(mia, "proposal-comments", user="mia")
+    assert code != 0 and "never changed or deleted" in err
+
+
+def test_writer_may_change_only_own_status(server: Path) -> None:
+    wes = clone(server, "wes", "wes@example.com")
+    toml = wes / "proposal.toml"
+    text = toml.read_text()
+    toml.write_text(text.replace('status = "not-started"   # keep this comment',
+                                 'status = "drafting"   # keep this comment'))
+    git(wes, "commit", "-qam", "summary drafting", env=author_env("Wes", "wes@example.com"))
+    assert push(wes, "main", user="wes")[0] == 0  # summary is Wes's
+    toml.write_text(toml.read_text().replace('owner = "val"', 'owner = "wes"'))
+    git(wes, "commit", "-qam", "grab approach", env=author_env("Wes", "wes@example.com"))
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may only change the status of their own sections" in err
+    git(wes, "reset", "-q", "--hard", "HEAD~1")
+    (wes / "sections" / "approach.md").write_text("# Approach\n\nby wes\n")
+    git(wes, "commit", "-qam", "approach\n\nProposal-Status: approved",
+        env=author_env("Wes", "wes@example.com"))
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may not set a Proposal-Status on sections they do not own" in err
+    git(wes, "reset", "-q", "--hard", "HEAD~1")
+    (wes / "sections" / "summary.md").write_text("# Summary\n\nby wes\n")
+    git(wes, "commit", "-qam", "summary\n\nProposal-Status: ready-for-review",
+        env=author_env("Wes", "wes@example.com"))
+    assert push(wes, "main", user="wes")[0] == 0
+    git(wes, "reset", "-q", "--hard", "HEAD~1")
+    code, err = push(wes, "main", user="wes", force=True)
+    assert code != 0 and "may not rewrite refs/heads/main" in err
+
+
+def test_manager_may_push_anything_and_strangers_nothing(server: Path) -> None:
+    mia = clone(server, "mia", "mia@example.com")
+    toml = mia / "proposal.toml"
+    toml.write_text(toml.read_text().replace('owner = "val"', 'owner = "wes"'))
+    git(mia, "commit", "-qam", "reassign", env=author_env("Mia", "mia@example.com"))
+    assert push(mia, "main", user="mia")[0] == 0
+    code, err = push(mia, "main:refs/heads/x", user="eve")
+    assert code != 0 and "the pusher 'eve' is not in proposal.toml" in err
+    env = {**os.environ, "USER": "eve", "PROPOSAL_PUSHER": "mia"}
+    proc = subprocess.run(["git", "push", "origin", "main:refs/heads/x"], cwd=mia, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr  # the SSH key's forced environment wins
+
+
+def test_install_hook_keeps_a_foreign_hook(server: Path) -> None:
+    hook = server / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    assert_clean_error(run("--repo", str(server), "install-hook"), 2, "not ours", "--force")
+    assert run("--repo", str(server), "install-hook", "--force").code == 0
+    assert "proposal-tui pre-receive hook" in hook.read_text()
+    assert os.access(hook, os.X_OK)
