@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # disk full, permissions: say which file, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"proposal: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

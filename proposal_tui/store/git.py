@@ -60,8 +60,12 @@ def run_git_bytes(
     except FileNotFoundError as exc:  # git not installed, or cwd vanished
         raise GitError(f"cannot run git in {cwd}: {exc.strerror}") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        stderr = proc.stderr.decode("utf-8", "replace")
+        message = stderr.strip().splitlines()
         first = message[0] if message else f"exit status {proc.returncode}"
+        if "No space left on device" in stderr:
+            raise GitError(f"disk full: git {args[0]} could not write in {cwd} (no space left "
+                           "on device); free some space and try again")
         raise GitError(f"git {args[0]} failed: {first}")
     return proc
 
