@@ -80,7 +80,7 @@ def generate(dest: Path, sections: int, commits: int, authors: int = 12, comment
         when += dt.timedelta(minutes=rng.randint(1, 12))
         s = rng.randrange(sections)
         texts[s] += _paragraph(rng, rng.randint(10, 60)) + "\n\n"
-        if len(texts[s]) > 12000:
+        if len(texts[s]) > 6000:  # realistic section sizes, and a fast fast-import
             texts[s] = f"# Section {s}\n\n" + _paragraph(rng, 200) + "\n"
         message = f"Edit section {s}: {rng.choice(WORDS)} {rng.choice(WORDS)}"
         if rng.random() < 0.05:

@@ -55,8 +55,8 @@ def _ours_by_commit(repo: ProposalRepo, base: str | None, tip: str,
     groups: list[tuple[str, list[str]]] = []
     placed: set[str] = set()
     for chunk in out.split("\x01")[1:]:
-        sha, _, rest = chunk.partition("\n")
-        paths = [p.strip("\n") for p in rest.split("\0") if p.strip("\n")]
+        sha, *rest = [p.strip("\n") for p in chunk.split("\0")]
+        paths = [p for p in rest if p]
         paths = [p for p in paths if p in wanted and p not in placed]
         placed.update(paths)
         if paths:
