@@ -144,3 +144,11 @@ def diff(old: Fingerprint, new: Fingerprint) -> Change:
                   branch_switched=old.head_ref != new.head_ref, branches=branches,
                   comments=comments, remotes=remotes, other_refs=others,
                   manifest=old.manifest != new.manifest, sections=sections)
+
+
+def count_commits(repo: ProposalRepo, old: str | None, new: str) -> int:
+    """How many commits ``new`` has that ``old`` has not (all of them when old is None)."""
+    revs = [new] if old is None else [new, f"^{old}"]
+    out = run_git_bytes(["rev-list", "--count", *revs, "--"], repo.root, check=False)
+    text = out.stdout.decode().strip()
+    return int(text) if out.returncode == 0 and text.isdigit() else 0
