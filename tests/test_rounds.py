@@ -182,7 +182,8 @@ def test_round_diff_counts_words_and_comment_outcomes(repo: Path) -> None:
     text = run("--repo", str(repo), "round", "diff", "pink", "red")
     assert text.code == 0
     assert "1 resolved by edits, 0 resolved without edits, 0 open" in text.out
-    one = run("--repo", str(repo), "round", "diff", "pink", "HEAD", "approach")
+    one = run("--repo", str(repo), "round", "diff", "pink", "HEAD", "approach",
+              now="2026-12-07T09:00:00-05:00")
     assert one.code == 0 and "resolved-without-edit" in one.out and "Typo?" in one.out
     assert "staffing" not in one.out
     assert_clean_error(run("--repo", str(repo), "round", "diff", "pink", "red", "nope"), 2,

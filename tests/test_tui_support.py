@@ -110,3 +110,15 @@ def screen_text(app: ProposalApp) -> str:
             if cell_len(char) == 2 and col - 1 < len(row):
                 row[col - 1] = ""
     return "\n".join("".join(row).rstrip() for row in lines)
+
+
+def sync(test: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an ``async def`` test with asyncio.run (no async pytest plugin is installed)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def runner(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(test(*args, **kwargs))
+
+    return runner

@@ -22,6 +22,9 @@ from proposal_tui.store.git import run_git, run_git_bytes
 from proposal_tui.store.plumbing import build_commit, resolve_ref, update_ref_cas
 from proposal_tui.store.repo import ProposalRepo
 
+# What a push that lost a race to another push says: fetch again and retry.
+_RACES = ("fetch first", "non-fast-forward", "stale info", "cannot lock ref",
+          "failed to update ref", "but expected", "reference already exists")
 _REMOTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -136,8 +139,7 @@ def sync_comments(repo: ProposalRepo, remote: str = "origin", retries: int = 8) 
         if push.returncode == 0:
             return SyncResult(received, sent, attempt)
         text = push.stdout.decode("utf-8", "replace") + push.stderr.decode("utf-8", "replace")
-        if "remote rejected" in text or not ("fetch first" in text or "non-fast-forward"
-                                             in text or "stale info" in text):
+        if "hook declined" in text or not any(m in text for m in _RACES):
             raise ProposalError(f"git push {remote} failed: {_first(text, 'remote: ')}")
         _pause(attempt)
     raise ProposalError(f"sync with {remote}: gave up after {retries + 1} attempts (others "
