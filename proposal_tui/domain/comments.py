@@ -225,21 +225,25 @@ class Thread:
         return (self.root.kind or "comment") if self.root else "comment"
 
 
-def _order(event: CommentEvent) -> tuple[dt.datetime, str, bytes]:
-    return (event.created, event.id, to_json(event))  # full key: duplicates sort stably too
+def _unique(events: list[CommentEvent]) -> list[CommentEvent]:
+    """One event per id, in (created, id) order; a duplicated id keeps the copy that sorts
+    first by content, so every clone picks the same one whatever order it read them in."""
+    by_id: dict[str, CommentEvent] = {}
+    for event in events:
+        kept = by_id.get(event.id)
+        if kept is None:
+            by_id[event.id] = event
+        elif kept != event and (event.created, to_json(event)) < (kept.created, to_json(kept)):
+            by_id[event.id] = event
+    return sorted(by_id.values(), key=lambda e: (e.created, e.id))
 
 
 def replay(events: list[CommentEvent]) -> list[Thread]:
     """Threads in order of their first event; the same output for any input order.
 
-    Duplicate ids (a copied file) count once: the first in (created, id, content) order.
+    Duplicate ids (a copied file) count once: the first in (created, content) order.
     """
-    seen: set[str] = set()
-    ordered = []
-    for event in sorted(events, key=_order):
-        if event.id not in seen:
-            seen.add(event.id)
-            ordered.append(event)
+    ordered = _unique(events)
     threads: dict[str, Thread] = {}
     for e in ordered:
         if e.action == "comment":

@@ -19,7 +19,8 @@ from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
 from proposal_tui.store.manifest_edit import recover_interrupted_edit
-from proposal_tui.store.repo import FileContent, ProposalRepo
+from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.wordcache import WordCache
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,30 @@ def decode_text(data: bytes, path: str) -> str:
                             path, line) from None
 
 
-def load_manifest(repo: ProposalRepo) -> tuple[Manifest, bytes | None, str]:
+def load_manifest(repo: ProposalRepo) -> tuple[Manifest, bytes | None, bytes]:
+    """The manifest in force (work tree in a clone), the committed bytes, the current bytes."""
     current, committed = repo.manifest_bytes()
-    text = decode_text(current, MANIFEST_NAME)
-    return parse_manifest(text, MANIFEST_NAME), committed, text
+    return parse_manifest(decode_text(current, MANIFEST_NAME), MANIFEST_NAME), committed, current
+
+
+def _count(data: bytes, path: str, fmt: str) -> int | str:
+    """Words in a file's text, or why it has none (binary, not UTF-8)."""
+    try:
+        return count_words(decode_text(data, path), fmt)
+    except ProposalError as exc:
+        return exc.message + (f" (line {exc.line})" if exc.line else "")
+
+
+class _KnownBlobs:
+    """Blob ids whose counts are cached, so their content need not be read."""
+
+    def __init__(self, cache: WordCache, paths: list[str]) -> None:
+        self.cache = cache
+        self.formats = {format_for_path(p) for p in paths}
+
+    def __contains__(self, sha: object) -> bool:
+        return isinstance(sha, str) and any(self.cache.get(sha, f) is not None
+                                            for f in self.formats)
 
 
 @dataclass
@@ -82,32 +103,28 @@ class ProposalService:
     def __post_init__(self) -> None:
         self.history = HistoryStore(self.repo.root, self.repo.git_dir)
         self.comments = CommentStore(self.repo.root)
+        self.words = WordCache(self.repo.git_dir)
 
     def manifest(self) -> Manifest:
         return load_manifest(self.repo)[0]
 
     def snapshot(self) -> Snapshot:
         recover_interrupted_edit(self.repo)
-        manifest, committed, _text = load_manifest(self.repo)
+        manifest, committed, current = load_manifest(self.repo)
         head = self.repo.head()
         index = self.history.refresh(head)
-        declared = self._declared_seqs(manifest, committed, index)
-        paths = [s.file for s in manifest.sections]
-        files = self.repo.read_files(paths)
+        declared = self._declared_seqs(manifest, committed, current, index)
+        words = self._section_words([s.file for s in manifest.sections])
         threads = self.comments.threads()
         counts = open_counts(threads)
         states: list[SectionState] = []
         problems: list[ProposalError] = []
         for section in manifest.ordered_sections:
-            content = files[section.file]
-            words, uncommitted, error = self._words(content, section.file)
-            missing = content.missing
-            if missing:
-                error = "file is missing from the repository"
+            count, uncommitted, error, missing = words[section.file]
             if error:
                 problems.append(ProposalError(f"section '{section.id}': {error}", section.file))
             states.append(evaluate(
-                section, manifest.proposal, self.clock, words=words,
+                section, manifest.proposal, self.clock, words=count,
                 history=index.section_history(section.file),
                 declared_seq=declared.get(section.id, UNCOMMITTED),
                 open_comments=counts.get(section.id, 0), uncommitted_words=uncommitted,
@@ -115,32 +132,56 @@ class ProposalService:
         return Snapshot(manifest=manifest, states=tuple(states), now=self.clock.now(),
                         head=head, problems=tuple(problems),
                         activity=tuple(self._activity(manifest, index, threads)),
-                        threads=tuple(threads), comment_errors=tuple(str(e) for e in self.comments.errors),
+                        threads=tuple(threads),
+                        comment_errors=tuple(str(e) for e in self.comments.errors),
                         commits_read=index.commits_read, bare=self.repo.bare)
 
+    def _section_words(self, paths: list[str]
+                       ) -> dict[str, tuple[int, int | None, str | None, bool]]:
+        """(words, uncommitted words, error, missing) per file, reading only what changed:
+        committed counts come from the cache by blob id, work-tree files only where git says
+        they may differ from HEAD."""
+        cache = self.words
+        files = self.repo.read_files(paths, known=_KnownBlobs(cache, paths),
+                                     changed=self.repo.changed_paths())
+        result = {}
+        for path, content in files.items():
+            fmt = format_for_path(path)
+            error = content.problem
+            words = 0
+            if not error and content.committed_sha is not None:
+                cached = cache.get(content.committed_sha, fmt)
+                if cached is None and content.committed is not None:
+                    cached = _count(content.committed, path, fmt)
+                    cache.put(content.committed_sha, fmt, cached)
+                if isinstance(cached, str):
+                    error = cached
+                elif cached is not None:
+                    words = cached
+            uncommitted = None
+            if not error and content.uncommitted and content.working is not None:
+                counted = _count(content.working, path, fmt)
+                error = counted if isinstance(counted, str) else None
+                uncommitted = counted if isinstance(counted, int) else None
+            missing = content.missing
+            if missing:
+                error = "file is missing from the repository"
+            result[path] = (words, uncommitted, error, missing)
+        cache.save()
+        return result
+
     @staticmethod
-    def _declared_seqs(manifest: Manifest, committed: bytes | None,
+    def _declared_seqs(manifest: Manifest, committed: bytes | None, current: bytes,
                        index: HistoryIndex) -> dict[str, int]:
         """Since which commit each section's declared status holds (UNCOMMITTED if edited)."""
         if committed is None:
             return {}
-        head_statuses = manifest_statuses(committed.decode("utf-8", "replace"))
+        if committed == current:
+            head_statuses = {s.id: s.status.value for s in manifest.sections}
+        else:
+            head_statuses = manifest_statuses(committed.decode("utf-8", "replace"))
         return {s.id: index.status_since.get(s.id, UNCOMMITTED)
                 for s in manifest.sections if head_statuses.get(s.id) == s.status.value}
-
-    @staticmethod
-    def _words(content: FileContent, path: str) -> tuple[int, int | None, str | None]:
-        if content.problem:
-            return 0, None, content.problem
-        fmt = format_for_path(path)
-        try:
-            words = count_words(decode_text(content.committed, path), fmt) \
-                if content.committed is not None else 0
-            uncommitted = count_words(decode_text(content.working, path), fmt) \
-                if content.uncommitted and content.working is not None else None
-        except ProposalError as exc:
-            return 0, None, exc.message + (f" (line {exc.line})" if exc.line else "")
-        return words, uncommitted, None
 
     @staticmethod
     def _activity(manifest: Manifest, index: HistoryIndex,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,20 +28,25 @@ def blob_sha(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class FileContent:
-    """One section file as committed and as in the work tree, or why it cannot be read."""
+    """One section file as committed and as in the work tree, or why it cannot be read.
+
+    ``committed`` is None when the blob was not read (the caller already knows its id);
+    ``working`` is None when the work tree copy was not read (git says it equals HEAD).
+    """
 
     path: str
     committed: bytes | None
     working: bytes | None
     problem: str | None = None
+    committed_sha: str | None = None
 
     @property
     def uncommitted(self) -> bool:
-        return self.working is not None and self.working != self.committed
+        return self.working is not None and blob_sha(self.working) != self.committed_sha
 
     @property
     def missing(self) -> bool:
-        return self.committed is None and self.working is None and self.problem is None
+        return self.committed_sha is None and self.working is None and self.problem is None
 
 
 class ProposalRepo:
@@ -145,9 +151,23 @@ class ProposalRepo:
         except OSError as exc:
             return None, f"cannot be read: {exc.strerror}"
 
-    def read_files(self, paths: list[str],
-                   entries: dict[str, tuple[str, str]] | None = None) -> dict[str, FileContent]:
-        """Committed and working bytes of many files with two git processes in all."""
+    def changed_paths(self) -> set[str] | None:
+        """Tracked paths whose work-tree copy may differ from HEAD; None means "read all"
+        (a bare repository has no work tree, an unborn branch has no HEAD)."""
+        if self.bare or self.head() is None:
+            return None
+        out = run_git_bytes(["diff-index", "-z", "--name-only", "HEAD", "--"], self.root).stdout
+        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+    def read_files(self, paths: list[str], entries: dict[str, tuple[str, str]] | None = None,
+                   *, known: Container[str] = (), changed: set[str] | None = None
+                   ) -> dict[str, FileContent]:
+        """Committed and working bytes of many files with few git processes in all.
+
+        Blobs whose ids are in ``known`` are not read. With ``changed`` (from
+        :meth:`changed_paths`), committed files git reports unchanged are not read from the
+        work tree either.
+        """
         entries = self.tree_entries() if entries is None else entries
         committed_ids: dict[str, str] = {}
         problems: dict[str, str] = {}
@@ -163,12 +183,16 @@ class ProposalRepo:
                 problems[path] = "is a submodule, not a file"
             else:
                 committed_ids[path] = sha
-        blobs = self.read_blobs(list(committed_ids.values()))
+        blobs = self.read_blobs([sha for sha in committed_ids.values() if sha not in known])
         result: dict[str, FileContent] = {}
         for path in paths:
-            committed = blobs.get(committed_ids[path]) if path in committed_ids else None
-            working, problem = (None, None) if self.bare else self._working_bytes(path)
-            result[path] = FileContent(path, committed, working, problems.get(path) or problem)
+            sha = committed_ids.get(path)
+            committed = blobs.get(sha) if sha else None
+            skip_work_tree = self.bare or (changed is not None and path in entries
+                                           and path not in changed)
+            working, problem = (None, None) if skip_work_tree else self._working_bytes(path)
+            result[path] = FileContent(path, committed, working, problems.get(path) or problem,
+                                       sha)
         return result
 
     def manifest_bytes(self) -> tuple[bytes, bytes | None]:
