@@ -108,15 +108,24 @@ class ProposalService:
     def manifest(self) -> Manifest:
         return load_manifest(self.repo)[0]
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, threads: bool = True) -> Snapshot:
+        """Everything at once. Without ``threads`` (one-shot commands that only need counts)
+        the comment threads are not parsed; counts come from a cache kept by branch tip."""
         recover_interrupted_edit(self.repo)
         manifest, committed, current = load_manifest(self.repo)
         head = self.repo.head()
         index = self.history.refresh(head)
         declared = self._declared_seqs(manifest, committed, current, index)
         words = self._section_words([s.file for s in manifest.sections])
-        threads = self.comments.threads()
-        counts = open_counts(threads)
+        if threads:
+            all_threads = self.comments.threads()
+            counts = open_counts(all_threads)
+            comment_errors = tuple(str(e) for e in self.comments.errors)
+        else:
+            all_threads = []
+            counts, bad = self.comments.open_counts(self.repo.git_dir)
+            comment_errors = (f"{bad} malformed comment event files (see 'proposal "
+                              "validate')",) if bad else ()
         states: list[SectionState] = []
         problems: list[ProposalError] = []
         for section in manifest.ordered_sections:
@@ -131,9 +140,8 @@ class ProposalService:
                 missing=missing, error=error))
         return Snapshot(manifest=manifest, states=tuple(states), now=self.clock.now(),
                         head=head, problems=tuple(problems),
-                        activity=tuple(self._activity(manifest, index, threads)),
-                        threads=tuple(threads),
-                        comment_errors=tuple(str(e) for e in self.comments.errors),
+                        activity=tuple(self._activity(manifest, index, all_threads)),
+                        threads=tuple(all_threads), comment_errors=comment_errors,
                         commits_read=index.commits_read, bare=self.repo.bare)
 
     def _section_words(self, paths: list[str]

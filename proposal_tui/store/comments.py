@@ -6,12 +6,14 @@ index or work tree moves, and concurrent writers (people, processes) never lose 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from proposal_tui.domain.comments import (CommentEvent, Thread, event_path, from_json, replay,
-                                          to_json)
+from proposal_tui.domain.comments import (CommentEvent, Thread, event_path, from_json, open_counts,
+                                          replay, to_json)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
+from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.git import GitError, run_git_bytes
 from proposal_tui.store.plumbing import cas_commit, resolve_ref
 
@@ -48,6 +50,27 @@ class CommentStore:
 
     def threads(self) -> list[Thread]:
         return replay(self.events())
+
+    def open_counts(self, cache_dir: Path) -> tuple[dict[str, int], int]:
+        """(unresolved threads per section, malformed files), kept on disk by branch tip so a
+        one-shot command such as `proposal status` need not parse every event again."""
+        tip = resolve_ref(self.cwd, self.ref)
+        if tip is None:
+            return {}, 0
+        cache = cache_dir / "proposal-tui" / "comment-counts.json"
+        try:
+            data = json.loads(cache.read_bytes())
+            if data.get("tip") == tip:
+                return dict(data["counts"]), int(data["errors"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        counts = open_counts(self.threads())
+        try:
+            write_atomic(cache, json.dumps({"tip": tip, "counts": counts,
+                                            "errors": len(self.errors)}).encode())
+        except OSError:
+            pass  # read-only repository: recount next time
+        return counts, len(self.errors)
 
     def _read(self, tip: str) -> None:
         listing = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", tip], self.cwd).stdout
