@@ -307,3 +307,25 @@ def test_import_works_on_a_bare_repository(tmp_path: Path) -> None:
     result = run("--repo", str(bare), "--as", "mia", "requirements", "import", str(csv_file))
     assert result.code == 0, result.err
     assert "L.1" in git(bare, "show", "HEAD:requirements.toml")
+
+
+def test_compliance_and_check_text_show_hostile_requirement_text_inertly(repo: Path) -> None:
+    text = "evil \x1b]0;title\x07 \x1b[2J [bold red]x[/] ‮rtl‬ =HYPERLINK(\"x\")"
+    hostile = REQUIREMENTS + MANDATORY_GAP.replace("Key personnel resumes",
+                                                   text.replace('"', '\\"')
+                                                   .replace("\x1b", "\\u001b")
+                                                   .replace("\x07", "\\u0007"))
+    _commit_requirements(repo, hostile, "2026-11-28T09:00:00-05:00")
+    for args in (("compliance",), ("check",), ("requirements", "list")):
+        result = run("--repo", str(repo), *args)
+        assert result.code in (0, 1), result.err
+        shown = result.out + result.err
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+        assert "[bold red]x[/]" in shown
+    data = run("--repo", str(repo), "compliance", "--json").json()
+    assert data["requirements"][-1]["text"] == text
+
+
+def test_check_quiet_prints_nothing_when_ok(repo: Path) -> None:
+    result = run("--repo", str(repo), "check", "--quiet")
+    assert (result.code, result.out, result.err) == (0, "", "")

@@ -47,8 +47,8 @@ def test_comment_on_a_full_disk(tmp_path: Path, small_disk: Path) -> None:
                "before").code == 0
     tip = git(shared, "rev-parse", "proposal-comments")
     filler = _fill(small_disk, 16 * 1024)
-    result = run("--repo", str(shared), "--as", "rex", "comment", "summary", "-m",
-                 "x" * 400_000)
+    result = run("--repo", str(shared), "--as", "rex", "comment", "summary", "-m", "-",
+                 input="x" * 400_000)
     assert result.code != 0 and "Traceback" not in result.err
     assert "disk full" in result.err or "No space left" in result.err, result.err
     assert git(shared, "rev-parse", "proposal-comments") == tip

@@ -94,7 +94,7 @@ def test_round_start_tags_head_as_the_manager(repo: Path) -> None:
     assert git(repo, "rev-parse", "round/pink^{commit}").strip() == head
     tagger = git(repo, "for-each-ref", "--format=%(taggername) %(taggeremail) "
                  "%(taggerdate:iso-strict)", "refs/tags/round/pink").strip()
-    assert tagger == "Mia Manager <mia@example.com> 2026-12-02T14:00:00+00:00"
+    assert tagger == "Mia Manager <mia@example.com> 2026-12-02T09:00:00-05:00"
     assert "Read sections 1-2" in git(repo, "tag", "-l", "-n9", "round/pink")
     listed = run("--repo", str(repo), "round", "list", "--json").json()
     assert [(r["name"], r["open"], r["commit"]) for r in listed] == [("pink", True, head)]
@@ -128,7 +128,7 @@ def test_rounds_work_on_a_bare_repository(repo: Path, tmp_path: Path) -> None:
                now="2026-12-03T09:00:00-05:00").code == 0
     listed = run("--repo", str(bare), "round", "list", "--json").json()
     assert listed[0]["name"] == "gold" and listed[0]["open"] is False
-    assert listed[0]["closed_at"] == "2026-12-03T14:00:00+00:00"
+    assert listed[0]["closed_at"] == "2026-12-03T09:00:00-05:00"
     git(repo, "fetch", "-q", str(bare), "refs/tags/*:refs/tags/*")
     assert git(repo, "tag", "-l").split() == ["round-closed/gold", "round/gold"]
 

@@ -27,7 +27,8 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import MANIFEST_NAME, ManifestErrors, parse_manifest
+from proposal_tui.domain.manifest import (MANIFEST_NAME, ManifestErrors, manifest_statuses,
+                                          parse_manifest)
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, effective_status
@@ -117,16 +118,20 @@ class ComplianceService:
             report.findings.append(Finding("requirements", exc.message, exc.path, exc.line))
             return report
         report.requirements = len(requirements or [])
-        matrix = build_matrix(requirements, manifest, self._statuses(manifest))
+        matrix = build_matrix(requirements, manifest, self.statuses(manifest))
         report.findings += check_matrix(matrix, MANIFEST_NAME)
         return report
 
-    def _statuses(self, manifest: Manifest) -> dict[str, Status]:
+    def statuses(self, manifest: Manifest) -> dict[str, Status]:
         """Effective statuses from the cached history index (no comments, no file reads)."""
         assert self.proposals is not None
         index = self.proposals.history.refresh(self.repo.head())
         committed = self.repo.read_files([MANIFEST_NAME])[MANIFEST_NAME].committed
-        declared = ProposalService._declared_seqs(manifest, committed, index)
+        # A declaration holds since the commit that made it, unless it differs from HEAD's
+        # (an uncommitted edit): then it is the newest signal of all (see docs/format.md).
+        at_head = manifest_statuses(committed.decode("utf-8", "replace")) if committed else {}
+        declared = {s.id: index.status_since.get(s.id, UNCOMMITTED) for s in manifest.sections
+                    if at_head.get(s.id) == s.status.value}
         return {s.id: effective_status(s.status, declared.get(s.id, UNCOMMITTED),
                                        index.section_history(s.file))[0]
                 for s in manifest.sections}

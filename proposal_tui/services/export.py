@@ -134,7 +134,7 @@ class ExportService:
         if appendix and raw[REQUIREMENTS_NAME] is not None:
             requirements = parse_requirements(decode_text(raw[REQUIREMENTS_NAME],
                                                           REQUIREMENTS_NAME))
-            statuses = ComplianceService(self.repo, self.clock)._statuses(manifest)
+            statuses = ComplianceService(self.repo, self.clock).statuses(manifest)
             matrix = build_matrix(requirements, manifest, statuses)
         return Document(manifest=manifest, commit=commit, rev=rev,
                         exported_at=self.clock.now(), sections=tuple(sections), matrix=matrix)
@@ -155,6 +155,7 @@ class ExportService:
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
 _HEADING = re.compile(r"^(#{1,6})(\s)")
+_MD_IMAGE = re.compile(r"!\[([^\[\]]*)\](?:\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])")
 
 
 def md_inline(text: str) -> str:
@@ -232,7 +233,10 @@ def to_markdown(doc: Document, for_pandoc: bool = False) -> str:
         if s.problem:
             out += [f"*({md_inline(s.problem)})*", ""]
         elif s.fmt == "markdown":
-            out += [_demote(_strip_title(clean(s.text), s.title), 2).rstrip(), ""]
+            text = _demote(_strip_title(clean(s.text), s.title), 2).rstrip()
+            if for_pandoc:  # pandoc would embed the image file: a path could read any file
+                text = _MD_IMAGE.sub(lambda m: m.group(1), text)
+            out += [text, ""]
         else:
             fence = _fence(s.text)
             lang = {"rst": "rst", "latex": "latex"}.get(s.fmt, "text")
@@ -262,17 +266,69 @@ background:#f4f4f4;padding:.5em}.title-page{page-break-after:always}
 section{page-break-before:always}.missing{color:#a00}"""
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(([^()\s]*)(?:\s+&quot;[^)]*&quot;)?\)")
+_TICKS = re.compile(r"`+")
+_DELIMITER = re.compile(r"\*\*|__|\*|_")
+_ATX = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*))?$")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 
 
 def _inline(text: str) -> str:
     """Escape, then re-add the few inline forms we understand; nothing else is markup."""
-    parts = re.split(r"(`+)(.+?)\1", text)  # code spans: [text, ticks, code, text, ...]
-    out = []
-    for i in range(0, len(parts), 3):
-        out.append(_inline_text(parts[i]))
-        if i + 2 < len(parts):
-            out.append(f"<code>{esc(parts[i + 2])}</code>")
+    out: list[str] = []
+    runs = list(_TICKS.finditer(text))
+    following: dict[int, int] = {}  # run index -> next run of the same length (linear scan)
+    last: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        size = len(runs[i].group(0))
+        if size in last:
+            following[i] = last[size]
+        last[size] = i
+    pos = i = 0
+    while i < len(runs):
+        close = following.get(i)
+        if close is None:
+            i += 1
+            continue
+        out.append(_inline_text(text[pos:runs[i].start()]))
+        out.append(f"<code>{esc(text[runs[i].end():runs[close].start()].strip())}</code>")
+        pos = runs[close].end()
+        i = close + 1
+    out.append(_inline_text(text[pos:]))
+    return "".join(out)
+
+
+def _emphasis(s: str) -> str:
+    """Pair * ** _ __ delimiters in one left-to-right pass (CommonMark's flanking rules,
+    simplified); unpaired delimiters stay literal. Linear, whatever the input."""
+    marks = list(_DELIMITER.finditer(s))
+    tags: dict[int, str] = {}  # match index -> replacement
+    opened: dict[str, int] = {}
+    for i, m in enumerate(marks):
+        mark = m.group(0)
+        before = s[m.start() - 1] if m.start() else " "
+        after = s[m.end()] if m.end() < len(s) else " "
+        word = mark[0] == "_"
+        can_open = not after.isspace() and not (word and before.isalnum())
+        can_close = not before.isspace() and not (word and after.isalnum())
+        if mark[0] == "*" and len(mark) == 1:
+            can_open = can_open and not before.isalnum()
+            can_close = can_close and not after.isalnum()
+        if can_close and mark in opened:
+            start = opened.pop(mark)
+            tag = "strong" if len(mark) == 2 else "em"
+            tags[start], tags[i] = f"<{tag}>", f"</{tag}>"
+            for other in [k for k, v in opened.items() if v > start]:
+                del opened[other]  # keep the nesting proper
+        elif can_open:
+            opened[mark] = i
+    if not tags:
+        return s
+    out, pos = [], 0
+    for i, m in enumerate(marks):
+        if i in tags:
+            out += [s[pos:m.start()], tags[i]]
+            pos = m.end()
+    out.append(s[pos:])
     return "".join(out)
 
 
@@ -286,13 +342,7 @@ def _link(m: re.Match[str]) -> str:
 
 
 def _inline_text(text: str) -> str:
-    s = esc(text)
-    s = _LINK.sub(_link, s)
-    s = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"<strong>\1</strong>", s)
-    s = re.sub(r"__(?=\S)(.+?)(?<=\S)__", r"<strong>\1</strong>", s)
-    s = re.sub(r"(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])", r"<em>\1</em>", s)
-    s = re.sub(r"(?<![_\w])_(?=\S)(.+?)(?<=\S)_(?![_\w])", r"<em>\1</em>", s)
-    return s
+    return _LINK.sub(_link, _emphasis(esc(text)))
 
 
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:([-*+])|(\d{1,9})[.)])\s+(.*)$")
@@ -347,11 +397,12 @@ def markdown_to_html(text: str, heading_offset: int = 0) -> str:
             out.append("<pre><code>" + esc("\n".join(body)) + "</code></pre>")
             i += 1
             continue
-        heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        heading = _ATX.match(line)
         if heading:
             flush()
             level = min(6, len(heading.group(1)) + heading_offset)
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+            title = (heading.group(2) or "").rstrip().rstrip("#").rstrip()
+            out.append(f"<h{level}>{_inline(title)}</h{level}>")
             i += 1
             continue
         if _HR.match(line):
@@ -472,7 +523,10 @@ def run_pandoc(markdown: str, fmt: str) -> bytes:
                                   env={**os.environ, "LC_ALL": "C.UTF-8"})
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ProposalError(f"pandoc failed: {exc}") from None
-        if proc.returncode != 0 and b"sandbox" in proc.stderr:  # pandoc < 2.19: no --sandbox
+        # pandoc < 2.15 has no --sandbox, and 2.17's sandbox cannot read its own docx
+        # template: retry without it (images are already reduced to their alt text).
+        if proc.returncode != 0 and (b"sandbox" in proc.stderr or
+                                     b"Could not find data file" in proc.stderr):
             proc = subprocess.run([a for a in args if a != "--sandbox"] + ["--output",
                                   str(target)], input=markdown.encode(), capture_output=True,
                                   timeout=300, cwd=tmp)
