@@ -83,4 +83,4 @@ def test_nothing_to_do_and_bad_remote(server: Path) -> None:
     assert sync(a).out.strip() == "sync with origin: 0 comment events received, 0 sent"
     assert_clean_error(run("--repo", str(a), "sync", "--remote", "nowhere"), 2,
                        "no remote 'nowhere'")
-    assert_clean_error(run("--repo", str(a), "sync", "--remote", "-x"), 2, "invalid remote")
+    assert_clean_error(run("--repo", str(a), "sync", "--remote=-x"), 2, "invalid remote")

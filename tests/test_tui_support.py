@@ -52,8 +52,8 @@ def _quiet_textual(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     from textual.widgets import Input, TextArea
 
-    monkeypatch.setattr(Input, "cursor_blink", False)
-    monkeypatch.setattr(TextArea, "cursor_blink", False)
+    for widget in (Input, TextArea):  # the reactive's default, so every new one starts still
+        monkeypatch.setattr(widget.cursor_blink, "_default", False)
 
 
 def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime = NOW,
@@ -61,7 +61,7 @@ def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime
     clock = FixedClock(now)
     service = ProposalService(ProposalRepo.open(repo), clock)
     app = ProposalApp(service, clock=clock, actor=actor, env=env if env is not None else {},
-                      auto_refresh=None, **kwargs)
+                      refresh_every=None, **kwargs)
     app.animation_level = "none"
     return app
 

@@ -57,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "on pushes to this (shared, bare) repository")
     p.add_argument("--force", action="store_true", help="replace a pre-receive hook that is "
                    "not ours")
+    p.add_argument("--python", metavar="PATH", help="the interpreter the hook runs (default: "
+                   "this one); every pushing account must be able to run it")
     p.set_defaults(handler=cmd_install_hook)
 
 
@@ -205,7 +207,7 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     from proposal_tui.store.hook import install_hook
 
     service = open_service(args)
-    path = install_hook(service.repo.git_dir, force=args.force)
+    path = install_hook(service.repo.git_dir, force=args.force, python=args.python)
     print(f"installed {path}")
     if not service.repo.bare:
         print("note: this is not a bare repository; the hook only checks pushes into it",

@@ -13,13 +13,13 @@ import os
 import shlex
 import subprocess
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, SuspendNotSupported
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -44,7 +44,7 @@ class ProposalApp(App[int]):
     """``ProposalApp(service, clock=..., actor=...)``; everything else has a default.
 
     ``actor`` is a handle (as ``--as`` gives it), a Person, or None to look the user up from
-    PROPOSAL_USER / git identity in ``env``. ``auto_refresh`` re-reads the repository every so
+    PROPOSAL_USER / git identity in ``env``. ``refresh_every`` re-reads the repository every so
     many seconds (None: never) so relative times and overdue flags stay current.
     """
 
@@ -63,7 +63,7 @@ class ProposalApp(App[int]):
 
     def __init__(self, service: ProposalService, *, clock: Clock | None = None,
                  actor: str | Person | None = None, env: Mapping[str, str] | None = None,
-                 reviews: ReviewService | None = None, auto_refresh: float | None = 60.0,
+                 reviews: ReviewService | None = None, refresh_every: float | None = 60.0,
                  theme: str = DARK.name) -> None:
         super().__init__()
         self.service = service
@@ -71,7 +71,8 @@ class ProposalApp(App[int]):
         self.explicit_actor = actor
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.reviews = reviews or ReviewService(service.repo, self.clock)
-        self.auto_refresh = auto_refresh
+        self._anchors = ReviewService(service.repo, self.clock)  # the load worker's own
+        self.refresh_every = refresh_every
         self.data = DashboardData()
         self.loads = 0  # finished loads, for tests and diagnostics
         self._loading = False
@@ -81,13 +82,22 @@ class ProposalApp(App[int]):
             self.register_theme(registered)
         self.theme = theme
 
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own commands, minus its theme picker: our stylesheets need our themes."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
+        yield SystemCommand("Theme: dark / light", "switch between the two themes (ctrl+t)",
+                            self.action_toggle_theme)
+
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.request_refresh("start")
-        if self.auto_refresh:
-            self.set_interval(self.auto_refresh, lambda: self.request_refresh("timer"))
+        if self.refresh_every:
+            self.set_interval(self.refresh_every, lambda: self.request_refresh("timer"))
 
     @property
     def dashboard(self) -> DashboardScreen | None:
@@ -115,7 +125,7 @@ class ProposalApp(App[int]):
     def _load(self, generation: int) -> None:
         """Read git off the UI thread; only post the result."""
         try:
-            data = load(self.service, self.explicit_actor, self.env, generation)
+            data = load(self.service, self.explicit_actor, self.env, generation, self._anchors)
         except Exception as exc:  # noqa: BLE001 - shown in the banner, the app keeps running
             self.post_message(LoadFailed(error_line(exc)))
         else:
@@ -133,12 +143,20 @@ class ProposalApp(App[int]):
         self.data = data
         self.loads += 1
         self._loading = False
-        for screen in self.screen_stack:
-            if isinstance(screen, (DashboardScreen, SectionScreen)):
-                screen.show(data)
+        for screen in self._data_screens():
+            screen.show(data)  # a screen still mounting shows self.data in its on_mount
         if self._again:
             self._again = False
             self.request_refresh("again")
+
+    def _restyle(self) -> None:
+        """The theme changed: Text built in Python carries the old colours; rebuild it."""
+        for screen in self._data_screens():
+            screen.restyle()
+
+    def _data_screens(self) -> list[DashboardScreen | SectionScreen]:
+        return [s for s in self.screen_stack
+                if isinstance(s, (DashboardScreen, SectionScreen)) and s.is_mounted]
 
     @property
     def busy(self) -> bool:

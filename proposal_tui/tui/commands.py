@@ -50,12 +50,11 @@ class ProposalCommands(Provider):
     def extra_commands(self) -> Iterator[Command]:
         app = self.papp
         yield ("Refresh", app.action_refresh, "re-read the repository now (ctrl+r)")
-        yield ("Theme: switch dark / light", app.action_toggle_theme, "ctrl+t")
         dashboard = app.dashboard
         if dashboard is None or self.screen is not dashboard:
             return
         for name, (label, _key) in SORTS.items():
-            yield (f"Sort by {label}", partial(dashboard.table.set_sort, name),
+            yield (f"Sort by {label}", partial(dashboard.sort_by, name),
                    "sections table order")
         for query, label in (("is:overdue", "overdue"), ("is:risk", "at risk"),
                              ("is:stale", "stale"), ("is:over", "over the limit"),

@@ -10,11 +10,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, SectionState
 from proposal_tui.domain.text import clean_for_display, one_line
 from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
 from proposal_tui.services.identity import find_person
+from proposal_tui.services.reviews import ReviewService
 from proposal_tui.store.repo import ProposalRepo
 
 PREVIEW_LIMIT = 256_000  # bytes of a section shown in the preview; the rest is elided
@@ -44,6 +46,7 @@ class DashboardData:
 
     snapshot: Snapshot | None = None
     texts: Mapping[str, str] = field(default_factory=dict)
+    positions: Mapping[str, Position] = field(default_factory=dict)  # thread id -> anchor now
     actor: Actor = Actor(None, "not loaded yet")
     error: str | None = None
     generation: int = 0
@@ -97,11 +100,32 @@ def read_texts(repo: ProposalRepo, snapshot: Snapshot) -> dict[str, str]:
     return texts
 
 
+def anchor_positions(reviews: ReviewService, snapshot: Snapshot) -> dict[str, Position]:
+    """Where each anchored comment's passage is now (or that it is outdated)."""
+    positions: dict[str, Position] = {}
+    for thread in snapshot.threads:
+        if thread.root is None or thread.root.anchor is None:
+            continue
+        try:
+            position = reviews.position(snapshot.manifest, thread)
+        except ProposalError:
+            continue
+        if position is not None:
+            positions[thread.id] = position
+    return positions
+
+
 def load(service: ProposalService, explicit: str | Person | None,
-         env: Mapping[str, str] | None, generation: int) -> DashboardData:
-    """Everything for one refresh. Raises ProposalError when the proposal cannot be read."""
+         env: Mapping[str, str] | None, generation: int,
+         reviews: ReviewService | None = None) -> DashboardData:
+    """Everything for one refresh. Raises ProposalError when the proposal cannot be read.
+
+    ``reviews`` (used by this thread only: it caches section texts by commit) locates
+    comment anchors in today's text.
+    """
     snapshot = service.snapshot()
     return DashboardData(snapshot=snapshot, texts=read_texts(service.repo, snapshot),
+                         positions=anchor_positions(reviews, snapshot) if reviews else {},
                          actor=resolve_actor(snapshot.manifest, service.repo, explicit, env),
                          generation=generation)
 

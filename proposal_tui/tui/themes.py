@@ -1,6 +1,9 @@
 """Two themes picked from the xterm 256-colour cube, so they survive SSH without COLORTERM.
 
 Every status also carries a symbol, so a 16-colour ``TERM=xterm`` still reads correctly.
+The stylesheets use two variables of their own (``$pt-muted``, ``$pt-faint``): concrete greys,
+because Textual's ``$text-muted`` is an "auto" colour that cannot be resolved for the
+foreground-only styles the tables use. So only these two themes can be selected.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ DARK = Theme(
     surface="#262626",
     panel="#303030",
     dark=True,
+    variables={"pt-muted": "#8a8a8a", "pt-faint": "#585858"},
 )
 LIGHT = Theme(
     name="proposal-light",
@@ -34,6 +38,7 @@ LIGHT = Theme(
     surface="#e4e4e4",
     panel="#d0d0d0",
     dark=False,
+    variables={"pt-muted": "#626262", "pt-faint": "#a8a8a8"},
 )
 THEMES = (DARK, LIGHT)
 

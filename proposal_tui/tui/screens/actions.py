@@ -7,14 +7,15 @@ command palette only offer live keys. The edits themselves run in the app's work
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from proposal_tui.domain.comments import Anchor, Thread
-from proposal_tui.domain.model import Person, Role, SectionState, Status
+from proposal_tui.domain.comments import Thread
+from proposal_tui.domain.model import Person, Section, SectionState, Status
 from proposal_tui.domain.permissions import can
 from proposal_tui.services import edits
 from proposal_tui.tui.cells import plain, status_cell
@@ -41,30 +42,30 @@ SECTION_BINDINGS: list[BindingType] = [
 EDIT_ACTIONS = {"comment", "reply", "toggle_resolved", "assign", "set_status", "set_due"}
 
 
+PERMISSION = {"assign": "assign", "set_due": "set-due", "set_status": "set-status",
+              "comment": "comment", "reply": "reply"}
+
+
 def allowed(action: str, person: Person | None, state: SectionState | None,
-            thread: Thread | None) -> bool | None:
-    """True: offer it; None: show it disabled; False: hide it (the role never may)."""
+            thread: Thread | None, sections: Sequence[Section] = ()) -> bool | None:
+    """True: offer it; None: show it disabled (not here, not now); False: hide it (the
+    person may do it on no section at all). The rules themselves are domain.permissions."""
     if action not in EDIT_ACTIONS:
         return True if state is not None else None
     if person is None:
         return False
-    if action in ("assign", "set_due"):
-        if person.role is not Role.MANAGER:
-            return False
-        return True if state is not None else None
-    if action == "set_status":
-        if person.role is Role.REVIEWER:
-            return False
-        return True if state is not None and can(person, "set-status", state.section) else None
-    if action == "comment":
-        return True if state is not None else None
-    if thread is None or state is None:
+    if action == "toggle_resolved":
+        if thread is None or state is None:
+            return None
+        verb = "reopen" if thread.resolved else "resolve"
+        author = thread.root.author if thread.root else None
+        return True if can(person, verb, state.section, comment_author=author) else None
+    verb = PERMISSION[action]
+    if not any(can(person, verb, section) for section in (*sections, None)):
+        return False
+    if state is None or (action == "reply" and thread is None):
         return None
-    if action == "reply":
-        return True
-    verb = "reopen" if thread.resolved else "resolve"
-    author = thread.root.author if thread.root else None
-    return True if can(person, verb, state.section, comment_author=author) else None
+    return True if can(person, verb, state.section) else None
 
 
 class SectionActions(Screen[None]):
@@ -93,8 +94,9 @@ class SectionActions(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in EDIT_ACTIONS or action == "edit_file":
+            snap = self.data.snapshot
             return allowed(action, self.data.actor.person, self.current_state(),
-                           self.current_thread())
+                           self.current_thread(), snap.manifest.sections if snap else ())
         return True
 
     def _title(self, verb: str, state: SectionState) -> Text:
@@ -175,18 +177,14 @@ class SectionActions(Screen[None]):
         if state is None or snap is None:
             return
         lines = self.data.texts.get(state.section.id, "").splitlines()
-        section_id, head = state.section.id, snap.head
+        section_id = state.section.id
 
         def done(draft: CommentDraft | None) -> None:
             if draft is None:
                 return
-            anchor = None
-            if draft.line is not None:
-                quote = lines[draft.line - 1].strip()[:200] if draft.line <= len(lines) else None
-                anchor = Anchor(line_start=draft.line, line_end=draft.line,
-                                quote=quote or None, commit=head)
+            # The service anchors the line to the committed text at HEAD (with its quote).
             self.papp.run_edit(lambda m, p: self.papp.reviews.comment(
-                m, p, section_id, draft.body, kind=draft.kind, anchor=anchor).id,
+                m, p, section_id, draft.body, kind=draft.kind, line_start=draft.line).id,
                 f"commented on {section_id}")
 
         self.app.push_screen(CommentDialog(self._title("Comment on", state), len(lines)), done)

@@ -90,7 +90,6 @@ class DashboardScreen(SectionActions):
         self.query_one("#timeline-pane").border_title = "Timeline"
         self.query_one("#owners-pane").border_title = "Owners"
         self.query_one(SectionsTable).focus()
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
         self.show(self.data)
 
     # -- data ---------------------------------------------------------------------------------
@@ -150,15 +149,22 @@ class DashboardScreen(SectionActions):
 
     # -- SectionActions -----------------------------------------------------------------------
     def current_section_id(self) -> str | None:
-        return self.selected
+        return self.table.cursor_section()
 
     def current_thread(self) -> Thread | None:
-        return self.preview.thread_list.selected_thread
+        """The highlighted thread, if it belongs to the section under the cursor."""
+        thread = self.preview.thread_list.selected_thread
+        return thread if thread is not None and \
+            thread.section == self.current_section_id() else None
 
     # -- messages from panes ------------------------------------------------------------------
     @on(SectionsTable.Selected)
     def _selected(self, event: SectionsTable.Selected) -> None:
         self._follow(event.section_id)
+
+    @on(SectionsTable.Sorted)
+    def _sorted(self) -> None:
+        self._after_filter()
 
     @on(SectionsTable.Opened)
     def _opened(self, event: SectionsTable.Opened) -> None:
@@ -269,7 +275,10 @@ class DashboardScreen(SectionActions):
     def action_sort(self) -> None:
         table = self.table
         current = table.sort_by if table.sort_by in SORT_CYCLE else "order"
-        table.set_sort(SORT_CYCLE[(SORT_CYCLE.index(current) + 1) % len(SORT_CYCLE)])
+        self.sort_by(SORT_CYCLE[(SORT_CYCLE.index(current) + 1) % len(SORT_CYCLE)])
+
+    def sort_by(self, name: str, reverse: bool = False) -> None:
+        self.table.set_sort(name, reverse)
         self._after_filter()
 
     def action_next_pane(self) -> None:

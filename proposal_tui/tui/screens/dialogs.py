@@ -15,8 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, \
-    TextArea
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from proposal_tui.domain.comments import KINDS
@@ -222,11 +221,11 @@ class CommentDialog(TextDialog[CommentDraft]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield from self.header()
-            with RadioSet(id="kind"):
-                for i, kind in enumerate(KINDS):
-                    yield RadioButton(kind, value=i == 0, id=f"kind-{kind}")
-            yield Input(placeholder=f"line (optional, 1-{max(1, self.line_count)})",
-                        id="line", type="integer")
+            with Horizontal(classes="dialog-row"):
+                yield Select([(kind, kind) for kind in KINDS], value=KINDS[0],
+                             allow_blank=False, id="kind")
+                yield Input(placeholder=f"line (optional, 1-{max(1, self.line_count)})",
+                            id="line", type="integer")
             yield TextArea(id="body", soft_wrap=True, tab_behavior="focus")
             yield from self.buttons()
 
@@ -234,8 +233,8 @@ class CommentDialog(TextDialog[CommentDraft]):
         self.query_one("#body", TextArea).focus()
 
     def kind(self) -> str:
-        pressed = self.query_one("#kind", RadioSet).pressed_button
-        return pressed.id.removeprefix("kind-") if pressed and pressed.id else KINDS[0]
+        value = self.query_one("#kind", Select).value
+        return value if isinstance(value, str) and value in KINDS else KINDS[0]
 
     def action_post(self) -> None:
         body = self.body_text()

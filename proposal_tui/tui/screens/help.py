@@ -8,7 +8,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -46,15 +47,27 @@ MARKS = [("✖", "overdue: past due and not yet handed over"),
          ("▲ ◆ ● ■", "milestones: review, deadline, kickoff, production")]
 
 
-def help_text(actor: Actor) -> Table:
+def _grid() -> Table:
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(justify="right", style="bold", no_wrap=True)
+    grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    for group, keys in KEYS:
+    return grid
+
+
+def keys_table() -> Table:
+    grid = _grid()
+    for i, (group, keys) in enumerate(KEYS):
+        if i:
+            grid.add_row("", "")
         grid.add_row("", Text(group, style="bold underline"))
         for key, what in keys:
             grid.add_row(Text(key), Text(what))
-        grid.add_row("", "")
+    return grid
+
+
+def legend_table(actor: Actor) -> Table:
+    """Symbols, roles, and who you are (your name comes from the repository: literal)."""
+    grid = _grid()
     grid.add_row("", Text("Status", style="bold underline"))
     for status in Status:
         grid.add_row(Text(status.symbol), Text(status.label))
@@ -72,8 +85,7 @@ def help_text(actor: Actor) -> Table:
     if actor.person is None:
         you.append(" — ")
         you.append_text(plain(actor.how))
-    grid.add_row("", Text("You", style="bold underline"))
-    grid.add_row("", you)
+    grid.add_row(Text("You"), you)
     return grid
 
 
@@ -89,8 +101,13 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_text(self.actor), id="help-text")
+            with Horizontal(id="help-columns"):
+                yield Static(keys_table(), id="help-keys")
+                yield Static(legend_table(self.actor), id="help-legend")
         yield Footer(compact=True)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < 110, "-narrow")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "Help · keys, symbols, roles"

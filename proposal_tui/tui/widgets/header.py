@@ -77,7 +77,7 @@ class ProposalHeader(LookMixin, Horizontal):
             text.append(" · ")
         actor = self._data.actor
         if actor.person is None:
-            text.append("👁 read-only", style=style(look, "warning"))
+            text.append("read-only", style=style(look, "warning"))
             if self._data.snapshot is not None:
                 text.append(": you are not in the team list", style=style(look, "muted"))
         else:

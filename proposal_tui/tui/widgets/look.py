@@ -30,6 +30,14 @@ class LookMixin(_Base):
     """
 
     def look(self) -> dict[str, Style]:
-        """Current styles (partial: foreground and text style only, so cursors show through)."""
-        return {name: self.get_component_rich_style(f"look--{name}", partial=True)
-                for name in LOOK_NAMES}
+        """Current styles (partial: foreground and text style only, so cursors show through).
+
+        Cached per theme: building Text for a table calls this for every row.
+        """
+        theme = self.app.theme
+        cached: tuple[str, dict[str, Style]] | None = getattr(self, "_look_cache", None)
+        if cached is None or cached[0] != theme:
+            cached = (theme, {name: self.get_component_rich_style(f"look--{name}", partial=True)
+                              for name in LOOK_NAMES})
+            self._look_cache = cached
+        return cached[1]

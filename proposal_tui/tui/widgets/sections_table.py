@@ -76,6 +76,9 @@ class SectionsTable(LookMixin, DataTable[Text]):
             super().__init__()
             self.section_id = section_id
 
+    class Sorted(Message):
+        """The user sorted by clicking a column header."""
+
     class Opened(Message):
         def __init__(self, section_id: str) -> None:
             super().__init__()
@@ -189,6 +192,14 @@ class SectionsTable(LookMixin, DataTable[Text]):
             self.move_cursor(row=index, animate=False)
             self._set_selected(order[index])
 
+    def cursor_section(self) -> str | None:
+        """The section under the cursor, read synchronously: a key pressed right after a
+        move must act on the row the user sees, not on a selection message still queued."""
+        if not self.row_count or self.cursor_row < 0:
+            return None
+        row = self.ordered_rows[min(self.cursor_row, self.row_count - 1)]
+        return row.key.value
+
     def select(self, section_id: str) -> None:
         """Move the cursor to a section (from the timeline, the palette or a test)."""
         if section_id in self._cells:
@@ -223,3 +234,4 @@ class SectionsTable(LookMixin, DataTable[Text]):
         key = str(event.column_key.value)
         if key in SORTS:
             self.set_sort(key, not self.sort_reverse if key == self.sort_by else False)
+            self.post_message(self.Sorted())

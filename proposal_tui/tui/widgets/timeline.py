@@ -101,6 +101,15 @@ class Grid:
         return self.span.start <= day <= self.span.end
 
 
+def span_of(snapshot: Snapshot) -> Span:
+    """Kickoff (else the first commit) to the deadline."""
+    zone = snapshot.manifest.proposal.timezone
+    firsts = [s.history.first.date.astimezone(zone).date() for s in snapshot.states
+              if s.history.first is not None]
+    return schedule_span(snapshot.manifest, snapshot.now.astimezone(zone).date(),
+                         min(firsts, default=None))
+
+
 def short_name(name: str) -> str:
     """'Red Team (scored against Section M)' -> 'Red' ; enough to recognise on a ruler."""
     words = one_line(name).split()
@@ -150,7 +159,7 @@ def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look) -> li
     if grid.inside(today):
         for canvas in (months, marks):
             if canvas.free(grid.mid(today), 1):
-                canvas.put(grid.mid(today), "┆", style(look, "today"))
+                canvas.put(grid.mid(today), "┆", style(look, "today-line"))
     return [months.text(), days.text(), marks.text()]
 
 
@@ -178,7 +187,7 @@ def section_row(state: SectionState, snapshot: Snapshot, grid: Grid, today: dt.d
     else:
         canvas.put(0, "no due date", style(look, "muted"))
     if grid.inside(today) and canvas.free(grid.mid(today), 1):
-        canvas.put(grid.mid(today), "┆", style(look, "today"))
+        canvas.put(grid.mid(today), "┆", style(look, "today-line"))
     return canvas.text()
 
 
@@ -210,7 +219,7 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         self.order: list[str] = []
         self._header: list[Text] = []
         self._rows: list[tuple[str, Text]] = []
-        self._strips: dict[tuple[int, str], Strip] = {}
+        self._strips: dict[tuple[int, str], Strip] = {}  # (row, "body" | "label")
         self.grid: Grid | None = None
         self.label_width = 15
 
@@ -224,7 +233,8 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         if section_id == self.selected:
             return
         self.selected = section_id
-        self._strips.clear()
+        for key in [k for k in self._strips if k[1] == "label"]:
+            del self._strips[key]
         self.scroll_to_selected()
         self.refresh()
 
@@ -242,7 +252,7 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
 
     def _span(self) -> Span:
         assert self.snapshot is not None
-        return schedule_span(self.snapshot.manifest, self._today())
+        return span_of(self.snapshot)
 
     def _today(self) -> dt.date:
         assert self.snapshot is not None
@@ -287,13 +297,14 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         row = y if y < HEADER_ROWS else y + scroll_y
         if self.snapshot is None or row >= HEADER_ROWS + len(self._rows):
             return Strip.blank(width, self.rich_style)
-        key = (row, "")
-        full = self._strips.get(key)
+        full = self._strips.get((row, "body"))
         if full is None:
             body = self._header[row] if row < HEADER_ROWS else self._rows[row - HEADER_ROWS][1]
-            full = Strip(list(body.render(self.app.console)))
-            self._strips[key] = full
-        label = Strip(list(self._label(row).render(self.app.console)))
+            full = self._strips[(row, "body")] = Strip(list(body.render(self.app.console)))
+        label = self._strips.get((row, "label"))
+        if label is None:
+            label = self._strips[(row, "label")] = Strip(
+                list(self._label(row).render(self.app.console)))
         visible = full.crop(scroll_x, scroll_x + max(0, width - self.label_width))
         strip = Strip.join([label, visible]).extend_cell_length(width)
         return strip.crop(0, width).apply_style(self.rich_style)
@@ -338,4 +349,5 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
             self.scroll_to(y=index - rows + 1, animate=False)
 
 
-__all__ = ["Timeline", "Zoom", "ZOOMS", "Canvas", "Grid", "ruler_rows", "section_row"]
+__all__ = ["Timeline", "Zoom", "ZOOMS", "Canvas", "Grid", "ruler_rows", "section_row",
+           "span_of"]
