@@ -241,3 +241,26 @@ def test_twenty_reviewers_at_once_touch_no_index(repo: Path) -> None:
     assert git(repo, "status", "--porcelain") == status
     assert git(repo, "diff", "--cached") == staged and git(repo, "rev-parse", "HEAD") == head
     assert (repo / "sections" / "approach.md").read_text() == "unstaged edit\n"
+
+
+def test_refuses_to_move_a_checked_out_comments_branch(repo: Path) -> None:
+    assert run("--repo", str(repo), "--as", "rex", "comment", "summary", "-m", "one").code == 0
+    # Someone inspects the branch in a linked work tree; moving it would stale that index.
+    git(repo, "worktree", "add", "-q", str(repo.parent / "inspect"), "proposal-comments")
+    before = tip(repo)
+    assert_clean_error(run("--repo", str(repo), "--as", "rex", "comment", "summary", "-m",
+                           "two"), 2, "checked out")
+    assert tip(repo) == before
+    assert git(repo.parent / "inspect", "status", "--porcelain") == ""
+
+
+def test_round_defaults_to_the_open_review_round(repo: Path) -> None:
+    r = ("--repo", str(repo))
+    assert run(*r, "--as", "rex", "comment", "summary", "-m", "before").code == 0
+    assert run(*r, "--as", "mia", "round", "start", "pink").code == 0
+    assert run(*r, "--as", "rex", "comment", "summary", "-m", "during").code == 0
+    assert run(*r, "--as", "rex", "comment", "summary", "-m", "named", "--round",
+               "Gold Team").code == 0
+    assert run(*r, "--as", "rex", "comment", "summary", "-m", "none", "--round", "").code == 0
+    rounds = {t["body"]: t["round"] for t in threads(repo)}
+    assert rounds == {"before": None, "during": "pink", "named": "Gold Team", "none": None}

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "text; the comment follows it when the text moves")
     p.add_argument("--kind", default="comment",
                    help="comment, must-fix, question or praise (default comment)")
-    p.add_argument("--round", metavar="NAME", help="the review round, e.g. 'Pink Team'")
+    p.add_argument("--round", metavar="NAME", help="the review round, e.g. 'Pink Team' "
+                   "(default: the round open now, if any; '' for none)")
     p.set_defaults(handler=cmd_comment)
 
     p = sub.add_parser("reply", help="reply to a comment thread")
@@ -112,10 +113,20 @@ def cmd_comment(args: argparse.Namespace) -> int:
     body = _text(args.message)
     reviews, manifest, person = _open(args)
     event = reviews.comment(manifest, person, args.section, body, kind=args.kind,
-                            round=args.round, line_start=start, line_end=end,
-                            quote=args.quote)
+                            round=_round(reviews, args.round), line_start=start,
+                            line_end=end, quote=args.quote)
     print(f"commented {event.id} on {event.section} as {person.handle}")
     return EXIT_OK
+
+
+def _round(reviews: Any, given: str | None) -> str | None:
+    """--round, else the review round open now (`proposal round start`), else none."""
+    if given is not None:
+        return given
+    from proposal_tui.services.rounds import RoundService
+
+    current = RoundService(reviews.repo, reviews.clock).current()
+    return current.name if current else None
 
 
 def cmd_reply(args: argparse.Namespace) -> int:

@@ -88,8 +88,8 @@ def make_anchor(text: str, commit: str | None, line_start: int | None = None,
         spans = find_quote(text, quote)
         if not spans:
             raise ProposalError(f"quote not found in the section text: {quote!r}")
-        if line_start is not None:
-            inside = [s for s in spans if s[0] <= line_end and s[1] >= line_start]  # type: ignore[operator]
+        if line_start is not None and line_end is not None:
+            inside = [s for s in spans if s[0] <= line_end and s[1] >= line_start]
             if not inside:
                 raise ProposalError(f"quote not found on line {line_start}"
                                     + (f"-{line_end}" if line_end != line_start else ""))

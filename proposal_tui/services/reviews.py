@@ -22,7 +22,7 @@ from proposal_tui.domain.permissions import require
 from proposal_tui.services.dashboard import decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
-from proposal_tui.store.fastappend import Unsupported, append_file
+from proposal_tui.store.fastappend import Unsupported, append_file, checked_out_branches
 from proposal_tui.store.repo import ProposalRepo
 
 
@@ -65,6 +65,10 @@ class ReviewService:
         """Two git processes per comment where possible (a review-day burst queues on every
         one of them); the general eight-process path otherwise. Same commit either way."""
         identity = identity_of(actor)
+        if COMMENTS_REF in checked_out_branches(self.repo.root, self.repo.bare):
+            raise ProposalError("the comments branch is checked out in this repository; "
+                                "switch back first (git switch main): moving a checked-out "
+                                "branch would leave its index stale")
         try:
             append_file(self.repo.root, COMMENTS_REF, event_path(event), to_json(event),
                         f"comment: {event.section} {event.action} {event.id}", identity,
@@ -80,7 +84,8 @@ class ReviewService:
         """``line_start``/``quote`` build an anchor against the committed text at HEAD."""
         section = manifest.section(section_id)
         if section is None:
-            known = ", ".join(s.id for s in manifest.ordered_sections)
+            ids = [s.id for s in manifest.ordered_sections]
+            known = ", ".join(ids[:12]) + (f", … ({len(ids)} in all)" if len(ids) > 12 else "")
             raise ProposalError(f"unknown section '{section_id}' (sections: {known})")
         if kind not in KINDS:
             raise ProposalError(f"unknown comment kind '{kind}' (use {', '.join(KINDS)})")
@@ -113,6 +118,7 @@ class ReviewService:
 
     def set_resolved(self, manifest: Manifest, actor: Person, thread_id: str,
                      resolved: bool, note: str = "") -> CommentEvent:
+        check_text(note, "note")
         thread = self.thread(thread_id)
         action = "resolve" if resolved else "reopen"
         if thread.resolved == resolved:
