@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -31,11 +31,15 @@ from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.tui.commands import ProposalCommands
 from proposal_tui.tui.data import DashboardData, error_line, load, resolve_actor
-from proposal_tui.tui.messages import DataLoaded, EditFinished, LoadFailed, RefreshRequested
+from proposal_tui.tui.messages import (DataLoaded, EditFinished, LoadFailed, Notice,
+                                       RefreshRequested)
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.help import HelpScreen
 from proposal_tui.tui.screens.section import SectionScreen
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
+
+if TYPE_CHECKING:
+    from proposal_tui.watch import RepoWatcher
 
 EditJob = Callable[[Manifest, Person], str]
 
@@ -45,7 +49,8 @@ class ProposalApp(App[int]):
 
     ``actor`` is a handle (as ``--as`` gives it), a Person, or None to look the user up from
     PROPOSAL_USER / git identity in ``env``. ``refresh_every`` re-reads the repository every so
-    many seconds (None: never) so relative times and overdue flags stay current.
+    many seconds (None: never) so relative times and overdue flags stay current; ``watch``
+    starts the file watcher, which calls :meth:`request_refresh` from its own thread.
     """
 
     TITLE = "proposal"
@@ -64,7 +69,7 @@ class ProposalApp(App[int]):
     def __init__(self, service: ProposalService, *, clock: Clock | None = None,
                  actor: str | Person | None = None, env: Mapping[str, str] | None = None,
                  reviews: ReviewService | None = None, refresh_every: float | None = 60.0,
-                 theme: str = DARK.name) -> None:
+                 theme: str = DARK.name, watch: bool = False) -> None:
         super().__init__()
         self.service = service
         self.clock: Clock = clock or service.clock
@@ -78,6 +83,8 @@ class ProposalApp(App[int]):
         self._loading = False
         self._again = False
         self._edit_lock = threading.Lock()
+        self.watch_files = watch
+        self.watcher: RepoWatcher | None = None
         for registered in THEMES:
             self.register_theme(registered)
         self.theme = theme
@@ -96,6 +103,8 @@ class ProposalApp(App[int]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.request_refresh("start")
+        if self.watch_files:
+            self._start_watcher()
         if self.refresh_every:
             self.set_interval(self.refresh_every, lambda: self.request_refresh("timer"))
 
@@ -162,6 +171,43 @@ class ProposalApp(App[int]):
     def busy(self) -> bool:
         """A load is running or queued (tests wait for this to clear)."""
         return self._loading or self._again
+
+    # -- live updates -------------------------------------------------------------------------
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _start_watcher(self) -> None:
+        """Start the file watcher off the UI thread (it reads git once to begin with)."""
+        from proposal_tui.watch import POLLING, RepoWatcher
+
+        try:
+            watcher = RepoWatcher(self.service.repo, None, self.request_refresh,
+                                  on_mode_change=self._watch_mode)
+            watcher.start()
+        except Exception as exc:  # noqa: BLE001 - the dashboard works without it
+            self.notify_from_thread(f"live updates are off ({exc}); ctrl+r refreshes",
+                                    "warning")
+            return
+        self.watcher = watcher
+        if not self.is_running:  # quit while we were starting
+            watcher.stop()
+        elif watcher.mode == POLLING:
+            self._watch_mode(watcher.mode, watcher.reason)
+
+    def _watch_mode(self, mode: str, reason: str) -> None:
+        """Called from the watcher's thread when it falls back to polling."""
+        self.notify_from_thread(f"live updates: {mode} ({reason})", "warning")
+
+    def notify_from_thread(self, text: str, severity: str = "information") -> bool:
+        """A notification from any thread; the text is shown literally."""
+        return self.post_message(Notice(text, severity))
+
+    @on(Notice)
+    def _notice(self, message: Notice) -> None:
+        self.notify(one_line(message.text, 300), severity=message.severity,  # type: ignore[arg-type]
+                    markup=False, timeout=8)
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
 
     # -- edits --------------------------------------------------------------------------------
     def run_edit(self, job: EditJob, label: str) -> None:
@@ -242,8 +288,8 @@ class ProposalApp(App[int]):
         self.theme = other_theme(self.theme)
 
 
-def run(service: ProposalService, actor: str | None = None) -> int:
+def run(service: ProposalService, actor: str | None = None, watch: bool = True) -> int:
     """Open the dashboard on ``service`` until the user quits; returns the exit status."""
-    app = ProposalApp(service, clock=service.clock, actor=actor)
+    app = ProposalApp(service, clock=service.clock, actor=actor, watch=watch)
     app.run()
     return app.return_code or 0

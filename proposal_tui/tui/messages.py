@@ -45,3 +45,12 @@ class EditFinished(Message):
         super().__init__()
         self.ok = ok
         self.text = text
+
+
+class Notice(Message):
+    """A one-line notification from another thread (the watcher switching to polling, ...)."""
+
+    def __init__(self, text: str, severity: str = "information") -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
