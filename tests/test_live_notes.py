@@ -30,3 +30,18 @@ def test_fetch_rewrite_and_checkout_are_described(tmp_path: Path) -> None:
     assert describe(repo, diff(after, rewritten)) == ["origin/main was rewritten"]
     git(clone, "checkout", "-q", "-b", "pink-fixes")
     assert describe(repo, diff(rewritten, fingerprint(repo, []))) == ["checked out pink-fixes"]
+
+
+def test_a_reset_of_the_current_branch_is_described(tmp_path: Path) -> None:
+    origin = make_proposal(tmp_path)
+    repo = ProposalRepo.open(origin)
+    commit_as(origin, "Wes Writer", "wes@example.com", "2026-12-01T10:00:00Z", "edit",
+              {"sections/summary.md": "# S\n\nmore\n"})
+    before = fingerprint(repo, [])
+    git(origin, "reset", "-q", "--hard", "HEAD~1")
+    assert describe(repo, diff(before, fingerprint(repo, []))) == \
+        ["main was rewritten (reset or rebase)"]
+    after_reset = fingerprint(repo, [])
+    commit_as(origin, "Wes Writer", "wes@example.com", "2026-12-02T10:00:00Z", "again",
+              {"sections/summary.md": "# S\n\nagain\n"})
+    assert describe(repo, diff(after_reset, fingerprint(repo, []))) == []  # a plain commit

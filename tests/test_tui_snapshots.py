@@ -54,3 +54,18 @@ def test_section_full_screen(snap_compare: Any, demo_master: Path) -> None:
 
 def test_main_screen_light_theme(snap_compare: Any, demo_master: Path) -> None:
     assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_light)
+
+
+async def _compliance(pilot: Any) -> None:
+    from proposal_tui.tui.screens.compliance import ComplianceScreen
+    from tests.test_tui_support import wait_for
+
+    await settle(pilot)
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
+                   and pilot.app.screen.matrix is not None, what="the matrix")
+    await settle(pilot)
+
+
+def test_compliance_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_compliance)

@@ -35,8 +35,10 @@ WIDE, NARROW = (120, 40), (80, 24)
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The transit demo built once; tests that write get their own copy (``demo``)."""
+    # Both pinned: with only `today`, commits near the real date would be pulled back to
+    # before the real clock, and snapshots would change with the hour they run.
     return build_demo(tmp_path_factory.mktemp("demo-master") / "proposal", "transit-rfp",
-                      today=FIXED_DATE)
+                      today=FIXED_DATE, now=NOW)
 
 
 @pytest.fixture

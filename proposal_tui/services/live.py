@@ -1,7 +1,8 @@
 """What a repository change means to a person watching the dashboard, in one line each.
 
 The watcher says which refs and files moved; this turns that into notes for the activity
-feed ("origin/main has 3 new commits", "history rewritten: index rebuilt").
+feed ("origin/main has 3 new commits", "main was rewritten (reset or rebase)"). Commits
+themselves need no note: they reach the feed through the history index.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ def describe(repo: ProposalRepo, change: Change) -> list[str]:
     if change.branch_switched:
         branch = change.new.head_ref or "a detached HEAD"
         notes.append(f"checked out {branch.removeprefix('refs/heads/')}")
+    old_head, new_head = change.old.head, change.new.head
+    if change.head_moved and not change.branch_switched and old_head and new_head \
+            and count_commits(repo, new_head, old_head):
+        branch = (change.new.head_ref or "HEAD").removeprefix("refs/heads/")
+        notes.append(f"{branch} was rewritten (reset or rebase)")
     for move in change.remotes:
         name = move.name.removeprefix("refs/remotes/")
         if move.new is None:

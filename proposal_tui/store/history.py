@@ -98,6 +98,8 @@ class HistoryIndex:
     last_statuses: dict[str, str] = field(default_factory=dict)
     recent: list[dict] = field(default_factory=list)  # newest first, bounded activity feed
     commits_read: int = 0  # how many commits the last refresh parsed (for tests, benchmarks)
+    _memo: dict[str, tuple[list[PathFacts], SectionHistory]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     RECENT_LIMIT = 200
 
@@ -110,7 +112,19 @@ class HistoryIndex:
         return chain
 
     def section_history(self, path: str) -> SectionHistory:
+        """Memoised per path: a refresh replaces the PathFacts of the paths new commits
+        touched (never mutates them), so an identical list of facts means the same answer,
+        and a refresh after one commit recomputes one section, not all of them."""
         facts = [self.paths[p] for p in self.lineage(path) if p in self.paths]
+        memo = self._memo.get(path)
+        if memo is not None and len(memo[0]) == len(facts) and \
+                all(a is b for a, b in zip(memo[0], facts)):
+            return memo[1]
+        result = self._section_history(facts)
+        self._memo[path] = (facts, result)
+        return result
+
+    def _section_history(self, facts: list[PathFacts]) -> SectionHistory:
         if not facts:
             return SectionHistory()
         firsts = [f.first for f in facts if f.first]

@@ -151,12 +151,13 @@ class ProposalRepo:
         except OSError as exc:
             return None, f"cannot be read: {exc.strerror}"
 
-    def changed_paths(self) -> set[str] | None:
-        """Tracked paths whose work-tree copy may differ from HEAD; None means "read all"
-        (a bare repository has no work tree, an unborn branch has no HEAD)."""
-        if self.bare or self.head() is None:
+    def changed_paths(self, head: str | None = "HEAD") -> set[str] | None:
+        """Tracked paths whose work-tree copy may differ from ``head`` (a commit id the caller
+        already resolved saves a git process); None means "read all" (a bare repository has
+        no work tree, an unborn branch has no HEAD)."""
+        if self.bare or head is None or (head == "HEAD" and self.head() is None):
             return None
-        out = run_git_bytes(["diff-index", "-z", "--name-only", "HEAD", "--"], self.root).stdout
+        out = run_git_bytes(["diff-index", "-z", "--name-only", head, "--"], self.root).stdout
         return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
     def read_files(self, paths: list[str], entries: dict[str, tuple[str, str]] | None = None,
@@ -195,9 +196,11 @@ class ProposalRepo:
                                        sha)
         return result
 
-    def manifest_bytes(self) -> tuple[bytes, bytes | None]:
-        """(what the manifest says now, what HEAD says). Work tree wins in a clone."""
-        content = self.read_files([MANIFEST_NAME])[MANIFEST_NAME]
+    def manifest_bytes(self, entries: dict[str, tuple[str, str]] | None = None
+                       ) -> tuple[bytes, bytes | None]:
+        """(what the manifest says now, what HEAD says). Work tree wins in a clone.
+        ``entries``: HEAD's tree if the caller already listed it."""
+        content = self.read_files([MANIFEST_NAME], entries)[MANIFEST_NAME]
         if content.problem:
             raise ProposalError(content.problem, MANIFEST_NAME)
         current = content.working if content.working is not None else content.committed

@@ -13,35 +13,43 @@ import os
 import shlex
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.dashboard import Activity, ProposalService
+from proposal_tui.services.live import describe
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.tui.commands import ProposalCommands
-from proposal_tui.tui.data import DashboardData, error_line, load, resolve_actor
-from proposal_tui.tui.messages import (DataLoaded, EditFinished, LoadFailed, Notice,
-                                       RefreshRequested)
+from proposal_tui.tui.data import (DashboardData, TextCache, error_line, load, note_activity,
+                                   resolve_actor)
+from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
+                                       Notice, RefreshRequested)
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.help import HelpScreen
 from proposal_tui.tui.screens.section import SectionScreen
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
 
 if TYPE_CHECKING:
-    from proposal_tui.watch import RepoWatcher
+    from proposal_tui.watch import Change, RepoWatcher
 
 EditJob = Callable[[Manifest, Person], str]
+NOTES_KEPT = 20  # watcher notes kept for the activity feed
+# A commit's last file event comes a few ms before `git commit` returns: 20 ms of quiet is
+# enough to read it once, and a burst still coalesces (the watcher backs off x4 when busy).
+LIVE_DEBOUNCE = 0.02
 
 
 class ProposalApp(App[int]):
@@ -65,6 +73,8 @@ class ProposalApp(App[int]):
         Binding("ctrl+t", "toggle_theme", "dark/light", show=False, id="toggle-theme"),
     ]
     COMMANDS = App.COMMANDS | {ProposalCommands}
+    # (mode, reason) of the file watcher: ("watching", ""), ("polling", why), ("", "") = off.
+    live_status: reactive[tuple[str, str]] = reactive(("", ""), always_update=True)
 
     def __init__(self, service: ProposalService, *, clock: Clock | None = None,
                  actor: str | Person | None = None, env: Mapping[str, str] | None = None,
@@ -77,6 +87,8 @@ class ProposalApp(App[int]):
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.reviews = reviews or ReviewService(service.repo, self.clock)
         self._anchors = ReviewService(service.repo, self.clock)  # the load worker's own
+        self._texts = TextCache()  # the load worker's own too
+        self.notes: deque[Activity] = deque(maxlen=NOTES_KEPT)
         self.refresh_every = refresh_every
         self.data = DashboardData()
         self.loads = 0  # finished loads, for tests and diagnostics
@@ -84,6 +96,7 @@ class ProposalApp(App[int]):
         self._again = False
         self._edit_lock = threading.Lock()
         self.watch_files = watch
+        self.watch_options: dict[str, Any] = {}  # extra RepoWatcher arguments (tests)
         self.watcher: RepoWatcher | None = None
         for registered in THEMES:
             self.register_theme(registered)
@@ -134,7 +147,8 @@ class ProposalApp(App[int]):
     def _load(self, generation: int) -> None:
         """Read git off the UI thread; only post the result."""
         try:
-            data = load(self.service, self.explicit_actor, self.env, generation, self._anchors)
+            data = load(self.service, self.explicit_actor, self.env, generation, self._anchors,
+                        self._texts)
         except Exception as exc:  # noqa: BLE001 - shown in the banner, the app keeps running
             self.post_message(LoadFailed(error_line(exc)))
         else:
@@ -149,6 +163,7 @@ class ProposalApp(App[int]):
         self._finish_load(replace(self.data, error=message.error))
 
     def _finish_load(self, data: DashboardData) -> None:
+        data = replace(data, notes=tuple(self.notes))  # the watcher's notes stay in the feed
         self.data = data
         self.loads += 1
         self._loading = False
@@ -179,8 +194,9 @@ class ProposalApp(App[int]):
         from proposal_tui.watch import POLLING, RepoWatcher
 
         try:
-            watcher = RepoWatcher(self.service.repo, None, self.request_refresh,
-                                  on_mode_change=self._watch_mode)
+            options = {"debounce": LIVE_DEBOUNCE, **self.watch_options}
+            watcher = RepoWatcher(self.service.repo, None, self._repo_changed,
+                                  on_mode_change=self._watch_mode, **options)
             watcher.start()
         except Exception as exc:  # noqa: BLE001 - the dashboard works without it
             self.notify_from_thread(f"live updates are off ({exc}); ctrl+r refreshes",
@@ -191,10 +207,44 @@ class ProposalApp(App[int]):
             watcher.stop()
         elif watcher.mode == POLLING:
             self._watch_mode(watcher.mode, watcher.reason)
+        else:
+            self.post_message(LiveMode(watcher.mode, watcher.reason))
+
+    def _repo_changed(self, change: Change) -> None:
+        """On the watcher's thread: refresh first (that is what the latency target measures),
+        then put what a commit row cannot say (fetches, checkouts, rewrites) in the feed."""
+        self.request_refresh("change")
+        try:
+            notes = describe(self.service.repo, change)
+        except Exception:  # noqa: BLE001 - a note is a nicety; the refresh is on its way
+            return
+        if notes:
+            self.post_message(LiveNotes(tuple(notes)))
 
     def _watch_mode(self, mode: str, reason: str) -> None:
         """Called from the watcher's thread when it falls back to polling."""
+        self.post_message(LiveMode(mode, reason))
         self.notify_from_thread(f"live updates: {mode} ({reason})", "warning")
+
+    @on(LiveMode)
+    def _live_mode(self, message: LiveMode) -> None:
+        self.live_status = (message.mode, message.reason)
+
+    @on(LiveNotes)
+    def _live_notes(self, message: LiveNotes) -> None:
+        now = self.clock.now()
+        self.notes.extend(note_activity(note, now) for note in message.notes)
+        if not self.busy:  # else the load under way brings them along
+            self.data = replace(self.data, notes=tuple(self.notes))
+            for screen in self._data_screens():
+                screen.show(self.data)
+
+    def on_app_focus(self, _event: events.AppFocus) -> None:
+        """The terminal got focus back: whatever happened meanwhile shows at once (polling
+        may be seconds away, and relative times have moved on)."""
+        if self.watcher is not None:
+            self.watcher.check_now()
+        self.request_refresh("focus")
 
     def notify_from_thread(self, text: str, severity: str = "information") -> bool:
         """A notification from any thread; the text is shown literally."""

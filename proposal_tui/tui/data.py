@@ -6,6 +6,7 @@ whole load can be tested (and timed) without an app.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,10 +15,10 @@ from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, SectionState
 from proposal_tui.domain.text import clean_for_display, one_line
-from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
+from proposal_tui.services.dashboard import Activity, ProposalService, Snapshot, decode_text
 from proposal_tui.services.identity import find_person
 from proposal_tui.services.reviews import ReviewService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.repo import ProposalRepo, blob_sha
 
 PREVIEW_LIMIT = 256_000  # bytes of a section shown in the preview; the rest is elided
 
@@ -50,6 +51,17 @@ class DashboardData:
     actor: Actor = Actor(None, "not loaded yet")
     error: str | None = None
     generation: int = 0
+    notes: tuple[Activity, ...] = ()  # what the watcher saw that is not a commit (fetches...)
+
+    @property
+    def activity(self) -> tuple[Activity, ...]:
+        """Commits, comment events and repository notes, newest first."""
+        items = self.snapshot.activity if self.snapshot else ()
+        if not self.notes:
+            return items
+        # Notes are kept oldest first; a stable sort keeps same-moment notes newest first.
+        return tuple(sorted((*reversed(self.notes), *items), key=lambda a: a.when,
+                            reverse=True))
 
     @property
     def manifest(self) -> Manifest | None:
@@ -59,6 +71,11 @@ class DashboardData:
         if self.snapshot is None or section_id is None:
             return None
         return self.snapshot.state(section_id)
+
+
+def note_activity(text: str, when: dt.datetime) -> Activity:
+    """A watcher note ("origin/main has 3 new commits") as an activity feed item."""
+    return Activity(when=when, who="", what="note", subject=text)
 
 
 def resolve_actor(manifest: Manifest, repo: ProposalRepo, explicit: str | Person | None,
@@ -75,28 +92,76 @@ def resolve_actor(manifest: Manifest, repo: ProposalRepo, explicit: str | Person
     return Actor(person, how)
 
 
-def read_texts(repo: ProposalRepo, snapshot: Snapshot) -> dict[str, str]:
-    """Each section's text as the writer sees it (work tree first), cleaned for display."""
-    paths = [s.section.file for s in snapshot.states if not s.error and not s.missing]
-    if not paths:
-        return {}
-    files = repo.read_files(paths)
+class TextCache:
+    """Display texts by blob id (of the bytes shown): a blob never changes, so neither does
+    its cleaned text. A refresh after one commit then reads and cleans one file, not all.
+    Used by one thread at a time (the app's exclusive load worker)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+
+    def text(self, sha: str, data: bytes | None, path: str) -> str | None:
+        """The cleaned text of blob ``sha``; ``data`` is needed only on a miss."""
+        cached = self._texts.get(sha)
+        if cached is None and data is not None:
+            cached = self._texts[sha] = display_text(data, path)
+        return cached
+
+    def __contains__(self, sha: object) -> bool:
+        return sha in self._texts
+
+    def keep_only(self, shas: set[str]) -> None:
+        """Forget texts no section shows any more, so the cache stays section-sized."""
+        self._texts = {k: v for k, v in self._texts.items() if k in shas}
+
+
+def display_text(data: bytes, path: str) -> str:
+    """A section's bytes as preview text: decoded, cut at PREVIEW_LIMIT, controls removed."""
+    elided = len(data) > PREVIEW_LIMIT
+    try:
+        text = decode_text(data[:PREVIEW_LIMIT], path)
+    except ProposalError:
+        text = data[:PREVIEW_LIMIT].decode("utf-8", "replace")
+    if elided:
+        text += "\n\n… (preview cut; open the file with e to see it all)\n"
+    return clean_for_display(text)
+
+
+def read_texts(repo: ProposalRepo, snapshot: Snapshot,
+               cache: TextCache | None = None) -> dict[str, str]:
+    """Each section's text as the writer sees it (work tree first), cleaned for display.
+
+    Work-tree files are read only where the snapshot says they may differ from HEAD, and
+    committed blobs only when ``cache`` does not know them yet.
+    """
+    cache = TextCache() if cache is None else cache
+    states = [s for s in snapshot.states if not s.error and not s.missing]
+    changed = snapshot.worktree_changed
+    from_work = [s.section.file for s in states if not repo.bare and (
+        changed is None or s.section.file in changed or s.section.file not in snapshot.blob_ids)]
+    working = repo.read_files(from_work, {}) if from_work else {}  # {}: work tree only
+    wanted: dict[str, tuple[str, bytes | None]] = {}  # path -> (sha, bytes if just read)
+    for state in states:
+        path = state.section.file
+        content = working.get(path)
+        if content is not None and content.problem:
+            continue
+        if content is not None and content.working is not None:
+            wanted[path] = (blob_sha(content.working), content.working)
+        elif path in snapshot.blob_ids:  # unchanged, or deleted from the work tree only
+            wanted[path] = (snapshot.blob_ids[path], None)
+    blobs = repo.read_blobs([sha for sha, data in wanted.values()
+                             if data is None and sha not in cache])
     texts: dict[str, str] = {}
-    for state in snapshot.states:
-        content = files.get(state.section.file)
-        if content is None or content.problem:
+    for state in states:
+        path = state.section.file
+        if path not in wanted:
             continue
-        data = content.working if content.working is not None else content.committed
-        if data is None:
-            continue
-        elided = len(data) > PREVIEW_LIMIT
-        try:
-            text = decode_text(data[:PREVIEW_LIMIT], state.section.file)
-        except ProposalError:
-            text = data[:PREVIEW_LIMIT].decode("utf-8", "replace")
-        if elided:
-            text += "\n\n… (preview cut; open the file with e to see it all)\n"
-        texts[state.section.id] = clean_for_display(text)
+        sha, data = wanted[path]
+        text = cache.text(sha, data if data is not None else blobs.get(sha), path)
+        if text is not None:
+            texts[state.section.id] = text
+    cache.keep_only({sha for sha, _data in wanted.values()})
     return texts
 
 
@@ -117,14 +182,16 @@ def anchor_positions(reviews: ReviewService, snapshot: Snapshot) -> dict[str, Po
 
 def load(service: ProposalService, explicit: str | Person | None,
          env: Mapping[str, str] | None, generation: int,
-         reviews: ReviewService | None = None) -> DashboardData:
+         reviews: ReviewService | None = None, texts: TextCache | None = None
+         ) -> DashboardData:
     """Everything for one refresh. Raises ProposalError when the proposal cannot be read.
 
     ``reviews`` (used by this thread only: it caches section texts by commit) locates
-    comment anchors in today's text.
+    comment anchors in today's text; ``texts`` (same thread) keeps cleaned section texts
+    between refreshes.
     """
     snapshot = service.snapshot()
-    return DashboardData(snapshot=snapshot, texts=read_texts(service.repo, snapshot),
+    return DashboardData(snapshot=snapshot, texts=read_texts(service.repo, snapshot, texts),
                          positions=anchor_positions(reviews, snapshot) if reviews else {},
                          actor=resolve_actor(snapshot.manifest, service.repo, explicit, env),
                          generation=generation)

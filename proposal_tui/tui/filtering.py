@@ -4,6 +4,7 @@ A query is words separated by spaces, all of which must match:
 
 - ``@ben`` or ``owner:ben``: owned by ben (``@-`` or ``owner:none``: unassigned);
 - ``status:drafting`` / ``is:in-review``: that stage (any spelling ``parse_status`` accepts);
+- ``req:L.3.2``: answers that requirement (the compliance screen's enter);
 - ``is:overdue`` (also ``late``), ``is:risk``, ``is:stale``, ``is:over`` (over the limit),
   ``is:edited`` (uncommitted work), ``is:open`` (open comments), ``is:error``;
 - anything else: a case-insensitive piece of the id or title.
@@ -40,10 +41,12 @@ class Query:
     statuses: tuple[Status, ...] = ()
     flags: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()  # tokens that looked like filters but are not
+    requirements: tuple[str, ...] = ()  # req:ID, matched exactly (case-insensitive)
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.owners or self.statuses or self.flags or self.unknown)
+        return not (self.words or self.owners or self.statuses or self.flags or self.unknown
+                    or self.requirements)
 
 
 def parse_query(text: str) -> Query:
@@ -52,11 +55,14 @@ def parse_query(text: str) -> Query:
     statuses: list[Status] = []
     flags: list[str] = []
     unknown: list[str] = []
+    requirements: list[str] = []
     for token in text.split():
         low = token.lower()
         key, sep, value = low.partition(":")
         if low.startswith("@"):
             owners.append(NONE_OWNER if low in ("@-", "@none") else low[1:])
+        elif sep and key == "req" and value:
+            requirements.append(value)
         elif sep and key == "owner":
             owners.append(NONE_OWNER if value in ("-", "none") else value)
         elif sep and key in ("is", "status", "has"):
@@ -72,7 +78,8 @@ def parse_query(text: str) -> Query:
             flags.append("overdue")
         else:
             words.append(low)
-    return Query(tuple(words), tuple(owners), tuple(statuses), tuple(flags), tuple(unknown))
+    return Query(tuple(words), tuple(owners), tuple(statuses), tuple(flags), tuple(unknown),
+                 tuple(requirements))
 
 
 def matches(state: SectionState, query: Query, owner: str | None = None) -> bool:
@@ -86,6 +93,9 @@ def matches(state: SectionState, query: Query, owner: str | None = None) -> bool
     if query.statuses and state.status not in query.statuses:
         return False
     if any(not FLAGS[f](state) for f in query.flags):
+        return False
+    if query.requirements and not {r.lower() for r in section.requirements} & \
+            set(query.requirements):
         return False
     haystack = f"{section.id}\n{section.title}".lower()
     return all(w in haystack for w in query.words)

@@ -54,3 +54,20 @@ class Notice(Message):
         super().__init__()
         self.text = text
         self.severity = severity
+
+
+class LiveNotes(Message):
+    """The watcher's notes on a change that is not a commit ("checked out pink-fixes")."""
+
+    def __init__(self, notes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.notes = notes
+
+
+class LiveMode(Message):
+    """The watcher started, or switched to polling; ``reason`` says why it polls."""
+
+    def __init__(self, mode: str, reason: str) -> None:
+        super().__init__()
+        self.mode = mode
+        self.reason = reason

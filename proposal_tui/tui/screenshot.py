@@ -47,7 +47,7 @@ async def _capture(repo: Path, light: bool) -> str:
 def main(argv: list[str]) -> int:
     target = Path(next((a for a in argv if not a.startswith("-")), "docs/screenshot.svg"))
     with tempfile.TemporaryDirectory() as tmp:
-        repo = build_demo(Path(tmp) / "proposal", "transit-rfp", today=DEMO_DATE)
+        repo = build_demo(Path(tmp) / "proposal", "transit-rfp", today=DEMO_DATE, now=NOW)
         svg = asyncio.run(_capture(repo, "--light" in argv))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(svg, encoding="utf-8", newline="\n")

@@ -47,6 +47,13 @@ EVENT_TYPES: list[type[FileSystemEvent]] = [
 # rebase), each next window waits 4x longer, up to these ceilings; a pause resets them.
 QUIET_CEILING = 1.0
 LATENCY_CEILING = 5.0
+# While git runs a multi-commit operation (rebase, cherry-pick or revert of a range, am) it
+# keeps one of these in the git dir; every step moves HEAD, so reading mid-way would show a
+# half-rebased branch and cost one refresh per step. Wait for it to go (or for git to stall
+# this long: a rebase stopped on a conflict still shows within a second).
+BUSY_MARKERS = ("rebase-merge", "rebase-apply", "sequencer")
+BUSY_QUIET = 1.0
+BUSY_CEILING = 30.0
 
 
 @dataclass
@@ -223,6 +230,8 @@ class RepoWatcher:
                         self._quiet, self._cap = self.debounce, self.max_latency
                     self._first = now
                 self._cond.notify_all()
+            elif os.path.basename(src) in BUSY_MARKERS:  # a rebase ended: re-plan the wait
+                self._cond.notify_all()
             self._last = now
 
     # -- worker thread ---------------------------------------------------------------------
@@ -244,7 +253,11 @@ class RepoWatcher:
                 now = time.monotonic()
                 wake = [self._next_periodic]
                 if self._first is not None:
-                    wake.append(min(self._last + self._quiet, self._first + self._cap))
+                    if self._git_busy():
+                        wake.append(min(self._last + max(self._quiet, BUSY_QUIET),
+                                        self._first + BUSY_CEILING))
+                    else:
+                        wake.append(min(self._last + self._quiet, self._first + self._cap))
                 if self._requested or now >= min(wake):
                     if self._first is not None:
                         self._last_read = now
@@ -260,6 +273,11 @@ class RepoWatcher:
                     wake.append(self._next_health)
                 self._cond.wait(min(min(wake) - now, 3600.0))
         return None
+
+    def _git_busy(self) -> bool:
+        """A rebase, cherry-pick/revert sequence or am is under way (a few stat calls)."""
+        return any(os.path.isdir(os.path.join(gdir, marker))
+                   for gdir in self._git_dirs for marker in BUSY_MARKERS)
 
     def _section_paths(self) -> list[str]:
         if self.repo.bare:

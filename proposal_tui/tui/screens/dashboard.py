@@ -23,7 +23,9 @@ from proposal_tui.tui.cells import plain
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
+from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
+from proposal_tui.tui.widgets.live import LiveStatus
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.section_preview import SectionPreview
@@ -48,11 +50,12 @@ class FilterInput(Input):
         self.screen.query_one(SectionsTable).focus()
 
 
-class DashboardScreen(SectionActions):
+class DashboardScreen(ViewActions, SectionActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *COMMON_BINDINGS,
         Binding("q", "quit", "quit", id="quit"),
         *SECTION_BINDINGS,
+        *VIEW_BINDINGS,
         Binding("slash", "filter", "filter", id="filter"),
         Binding("o", "owners", "owners", id="owners"),
         Binding("t", "timeline", "timeline", id="timeline"),
@@ -82,7 +85,9 @@ class DashboardScreen(SectionActions):
                     yield Timeline(id="timeline-pane", classes="pane")
                     yield OwnersTable(id="owners-pane", classes="pane")
                 yield SectionPreview(id="section-pane", classes="pane")
-        yield ActivityLine(id="activity")
+        with Horizontal(id="status-line"):
+            yield ActivityLine(id="activity")
+            yield LiveStatus(id="live-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -114,9 +119,10 @@ class DashboardScreen(SectionActions):
         self.query_one(OwnersTable).show(data.snapshot)
         self.query_one(Timeline).show(data.snapshot, [row.key.value or "" for row in
                                                       table.ordered_rows])
+        self.load_rounds(data)  # round markers and review coverage, in a worker
         self._titles()
         self._follow(table.selected_id, force=force)
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def restyle(self) -> None:
         """Theme changed: the Text we built carries the old colours."""
@@ -129,7 +135,7 @@ class DashboardScreen(SectionActions):
         self.selected = section_id
         self.preview.show(self.data, section_id, force=force)
         self.query_one(Timeline).set_selected(section_id)
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def _titles(self) -> None:
         table = self.table
@@ -181,7 +187,7 @@ class DashboardScreen(SectionActions):
 
     @on(SectionPreview.ThreadChanged)
     def _thread_changed(self) -> None:
-        self.refresh_bindings()
+        self.sync_bindings()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -31,6 +31,9 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
                "edited/open"), ("o", "owners pane (enter filters the table)"),
               ("t", "timeline pane (z zoom, h/l or ←/→ scroll, . today, ↑↓ pick)"),
               ("S", "cycle the sort order (or click a column header)"),
+              ("m", "compliance matrix (enter: that requirement's sections)"),
+              ("R", "round diff: pick rounds A and B (or HEAD); words, comments resolved"),
+              ("p", "progress: burn-up of words per day towards the limit"),
               ("ctrl+r", "refresh now"), ("ctrl+t", "switch dark / light theme"),
               ("ctrl+p", "command palette: every command and key"),
               ("?", "this help"), ("q", "quit")]),
@@ -44,7 +47,9 @@ MARKS = [("✖", "overdue: past due and not yet handed over"),
          ("⚠", "at risk: due within 2 working days"), ("…", "stale: drafting, no recent commit"),
          ("▲", "over the word or page limit"), ("✎", "edited, not committed"),
          ("!", "the section file has a problem"), ("┆", "today on the timeline"),
-         ("▲ ◆ ● ■", "milestones: review, deadline, kickoff, production")]
+         ("▲ ◆ ● ■", "milestones: review, deadline, kickoff, production"),
+         ("[ ]", "a review round started / closed (timeline)"),
+         ("✓ ·", "reviewed / not yet in the newest round (timeline)")]
 
 
 def _grid() -> Table:

@@ -23,6 +23,7 @@ class SectionScreen(SectionActions):
         Binding("q", "quit", "quit", id="section-quit"),
         *SECTION_BINDINGS,
         Binding("tab", "switch_focus", "text/comments", show=False, id="section-focus"),
+        Binding("p", "progress", "progress", id="section-progress"),
     ]
 
     def __init__(self, section_id: str) -> None:
@@ -43,7 +44,7 @@ class SectionScreen(SectionActions):
         self.query_one(ProposalHeader).show(data)
         self.query_one(Banner).show(data)
         self.query_one(SectionPreview).show(data, self.section_id, force=force)
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def restyle(self) -> None:
         self.show(self.data, force=True)
@@ -56,10 +57,16 @@ class SectionScreen(SectionActions):
 
     @on(SectionPreview.ThreadChanged)
     def _thread_changed(self) -> None:
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_progress(self) -> None:
+        """This section's burn-up chart (words per day towards the limit)."""
+        from proposal_tui.tui.screens.progress import ProgressScreen
+
+        self.app.push_screen(ProgressScreen(self.section_id))
 
     def action_quit(self) -> None:
         self.app.exit()

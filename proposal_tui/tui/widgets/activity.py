@@ -1,4 +1,5 @@
-"""One line of the newest commits and comment events (Snapshot.activity, newest first)."""
+"""One line of the newest commits, comment events and repository notes (fetches,
+checkouts, rewrites), newest first (DashboardData.activity)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def activity_text(items: tuple[Activity, ...], now: dt.datetime, look: Look,
     for i, item in enumerate(items[:MAX_ITEMS]):
         if i:
             text.append(" · ", style=style(look, "muted"))
+        if item.what == "note":  # the watcher's own words: "origin/main has 3 new commits"
+            text.append_text(plain(item.subject, style(look, "accent"), limit=60))
+            text.append(f" {short_ago(item.when, now)}", style=style(look, "muted"))
+            continue
         text.append_text(plain((handles or {}).get(item.who, item.who), limit=20))
         text.append(f" {VERBS.get(item.what, item.what)} ", style=style(look, "muted"))
         if item.sections:
@@ -50,4 +55,4 @@ class ActivityLine(LookMixin, Static):
             self.update("")
             return
         handles = {p.name: p.handle for p in snap.manifest.people if p.name}
-        self.update(activity_text(snap.activity, snap.now, self.look(), handles))
+        self.update(activity_text(data.activity, snap.now, self.look(), handles))

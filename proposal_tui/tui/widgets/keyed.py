@@ -27,7 +27,7 @@ def apply_rows(table: DataTable[Text], shown: dict[str, tuple[Text, ...]],
             continue
         merged = []
         for column, before, after in zip(columns, old, new):
-            if force or before != after:
+            if force or (before is not after and before != after):  # cached rows: same object
                 table.update_cell(key, column, after)
                 updates += 1
                 merged.append(after)

@@ -39,6 +39,21 @@ class LeftHeading(Heading):
     LEVEL_ALIGN: ClassVar[dict[str, JustifyMethod]] = {**Heading.LEVEL_ALIGN, "h1": "left"}
 
 
+PREVIEW_CHARS = 1600
+
+
+def preview_excerpt(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of a section, cut at a paragraph break.
+
+    The side pane shows a dozen lines; laying out a whole 15-page volume as Markdown on every
+    cursor move cost more than a frame. The full-screen view (enter) shows everything.
+    """
+    if len(body) <= limit:
+        return body
+    cut = body.rfind("\n\n", 0, limit)
+    return body[: cut if cut > limit // 2 else limit].rstrip() + "\n\n… (enter shows the whole section)"
+
+
 class PreviewMarkdown(RichMarkdown):
     """Rich's Markdown in one Static: a read-only preview costs one render, not dozens of
     mounted blocks, so moving through sections stays instant. Text is never read as console
@@ -308,6 +323,8 @@ class SectionPreview(LookMixin, Vertical):
         if key == self._text_key:
             return
         self._text_key = key
+        if not self.full:
+            body = preview_excerpt(body)
         view = self.query_one("#preview-text", Static)
         if missing:
             view.update(Text(f"(no text to show: {why or 'not readable'})",

@@ -26,6 +26,7 @@ from proposal_tui.tui.cells import Look, fit
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.rowcache import RowCache
 
 TITLE_MIN = 14
 ID_MAX, OWNER_MAX = 20, 10
@@ -96,6 +97,7 @@ class SectionsTable(LookMixin, DataTable[Text]):
         self.visible_count = 0
         self._layout: list[ColumnSpec] = []
         self._cells: dict[str, tuple[Text, ...]] = {}
+        self._built: RowCache[tuple[Text, ...]] = RowCache()  # rows of unchanged sections
         self.updates = 0  # cells rewritten by refreshes, for tests of update-in-place
         self.rebuilds = 0
 
@@ -172,7 +174,14 @@ class SectionsTable(LookMixin, DataTable[Text]):
         what changed."""
         self._ensure_layout()
         look = self.look()
-        rows = {s.section.id: self.row_cells(s, look) for s in self.visible_states()}
+        if force:
+            self._built.clear()
+        if self.snapshot is not None:  # "5m ago" and "in 2d" change at most once a minute
+            self._built.start(self.snapshot.manifest, tuple(self._layout), self.app.theme,
+                              self.snapshot.now.replace(second=0, microsecond=0))
+        rows = {s.section.id: self._built.get(s.section.id, s,
+                                              lambda s=s: self.row_cells(s, look))
+                for s in self.visible_states()}
         self.updates += apply_rows(self, self._cells, rows, [c.key for c in self._layout],
                                    force)
         order = list(rows)

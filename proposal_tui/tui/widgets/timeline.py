@@ -29,6 +29,8 @@ from proposal_tui.domain.timeline import Span, schedule_span
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.rowcache import RowCache
+from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def short_name(name: str) -> str:
     return words[0] if words else ""
 
 
-def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look) -> list[Text]:
+def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look,
+               rounds: TimelineRounds | None = None) -> list[Text]:
     zone = snapshot.manifest.proposal.timezone
     months, days, marks = (Canvas(grid.width) for _ in range(3))
     day = grid.span.start
@@ -147,6 +150,14 @@ def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look) -> li
         if grid.inside(when):
             marks.put(grid.mid(when), MILESTONE_MARKS.get(kind, "·"),
                       style(look, "error" if kind == "deadline" else "milestone"))
+    for span in rounds.spans if rounds else ():  # review rounds: [ started, ] closed
+        for day, mark, step in ((span.start, "[", -1), (span.end, "]", 1)):
+            if day is None or not grid.inside(day):
+                continue
+            x = grid.x(day) if mark == "[" else grid.x(day) + grid.zoom.cells_per_day - 1
+            x = x if marks.free(x, 1) else x + step
+            if marks.free(x, 1):
+                marks.put(x, mark, style(look, "accent"))
     for when, _kind, name in sorted(points, key=lambda p: (LABEL_PRIORITY.get(p[1], 9), p[0])):
         label = short_name(name)
         if not grid.inside(when) or not label:
@@ -206,6 +217,7 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
     ]
 
     zoom: reactive[str] = reactive("auto", init=False)
+    rounds: TimelineRounds = TimelineRounds()  # set_rounds() replaces it
 
     class Picked(Message):
         def __init__(self, section_id: str) -> None:
@@ -222,6 +234,7 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         self._strips: dict[tuple[int, str], Strip] = {}  # (row, "body" | "label")
         self.grid: Grid | None = None
         self.label_width = 15
+        self._built: RowCache[Text] = RowCache()  # bars of sections whose state is unchanged
 
     # -- data ---------------------------------------------------------------------------------
     def show(self, snapshot: Snapshot, order: list[str] | None = None) -> None:
@@ -232,11 +245,26 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
     def set_selected(self, section_id: str | None) -> None:
         if section_id == self.selected:
             return
-        self.selected = section_id
-        for key in [k for k in self._strips if k[1] == "label"]:
-            del self._strips[key]
+        previous, self.selected = self.selected, section_id
+        before = self.scroll_offset.y
         self.scroll_to_selected()
-        self.refresh()
+        changed = [HEADER_ROWS + i for i, (sid, _body) in enumerate(self._rows)
+                   if sid in (previous, section_id)]
+        for row in changed:
+            self._strips.pop((row, "label"), None)
+        if self.scroll_offset.y != before:
+            self.refresh()
+        else:  # only the two label cells changed: repaint those lines, not the whole chart
+            for row in changed:
+                y = row - int(self.scroll_offset.y)
+                if HEADER_ROWS <= y < self.size.height:
+                    self.refresh_line(y)
+
+    def set_rounds(self, rounds: TimelineRounds) -> None:
+        """Round markers and per-section review coverage (loaded by the screen's worker)."""
+        if rounds != self.rounds:
+            self.rounds = rounds
+            self.rebuild()
 
     def current_zoom(self) -> Zoom:
         if self.zoom != "auto":
@@ -267,14 +295,18 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
         longest = max((cell_len(one_line(s.section.id)) for s in self.snapshot.states),
                        default=10)
         self.label_width = min(22, longest + 3) if self.size.width >= 50 else 11
+        self.label_width += 2 if self.rounds.round else 0  # the coverage mark
         grid = self.grid = Grid(self._span(), self.current_zoom())
         today = self._today()
-        self._header = ruler_rows(self.snapshot, grid, today, look)
+        self._header = ruler_rows(self.snapshot, grid, today, look, self.rounds)
         states = {s.section.id: s for s in self.snapshot.states}
-        self._rows = [(sid, section_row(states[sid], self.snapshot, grid, today, look))
-                      for sid in self.order if sid in states]
+        snap = self.snapshot
+        self._built.start(snap.manifest, grid, today, self.app.theme)  # else reuse rows
+        self._rows = [(sid, self._built.get(sid, states[sid], lambda sid=sid: section_row(
+            states[sid], snap, grid, today, look))) for sid in self.order if sid in states]
         self.virtual_size = Size(self.label_width + grid.width, HEADER_ROWS + len(self._rows))
-        self.border_subtitle = f"{LEGEND} · z {grid.zoom.name}"
+        self.border_subtitle = Text(f"{LEGEND} · z {grid.zoom.name}" + (  # Text: no markup
+            f" · [ ] {self.rounds.summary} ✓" if self.rounds.round else ""))
         self.refresh()
 
     def restyle(self) -> None:
@@ -289,6 +321,11 @@ class Timeline(LookMixin, ScrollView, can_focus=True):
                                            self.label_width - 2) + " "
         sid = self._rows[row - HEADER_ROWS][0]
         label = plain(sid, style(look, "selected") if sid == self.selected else "")
+        if self.rounds.round:
+            reviewed = self.rounds.reviewed.get(sid, False)
+            mark = Text(REVIEWED if reviewed else NOT_REVIEWED,
+                        style=style(look, "success" if reviewed else "muted"))
+            return Text(" ", end="") + fit(label, self.label_width - 4) + " " + mark + " "
         return Text(" ", end="") + fit(label, self.label_width - 2) + " "
 
     def render_line(self, y: int) -> Strip:

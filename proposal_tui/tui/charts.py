@@ -1,0 +1,128 @@
+"""A burn-up chart as rich Text: words per day rising towards the word limit, and the open
+comments per day under it. Pure functions (no Textual), fed by :meth:`ProgressService.rows`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from proposal_tui.services.progress import ProgressRow
+from proposal_tui.tui.cells import Look, compact_number, plain, style
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+AXIS = 7  # cells for the y-axis labels
+
+
+@dataclass(frozen=True)
+class Series:
+    """One section's days, oldest first."""
+
+    section: str
+    title: str
+    days: tuple[dt.date, ...]
+    words: tuple[int, ...]
+    open_comments: tuple[int, ...]
+    word_limit: int | None
+
+
+def series_of(rows: Sequence[ProgressRow], section: str) -> Series | None:
+    mine = [r for r in rows if r.section == section]
+    if not mine:
+        return None
+    return Series(section=section, title=mine[-1].title, days=tuple(r.day for r in mine),
+                  words=tuple(r.words for r in mine),
+                  open_comments=tuple(r.open_comments for r in mine),
+                  word_limit=mine[-1].word_limit)
+
+
+def _sample(count: int, width: int) -> tuple[list[int], int]:
+    """Which day indexes get a column (the last day of each bucket), and cells per column."""
+    if count <= 0:
+        return [], 1
+    if count * 2 <= width:
+        return list(range(count)), min(3, width // count)
+    if count <= width:
+        return list(range(count)), 1
+    step = count / width
+    picks = sorted({min(count - 1, int((i + 1) * step) - 1) for i in range(width)})
+    return picks, 1
+
+
+def burnup(series: Series, width: int, height: int, look: Look,
+           today: dt.date | None = None) -> Text:
+    """``height`` rows of bars (eighth blocks) with the limit as a dashed line, then the date
+    axis and one row of open comments. ``width`` counts the whole chart, labels included."""
+    height = max(3, height)
+    room = max(4, width - AXIS - 1 - 16)  # 16: the " limit" and " now N, most N" notes
+    picks, cell = _sample(len(series.days), room)
+    words = [series.words[i] for i in picks]
+    limit = series.word_limit
+    top = max([*words, limit or 0, 1])
+    top = int(top * 1.1) + 1 if limit and top == limit else top
+    scale = height * 8 / top
+    limit_row = None if not limit else min(height - 1, int(limit * scale) // 8)
+    lines: list[Text] = []
+    for row in range(height - 1, -1, -1):  # top row first
+        if row == height - 1:
+            label = compact_number(top)
+        elif row == limit_row:
+            label = compact_number(limit or 0)
+        elif row == 0:
+            label = "0"
+        else:
+            label = ""
+        line = Text(f"{label:>{AXIS - 1}} ", style=style(look, "muted"), end="")
+        line.append("│" if row != limit_row else "┤", style=style(look, "muted"))
+        for value in words:
+            eighths = int(round(value * scale)) - row * 8
+            char = BLOCKS[max(0, min(8, eighths))]
+            over = limit is not None and value > limit and row >= (limit_row or 0)
+            if char == " " and row == limit_row:
+                line.append("╌" * cell, style=style(look, "warning"))
+            else:
+                line.append(char * cell, style=style(look, "error" if over else "bar"))
+        if row == limit_row:
+            line.append(" limit", style=style(look, "warning"))
+        lines.append(line)
+    axis = Text(" " * AXIS + "└" + "─" * (len(words) * cell), style=style(look, "muted"),
+                end="")
+    lines.append(axis)
+    first, last = series.days[picks[0]], series.days[picks[-1]]
+    dates = Text(" " * (AXIS + 1), end="")
+    left, right = f"{first:%d %b}", f"{last:%d %b}"
+    span = len(words) * cell
+    dates.append(left + " " * max(1, span - len(left) - len(right)) + right,
+                 style=style(look, "muted"))
+    lines.append(dates)
+    opens = [series.open_comments[i] for i in picks]
+    most = max(opens, default=0)
+    spark = Text(f"{'open':>{AXIS - 1}} │", style=style(look, "muted"), end="")
+    for value in opens:
+        char = BLOCKS[0 if most == 0 or value == 0 else max(1, round(value / most * 8))]
+        spark.append(char * cell, style=style(look, "warning" if value else "muted"))
+    spark.append(f" now {opens[-1] if opens else 0}, most {most}", style=style(look, "muted"))
+    lines.append(spark)
+    now_words = series.words[-1] if series.words else 0
+    summary = Text(" " * (AXIS + 1), end="")
+    summary.append(f"{now_words} words", style=style(look, "strong"))
+    if limit:
+        summary.append(f" of {limit} ({now_words * 100 // limit}%)")
+        if now_words > limit:
+            summary.append(f" · over by {now_words - limit}", style=style(look, "error"))
+    else:
+        summary.append(" · no word limit", style=style(look, "muted"))
+    if today is not None:
+        summary.append(f" · as of {today:%d %b %Y}", style=style(look, "muted"))
+    lines.append(summary)
+    return Text("\n").join(lines)
+
+
+def title_line(series: Series, look: Look) -> Text:
+    out = plain(series.section, style(look, "strong"), limit=30)
+    out.append(" · ")
+    out.append_text(plain(series.title, limit=60))
+    return out
