@@ -198,6 +198,16 @@ def _parse_record(record: str) -> Commit | None:
     return commit
 
 
+def _widen_pipe(fd: int) -> None:
+    """Let git run up to a megabyte ahead of the parser (Linux; elsewhere a no-op)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
 def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
     """Stream commits newest first from one ``git log`` process, parsing as bytes arrive.
 
@@ -211,7 +221,10 @@ def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
     held = ""  # the last record seen, kept until the next one proves it complete
     tail = ""
     try:
-        while chunk := proc.stdout.read(1 << 20):
+        _widen_pipe(proc.stdout.fileno())
+        # read1: parse whatever has arrived while git keeps writing (read() would wait for a
+        # full megabyte with git blocked on a full pipe, and nothing would overlap).
+        while chunk := proc.stdout.read1(1 << 20):
             pieces = (tail + chunk.decode("utf-8", "surrogateescape")).split("\0\x1e")
             tail = pieces.pop()
             for piece in pieces:
