@@ -94,7 +94,7 @@ def run_tui(args: argparse.Namespace) -> int:
 def _status_text(service: Any) -> str:
     from proposal_tui.cli.render import status_table
 
-    snap = service.snapshot()
+    snap = service.snapshot(threads=False)
     _report_problems(snap)
     return status_table(snap)
 

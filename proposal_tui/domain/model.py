@@ -32,10 +32,6 @@ class Status(str, enum.Enum):
         """The writer has handed the section over: its due date is met."""
         return self in _DELIVERED
 
-    @property
-    def done(self) -> bool:
-        return self in (Status.APPROVED, Status.NOT_APPLICABLE)
-
 
 _LABELS = {
     Status.NOT_STARTED: "not started",

@@ -15,7 +15,6 @@ same-second commits still order correctly):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.model import (
@@ -91,7 +90,3 @@ def schedule_state(state: SectionState) -> str:
     if state.at_risk or state.stale:
         return "at-risk"
     return "on-track"
-
-
-def with_comments(state: SectionState, open_comments: int) -> SectionState:
-    return replace(state, open_comments=open_comments)

@@ -11,10 +11,6 @@ from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.store.repo import ProposalRepo
 
 
-def _git_config(repo: ProposalRepo, key: str) -> str:
-    return repo.git_config(key)
-
-
 def find_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
                 env: Mapping[str, str] = os.environ) -> tuple[Person | None, str]:
     """The matching person (or None) and how we looked them up, for messages."""
@@ -27,7 +23,7 @@ def find_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
                 raise ProposalError(f"unknown person '{value}' (from {source}): not in "
                                     f"{manifest.path} [[people]]")
             return person, source
-    email = _git_config(repo, "user.email").lower()
+    email = repo.git_config("user.email").lower()
     if email:
         person = next((p for p in manifest.people if p.email.lower() == email), None)
         if person:
