@@ -72,6 +72,13 @@ def test_reads_take_two_git_calls_and_are_cached(tmp_path: Path,
         return real(args, cwd, **kw)
 
     monkeypatch.setattr(store_mod, "run_git_bytes", counting)
+    real_read = store_mod.read_objects
+
+    def counting_read(cwd: Any, names: list[str]) -> Any:  # blobs: one `git cat-file --batch`
+        calls.append(("cat-file", len(list(dict.fromkeys(names)))))
+        return real_read(cwd, names)
+
+    monkeypatch.setattr(store_mod, "read_objects", counting_read)
     reader = CommentStore(repo)
     assert len(reader.events()) == 30
     assert calls == [("ls-tree", 0), ("cat-file", 30)]

@@ -14,7 +14,7 @@ from proposal_tui.domain.comments import (CommentEvent, Thread, event_path, from
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.atomic import write_atomic
-from proposal_tui.store.git import GitError, run_git_bytes
+from proposal_tui.store.git import GitError, read_objects, run_git_bytes
 from proposal_tui.store.plumbing import cas_commit, resolve_ref
 
 COMMENTS_REF = "refs/heads/proposal-comments"
@@ -108,17 +108,11 @@ class CommentStore:
         shas = list(dict.fromkeys(shas))
         if not shas:
             return
-        out = run_git_bytes(["cat-file", "--batch"], self.cwd,
-                            input="".join(f"{s}\n" for s in shas).encode("ascii")).stdout
-        pos = 0
+        blobs = read_objects(self.cwd, shas)
         for sha in shas:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].decode("ascii", "replace").split(" ")
-            if len(header) != 3 or header[0] != sha:
-                raise GitError(f"git cat-file: unexpected reply {' '.join(header)!r} for {sha}")
-            size = int(header[2])
-            data = out[end + 1:end + 1 + size]
-            pos = end + 1 + size + 1  # content is followed by a newline
+            data = blobs.get(sha)
+            if data is None:
+                raise GitError(f"git cat-file: no blob {sha} on the comments branch")
             try:
                 self._blobs[sha] = from_json(data, origin="")
             except ProposalError as exc:

@@ -83,3 +83,28 @@ def run_git(
         args, cwd, env=env, input=None if input is None else input.encode("utf-8"), check=check
     )
     return proc.stdout.decode("utf-8", "replace")
+
+
+def read_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, bytes]:
+    """Blob contents by name (an object id or ``REV:PATH``) from one ``git cat-file --batch``.
+
+    Names that are missing or not blobs are left out of the result.
+    """
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    out = run_git_bytes(["cat-file", "--batch"], cwd,
+                        input="".join(f"{name}\n" for name in wanted).encode()).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for name in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<name> missing" or "<name> ambiguous": no content follows
+            continue
+        size = int(header[2])
+        if header[1] == b"blob":
+            blobs[name] = out[pos:pos + size]
+        pos += size + 1  # content is followed by a newline
+    return blobs

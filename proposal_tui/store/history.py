@@ -19,7 +19,8 @@ from pathlib import Path
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
-from proposal_tui.store.git import GitError, git_env, run_git, run_git_bytes
+from proposal_tui.store.git import GitError, git_env, read_objects, run_git_bytes
+from proposal_tui.store.plumbing import resolve_ref
 
 CACHE_VERSION = 3
 TRAILER_KEY = "Proposal-Status"
@@ -277,14 +278,9 @@ class HistoryStore:
         except OSError:
             pass  # a read-only repository still works; it just rescans next time
 
-    def head(self) -> str | None:
-        out = run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], self.cwd,
-                      check=False).strip()
-        return out or None
-
     def refresh(self, tip: str | None = None) -> HistoryIndex:
         """Bring the index up to ``tip`` (default HEAD), reading only what is new."""
-        tip = tip if tip is not None else self.head()
+        tip = tip if tip is not None else resolve_ref(self.cwd, "HEAD")
         index = self.index
         if tip == index.tip:
             index.commits_read = 0
@@ -353,19 +349,12 @@ class HistoryStore:
 
     def _absorb_manifest(self, index: HistoryIndex, commits: list[Commit]) -> None:
         """Record, per section, since which commit its declared status has held."""
-        request = "".join(f"{c.sha}:{self.manifest_path}\n" for c in commits).encode()
-        out = run_git_bytes(["cat-file", "--batch"], self.cwd, input=request).stdout
-        pos = 0
-        for commit in commits:
-            header_end = out.index(b"\n", pos)
-            header = out[pos:header_end].split()
-            pos = header_end + 1
-            if len(header) < 3 or header[1] != b"blob":
+        names = [f"{c.sha}:{self.manifest_path}" for c in commits]
+        blobs = read_objects(self.cwd, names)
+        for commit, name in zip(commits, names):
+            if name not in blobs:
                 continue
-            size = int(header[2])
-            text = out[pos:pos + size].decode("utf-8", "replace")
-            pos += size + 1
-            statuses = manifest_statuses(text)
+            statuses = manifest_statuses(blobs[name].decode("utf-8", "replace"))
             for sid, status in statuses.items():
                 if index.last_statuses.get(sid) != status or sid not in index.status_since:
                     index.status_since[sid] = commit.seq

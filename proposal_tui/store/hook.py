@@ -36,7 +36,7 @@ from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.domain.model import Manifest, Person, Role
 from proposal_tui.domain.permissions import can
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
-from proposal_tui.store.git import run_git, run_git_bytes
+from proposal_tui.store.git import read_objects, run_git, run_git_bytes
 
 MARK = "proposal-tui pre-receive hook"
 _EVENT_PATH = re.compile(r"comments/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.json")
@@ -134,15 +134,13 @@ class _Checker:
     def _validate(self, new: str, paths: list[str], check_author: bool) -> None:
         if not paths:
             return
-        blobs = run_git_bytes(["cat-file", "--batch"], self.cwd, input="".join(
-            f"{new}:{p}\n" for p in paths).encode()).stdout
+        blobs = read_objects(self.cwd, [f"{new}:{p}" for p in paths])
         events = []
-        pos = 0
         for path in paths:
-            end = blobs.index(b"\n", pos)
-            size = int(blobs[pos:end].split()[2])
-            data = blobs[end + 1:end + 1 + size]
-            pos = end + 2 + size
+            data = blobs.get(f"{new}:{path}")
+            if data is None:
+                self.errors.append(f"refused: {path}: not a file in the pushed commit")
+                continue
             try:
                 event = from_json(data, origin=path)
             except ProposalError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
-from proposal_tui.store.git import GitError, run_git, run_git_bytes
+from proposal_tui.store.git import GitError, read_objects, run_git, run_git_bytes
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
@@ -113,22 +113,7 @@ class ProposalRepo:
 
     def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Blob contents by id, from one ``git cat-file --batch`` process."""
-        wanted = list(dict.fromkeys(shas))
-        if not wanted:
-            return {}
-        out = run_git_bytes(["cat-file", "--batch"], self.root,
-                            input="".join(s + "\n" for s in wanted).encode()).stdout
-        blobs: dict[str, bytes] = {}
-        pos = 0
-        for sha in wanted:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) == 3:
-                size = int(header[2])
-                blobs[sha] = out[pos:pos + size]
-                pos += size + 1
-        return blobs
+        return read_objects(self.root, shas)
 
     def _working_bytes(self, path: str) -> tuple[bytes | None, str | None]:
         assert self.work_tree is not None
