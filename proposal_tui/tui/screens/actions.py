@@ -22,7 +22,7 @@ from proposal_tui.tui.cells import plain, status_cell
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.screens.dialogs import (CommentDialog, CommentDraft, DueChoice, DueDialog,
                                               PickDialog, ReplyDialog)
-from proposal_tui.tui.widgets.section_preview import thread_text
+from proposal_tui.tui.widgets.thread_list import thread_text
 
 if TYPE_CHECKING:
     from proposal_tui.tui.app import ProposalApp

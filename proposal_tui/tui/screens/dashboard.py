@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Tab, Tabs
+from textual.widgets import Input, Tab, Tabs
 
 from proposal_tui.domain.comments import Thread
 from proposal_tui.tui.cells import plain
@@ -25,6 +25,7 @@ from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
+from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.live import LiveStatus
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
@@ -88,7 +89,7 @@ class DashboardScreen(ViewActions, SectionActions):
         with Horizontal(id="status-line"):
             yield ActivityLine(id="activity")
             yield LiveStatus(id="live-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sections-pane").border_title = "Sections"

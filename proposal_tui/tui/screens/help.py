@@ -11,11 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from proposal_tui.domain.model import Status
 from proposal_tui.tui.cells import plain
 from proposal_tui.tui.data import Actor
+from proposal_tui.tui.widgets.footer import KeyFooter
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     ("Move", [("↑ ↓  j k", "move in the focused pane"), ("tab / shift+tab", "next / previous pane"),
@@ -109,7 +110,7 @@ class HelpScreen(Screen[None]):
             with Horizontal(id="help-columns"):
                 yield Static(keys_table(), id="help-keys")
                 yield Static(legend_table(self.actor), id="help-legend")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < 110, "-narrow")

@@ -7,11 +7,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
 
 from proposal_tui.domain.comments import Thread
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
+from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.section_preview import SectionPreview
 
@@ -34,7 +34,7 @@ class SectionScreen(SectionActions):
         yield ProposalHeader(self.papp.clock, id="header")
         yield Banner(id="banner")
         yield SectionPreview(full=True, id="section-full", classes="pane")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show(self.data)

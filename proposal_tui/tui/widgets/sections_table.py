@@ -220,6 +220,12 @@ class SectionsTable(LookMixin, DataTable[Text]):
             self.selected_id = section_id
             self.post_message(self.Selected(section_id))
 
+    def _set_hover_cursor(self, active: bool) -> None:
+        """Repaint the hover row only when hovering starts or stops: DataTable repaints it on
+        every key press, which widened each cursor move's repaint to the rows in between."""
+        if active != self._show_hover_cursor:
+            super()._set_hover_cursor(active)
+
     # -- events -------------------------------------------------------------------------------
     def on_resize(self) -> None:
         if self.snapshot is not None and self._ensure_layout():

@@ -1,0 +1,45 @@
+"""The key footer, updated in place when only which keys apply has changed.
+
+Textual's Footer rebuilds all of its key widgets whenever the screen's bindings change. On
+the dashboard that happens on many cursor moves (reply and resolve apply only where there are
+threads), and the rebuild cost a whole frame. Here, when the same keys are shown, only their
+enabled state is flipped.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # noqa: PLC2701 (pinned textual version)
+
+Shown = tuple[tuple[str, str, str], ...]
+
+
+def shown_keys(screen: Screen) -> tuple[Shown, dict[str, bool]]:
+    """The keys the footer shows (key, action, description) and whether each action is on."""
+    keys: list[tuple[str, str, str]] = []
+    enabled: dict[str, bool] = {}
+    for _node, binding, on, _tooltip in screen.active_bindings.values():
+        if binding.show:
+            keys.append((binding.key, binding.action, binding.description))
+            enabled.setdefault(binding.action, on)
+    return tuple(keys), enabled
+
+
+class KeyFooter(Footer):
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+        self._shown: Shown | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            keys, enabled = shown_keys(screen)
+            if keys == self._shown and self._bindings_ready:
+                for key in self.query(FooterKey):
+                    on = enabled.get(key.action, True)
+                    if key._disabled == on:  # noqa: SLF001
+                        key._disabled = not on  # noqa: SLF001
+                        key.set_class(not on, "-disabled")
+                return
+            self._shown = keys
+        super().bindings_changed(screen)

@@ -1,0 +1,64 @@
+"""A scrollable box of pre-rendered lines whose content changes without a screen layout.
+
+Textual lays out the whole screen again whenever a Static or an OptionList changes content,
+and every scrolling widget then repaints its scrollbars. With the section pane following the
+cursor, that made each move through 500 sections cost over 100 ms. A StripView's size comes
+from CSS alone (give it a fixed or fractional height and keep ``overflow-y: scroll``), so new
+content only renders lines at the current width and repaints this box.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class StripView(ScrollView):
+    DEFAULT_CSS = """
+    StripView {
+        overflow-x: hidden;
+        overflow-y: scroll;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._lines: list[Strip] = []
+        self.renders = 0  # lines rendered from renderables, for tests that count work
+
+    @property
+    def line_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def render_renderable(self, renderable: RenderableType) -> list[Strip]:
+        """Lines of ``renderable`` at the box's width (none before the box has a size)."""
+        width = self.line_width
+        if width <= 0:
+            return []
+        self.renders += 1
+        console = self.app.console
+        lines = console.render_lines(renderable, console.options.update_width(width),
+                                     pad=False, new_lines=False)
+        return [Strip(line) for line in lines]
+
+    def set_lines(self, lines: list[Strip]) -> None:
+        """Show these lines: a repaint of this box, and a scrollbar update, never a layout."""
+        self._lines = lines
+        size = Size(self.line_width, len(lines))
+        if size != self.virtual_size:
+            # virtual_size is a layout reactive; our box's size does not depend on it.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.line_width
+        index = y + round(self.scroll_offset.y)
+        base: Style = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        return self._lines[index].crop_extend(0, width, None).apply_style(base)
