@@ -223,7 +223,10 @@ class ThreadList(LookMixin, StripView, can_focus=True):
             self.scroll_to(y=start + height - view, animate=False, immediate=True)
 
     def on_click(self, event: events.Click) -> None:
-        line = event.y + round(self.scroll_y)
+        offset = event.get_content_offset(self)
+        if offset is None:  # on the border
+            return
+        line = offset.y + round(self.scroll_y)
         for index, block in enumerate(self._blocks):
             line -= len(block)
             if line < 0:

@@ -1,0 +1,115 @@
+"""What a cursor move makes Textual do: no screen layout, no footer rebuild.
+
+Frame time at 500 sections is benchmarks/bench_tui.py's job; these tests pin the causes of
+slow moves found there (each failed before the fix), so they cannot creep back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.screen import Screen
+from textual.widgets._footer import FooterKey
+
+from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.widgets.section_preview import PreviewBody
+from proposal_tui.tui.widgets.thread_list import ThreadList
+from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
+from tests.test_tui_support import WIDE, demo_master, make_app, screen_text, settle, sync  # noqa: F401
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    layouts = [0]
+    original = Screen._refresh_layout
+
+    def counted(self: Screen, *args: Any, **kwargs: Any) -> None:
+        layouts[0] += 1
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return layouts
+
+
+@sync
+async def test_moving_through_every_section_lays_out_nothing(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        ids = [s.section.id for s in app.data.snapshot.states]
+        with_threads = {s.section.id for s in app.data.snapshot.states if s.open_comments}
+        assert with_threads and set(ids) - with_threads  # the walk crosses both kinds
+        keys = {id(k) for k in screen.query(FooterKey)}
+        layouts = count_layouts(monkeypatch)
+        for section_id in ids[1:]:
+            await pilot.press("j")
+            await pilot.pause()
+            assert screen.preview.section_id == section_id
+        assert layouts[0] == 0
+        assert {id(k) for k in screen.query(FooterKey)} == keys  # flipped in place, not rebuilt
+        last = app.data.state(ids[-1])
+        assert f"{ids[-1]} · {last.section.title}"[:40] in screen_text(app)
+
+
+@sync
+async def test_footer_greys_reply_exactly_where_there_is_no_thread(demo_master: Path) -> None:
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for state in app.data.snapshot.states[:6]:
+            screen.table.select(state.section.id)
+            await pilot.pause()
+            reply = next(k for k in screen.query(FooterKey) if k.action == "reply")
+            has_thread = bool(app.data.snapshot.threads_for(state.section.id))
+            assert reply.has_class("-disabled") is not has_thread, state.section.id
+
+
+@sync
+async def test_thread_list_keys_and_clicks_move_the_highlight(demo_master: Path) -> None:
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        busiest = max(app.data.snapshot.states,
+                      key=lambda s: len(app.data.snapshot.threads_for(s.section.id)))
+        screen.table.select(busiest.section.id)
+        await pilot.pause()
+        threads = screen.query_one(ThreadList)
+        assert len(threads.threads) >= 2
+        threads.focus()
+        await pilot.pause()
+        assert threads.highlighted == 0
+        await pilot.press("j")
+        assert threads.selected_thread is threads.threads[1]
+        await pilot.press("k", "k")
+        assert threads.highlighted == 0  # stops at the top
+        await pilot.press("end")
+        assert threads.highlighted == len(threads.threads) - 1
+        await pilot.click(ThreadList, offset=(3, 1))  # row 0 is the border with the title
+        assert threads.highlighted == 0
+        assert "Comments (" in str(threads.border_title)
+
+
+@sync
+async def test_the_section_text_scrolls_and_starts_at_the_top_for_each_section(
+        demo_master: Path) -> None:
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        body = app.screen.query_one(PreviewBody)
+        assert body.virtual_size.height > body.size.height  # the demo's first section is long
+        body.focus()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        app.screen.table.focus()
+        await pilot.press("j")
+        await pilot.pause()
+        assert body.scroll_y == 0
