@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from proposal_tui.tui.screens.dashboard import DashboardScreen
@@ -113,3 +114,30 @@ async def test_the_section_text_scrolls_and_starts_at_the_top_for_each_section(
         await pilot.press("j")
         await pilot.pause()
         assert body.scroll_y == 0
+
+
+@sync
+async def test_rows_away_from_the_cursor_come_from_the_row_cache(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scroll repaints every visible row; only the two rows the cursor left and reached
+    should need their cells rendered again."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        table.refresh()
+        await pilot.pause()
+        rendered = [0]
+        original = DataTable._render_cell
+
+        def counted(self: DataTable, *args: Any, **kwargs: Any) -> Any:
+            rendered[0] += 1
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DataTable, "_render_cell", counted)
+        await pilot.press("j")
+        table.refresh()  # what scrolling does: the whole table is painted again
+        await pilot.pause()
+        columns = len(table.columns)
+        assert table.row_count > 4
+        assert 0 < rendered[0] <= 2 * columns

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets._data_table import RowKey, SegmentLines  # noqa: PLC2701 (pinned)
 
 from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
@@ -28,6 +31,7 @@ from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.rowcache import RowCache
 
+NOWHERE = Coordinate(-2, -2)  # below the header row (-1): highlights no cell
 TITLE_MIN = 14
 ID_MAX, OWNER_MAX = 20, 10
 
@@ -219,6 +223,20 @@ class SectionsTable(LookMixin, DataTable[Text]):
         if section_id != self.selected_id:
             self.selected_id = section_id
             self.post_message(self.Selected(section_id))
+
+    def _render_line_in_row(self, row_key: RowKey, line_no: int, base_style: Style,
+                            cursor_location: Coordinate,
+                            hover_location: Coordinate) -> tuple[SegmentLines, SegmentLines]:
+        """A row without the cursor (or the mouse) on it looks the same wherever those are;
+        saying so lets DataTable's row cache serve it, instead of rendering every visible row
+        again each time the cursor moves and the table scrolls."""
+        row = self._row_locations.get(row_key)
+        if cursor_location.row != row:
+            cursor_location = NOWHERE
+        if hover_location.row != row:
+            hover_location = NOWHERE
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
+                                           hover_location)
 
     def _set_hover_cursor(self, active: bool) -> None:
         """Repaint the hover row only when hovering starts or stops: DataTable repaints it on
