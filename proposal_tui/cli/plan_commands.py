@@ -149,9 +149,13 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     import shutil
 
     from proposal_tui.cli.render import timeline_text
+    from proposal_tui.services.rounds import RoundService
 
-    snap = open_service(args).snapshot(threads=False)
-    print(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns))
+    service = open_service(args)
+    snap = service.snapshot(threads=False)
+    rounds = RoundService(service.repo, service.clock).rounds()
+    print(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns,
+                        rounds))
     return EXIT_OK
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 
 from proposal_tui.domain.model import CommitRef, SectionState
+from proposal_tui.domain.rounds import Round, order_rounds
 from proposal_tui.domain.status import schedule_state
 from proposal_tui.domain.text import one_line
-from proposal_tui.domain.timeline import ago, relative_due, schedule_span, time_left
+from proposal_tui.domain.timeline import Span, ago, relative_due, schedule_span, time_left
 from proposal_tui.services.dashboard import Snapshot
 
 
@@ -81,8 +83,9 @@ def status_table(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
-def timeline_text(snap: Snapshot, columns: int = 100) -> str:
-    """A text Gantt chart: one row per section, a bar up to its due date, today marked."""
+def timeline_text(snap: Snapshot, columns: int = 100, rounds: Sequence[Round] = ()) -> str:
+    """A text Gantt chart: one row per section, a bar up to its due date, today marked; then
+    one row per review round, after the section rows so that those keep their place."""
     zone = snap.manifest.proposal.timezone
     today = snap.now.astimezone(zone).date()
     span = schedule_span(snap.manifest, today)
@@ -127,4 +130,31 @@ def timeline_text(snap: Snapshot, columns: int = 100) -> str:
             row[today_col] = "┆"
         state = schedule_state(s)
         lines.append(fit(s.section.id, label_w) + "".join(row) + f"  {state}")
+    for rnd in order_rounds(list(rounds)):
+        lines.append(round_row(rnd, span, scale, today, zone, label_w))
     return "\n".join(lines)
+
+
+def round_row(rnd: Round, span: Span, scale: int, today: dt.date, zone: dt.tzinfo,
+              label_w: int) -> str:
+    """'round pink        [─────]  20 Nov → 24 Nov': ``[`` on the day it started, ``]`` on the
+    day it closed; an open round runs to today and says so."""
+    n = span.columns(scale)
+    start = rnd.started_at.astimezone(zone).date()
+    end = rnd.closed_at.astimezone(zone).date() if rnd.closed_at else None
+    first = span.column(start, scale)
+    last = span.column(end or max(today, start), scale)
+    row = [" "] * n
+    for col in range(max(0, first + 1), min(n, last)):
+        row[col] = "─"
+    if rnd.open and 0 <= last < n and last > first:
+        row[last] = "─"
+    if 0 <= first < n:
+        row[first] = "["
+    if end is not None and 0 <= max(last, first + 1) < n:
+        row[max(last, first + 1)] = "]"  # a round closed on the day it started: "[]"
+    today_col = span.column(today, scale)
+    if 0 <= today_col < n and row[today_col] == " ":
+        row[today_col] = "┆"
+    when = f"{start:%d %b} → " + (f"{end:%d %b}" if end else "open")
+    return fit(f"round {rnd.name}", label_w) + "".join(row) + f"  {when}"

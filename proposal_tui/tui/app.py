@@ -37,8 +37,11 @@ from proposal_tui.tui.data import (DashboardData, TextCache, error_line, load, n
                                    resolve_actor)
 from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
                                        Notice, RefreshRequested)
+from proposal_tui.tui.screens.compliance import ComplianceScreen
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.help import HelpScreen
+from proposal_tui.tui.screens.progress import ProgressScreen
+from proposal_tui.tui.screens.rounds import RoundDiffScreen
 from proposal_tui.tui.screens.section import SectionScreen
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
 
@@ -50,6 +53,8 @@ NOTES_KEPT = 20  # watcher notes kept for the activity feed
 # A commit's last file event comes a few ms before `git commit` returns: 20 ms of quiet is
 # enough to read it once, and a burst still coalesces (the watcher backs off x4 when busy).
 LIVE_DEBOUNCE = 0.02
+# The screens that follow every load (show) and theme change (restyle), open or underneath.
+DataScreen = DashboardScreen | SectionScreen | ComplianceScreen | RoundDiffScreen | ProgressScreen
 
 
 class ProposalApp(App[int]):
@@ -178,9 +183,8 @@ class ProposalApp(App[int]):
         for screen in self._data_screens():
             screen.restyle()
 
-    def _data_screens(self) -> list[DashboardScreen | SectionScreen]:
-        return [s for s in self.screen_stack
-                if isinstance(s, (DashboardScreen, SectionScreen)) and s.is_mounted]
+    def _data_screens(self) -> list[DataScreen]:
+        return [s for s in self.screen_stack if isinstance(s, DataScreen) and s.is_mounted]
 
     @property
     def busy(self) -> bool:
@@ -222,9 +226,12 @@ class ProposalApp(App[int]):
             self.post_message(LiveNotes(tuple(notes)))
 
     def _watch_mode(self, mode: str, reason: str) -> None:
-        """Called from the watcher's thread when it falls back to polling."""
+        """Called from the watcher's thread when it falls back to polling, or watches again."""
         self.post_message(LiveMode(mode, reason))
-        self.notify_from_thread(f"live updates: {mode} ({reason})", "warning")
+        if reason:
+            self.notify_from_thread(f"live updates: {mode} ({reason})", "warning")
+        else:
+            self.notify_from_thread(f"live updates: {mode} again")
 
     @on(LiveMode)
     def _live_mode(self, message: LiveMode) -> None:

@@ -65,7 +65,8 @@ class LiveNotes(Message):
 
 
 class LiveMode(Message):
-    """The watcher started, or switched to polling; ``reason`` says why it polls."""
+    """The watcher started, fell back to polling, or watches again; ``reason`` says why it
+    polls (empty when it watches)."""
 
     def __init__(self, mode: str, reason: str) -> None:
         super().__init__()

@@ -6,7 +6,9 @@ refreshes), reads a :class:`Fingerprint` and calls back only if it differs from 
 If the repository is still changing right after a read, the next wait grows (x4), so a script
 making 50 commits costs two or three refreshes, while a lone commit shows within ~60 ms.
 Our own git reads (``GIT_OPTIONAL_LOCKS=0``) and file reads never get past the event filter.
-When inotify is unavailable, exhausted or dies, the same worker polls the fingerprint instead.
+When inotify is unavailable, exhausted or dies, the same worker polls the fingerprint instead,
+and retries the observer now and then (backing off), so live updates come back by themselves
+once the limit is raised or other sessions free their watches.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ LATENCY_CEILING = 5.0
 BUSY_MARKERS = ("rebase-merge", "rebase-apply", "sequencer")
 BUSY_QUIET = 1.0
 BUSY_CEILING = 30.0
+# After a failed retry of the observer the next waits twice as long, up to this ceiling; so
+# does the first retry after an observer that died again within this long of coming back.
+RETRY_CEILING = 120.0
 
 
 @dataclass
@@ -90,7 +95,10 @@ class RepoWatcher:
     ``section_paths_fn`` is called in start() and then on the worker thread before each
     check; None means "the sections of the work-tree proposal.toml".
     ``on_mode_change(mode, reason)`` reports a switch to polling after start() (read
-    ``mode``/``reason`` right after start() too). Keep both callbacks quick: post a message.
+    ``mode``/``reason`` right after start() too), and the switch back to watching when a
+    retry of the observer (every ``retry_interval`` s, doubling) works. Polling because it
+    was forced or the file system is remote is final. Keep both callbacks quick: post a
+    message.
     """
 
     def __init__(self, repo: ProposalRepo,
@@ -100,7 +108,8 @@ class RepoWatcher:
                  force_polling: bool = False,
                  on_mode_change: Callable[[Mode, str], None] | None = None,
                  observer_factory: Callable[[], Any] = Observer,
-                 rescan_interval: float | None = 30.0, health_interval: float = 1.0) -> None:
+                 rescan_interval: float | None = 30.0, health_interval: float = 1.0,
+                 retry_interval: float | None = 10.0) -> None:
         self.repo = repo
         self._paths_fn = section_paths_fn or manifest_section_paths(repo)
         self._on_change = on_change
@@ -110,6 +119,10 @@ class RepoWatcher:
         self._observer_factory = observer_factory
         self._rescan = rescan_interval if rescan_interval else float("inf")
         self._health_interval = health_interval
+        self._retry_interval = retry_interval
+        self._retry_delay = retry_interval or 0.0
+        self._next_retry: float | None = None  # when to try the observer again, if ever
+        self._recovered_at = float("-inf")
         self.mode: Mode = WATCHING
         self.reason = ""
         self.stats = WatchStats()
@@ -163,6 +176,7 @@ class RepoWatcher:
             except Exception as exc:  # noqa: BLE001 - any failure: poll rather than go blind
                 log.warning("file watching unavailable: %s", exc)
                 self._set_polling(_describe(exc))
+                self._plan_retry()
         try:
             self._fingerprint = fingerprint(self.repo, sections)
         except BaseException:
@@ -238,7 +252,7 @@ class RepoWatcher:
     def _run(self) -> None:
         while (job := self._next_job()) is not None:
             try:
-                self._check() if job == "check" else self._health()
+                {"check": self._check, "health": self._health, "retry": self._retry}[job]()
             except Exception:  # noqa: BLE001 - the worker must outlive one bad read
                 log.exception("repository watcher: %s failed", job)
             finally:
@@ -271,6 +285,11 @@ class RepoWatcher:
                         self._next_health = now + self._health_interval
                         return "health"
                     wake.append(self._next_health)
+                elif self._next_retry is not None:
+                    if now >= self._next_retry:
+                        self._next_retry = None
+                        return "retry"
+                    wake.append(self._next_retry)
                 self._cond.wait(min(min(wake) - now, 3600.0))
         return None
 
@@ -391,10 +410,48 @@ class RepoWatcher:
             if self.mode == POLLING or self._stopped:
                 return
             self._set_polling(why)
-            self._next_periodic = time.monotonic()  # re-read now: events may have been lost
+            self._next_periodic = now = time.monotonic()  # re-read now: events may be lost
+            if now - self._recovered_at < RETRY_CEILING:  # died again soon: back off
+                self._retry_delay = min(self._retry_delay * 2, RETRY_CEILING)
+            else:
+                self._retry_delay = self._retry_interval or 0.0
+            self._plan_retry()
             self._cond.notify_all()
         log.warning("repository watcher: %s", self.reason)
         self._stop_observer()
+        self._report_mode()
+
+    def _plan_retry(self) -> None:
+        """Call with ``_cond`` held, or before the worker starts."""
+        if self._retry_interval:
+            self._next_retry = time.monotonic() + self._retry_delay
+
+    def _retry(self) -> None:
+        """Polling because the observer failed: try a new one, and watch again if it works."""
+        try:
+            self._start_observer(self._section_paths())
+        except Exception as exc:  # noqa: BLE001 - still unavailable: keep polling
+            log.debug("repository watcher: file watching still unavailable: %s", exc)
+            with self._cond:
+                self._retry_delay = min(self._retry_delay * 2, RETRY_CEILING)
+                self._plan_retry()
+            return
+        with self._cond:
+            stopped = self._stopped
+            if not stopped:
+                now = time.monotonic()
+                self.mode, self.reason = WATCHING, ""
+                self._recovered_at = now
+                self._next_periodic = now + self._rescan
+                self._next_health = now + self._health_interval
+                self._requested = True  # read at once: the last poll may have missed a change
+        if stopped:  # stop() may have run before this observer existed
+            self._stop_observer()
+            return
+        log.info("repository watcher: file watching works again")
+        self._report_mode()
+
+    def _report_mode(self) -> None:
         if self._on_mode_change is not None:
             try:
                 self._on_mode_change(self.mode, self.reason)

@@ -3,26 +3,34 @@ what needs attention (unanswered requirements, unknown references, mandatory req
 answered only by sections not started yet).
 
 The matrix is :meth:`ComplianceService.matrix` on the app's current snapshot, computed in a
-thread worker; ``enter`` on a requirement filters the dashboard to its sections (``req:ID``).
+thread worker, again after each of the app's loads (so a commit or a save made while the screen
+is open shows); rows update in place and the cursor stays on its requirement. ``enter`` on a
+requirement filters the dashboard to its sections (``req:ID``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from proposal_tui.domain.compliance import Matrix, MatrixRow
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.compliance import ComplianceService
 from proposal_tui.tui.cells import Look, plain, status_name, style
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
+from proposal_tui.tui.widgets.footer import KeyFooter
+from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+
+if TYPE_CHECKING:
+    from proposal_tui.services.dashboard import Snapshot
+    from proposal_tui.tui.data import DashboardData
 
 COLUMNS = ("requirement", "m", "answered", "text")
 
@@ -108,12 +116,14 @@ class ComplianceScreen(ViewScreen):
         super().__init__(id="compliance-screen")
         self.matrix: Matrix | None = None
         self.error: str | None = None
+        self._asked = -1  # the app's load generation the newest read answers
+        self._shown: dict[str, tuple[Text, ...]] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compliance-body", classes="pane"):
             yield ComplianceTable(id="compliance-table", cursor_type="row", zebra_stripes=True)
             yield Static(Text("reading the requirements…"), id="compliance-problems")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         body = self.query_one("#compliance-body")
@@ -123,21 +133,32 @@ class ComplianceScreen(ViewScreen):
         for key, label in zip(COLUMNS, ("Requirement", "M", "Answered by (status)", "Text")):
             table.add_column(label, key=key)
         table.focus()
-        self._load()
+        self.show(self.papp.data)
+
+    def show(self, data: DashboardData) -> None:
+        """The app loaded new data: recompute (requirements.toml is re-read too, and only the
+        minute timer notices its edits)."""
+        if data.generation != self._asked:
+            self._asked = data.generation
+            self._load(data.snapshot, data.generation)
+
+    def restyle(self) -> None:
+        self.render_matrix()
 
     @work(thread=True, exclusive=True, group="compliance", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, snapshot: Snapshot | None, generation: int) -> None:
         app = self.papp
         try:
-            matrix, _snap = ComplianceService(app.service.repo, app.clock).matrix(
-                app.data.snapshot)
+            matrix, _snap = ComplianceService(app.service.repo, app.clock).matrix(snapshot)
         except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed("compliance", failure(exc)))
+            self.post_message(ViewFailed(generation, failure(exc)))
         else:
-            self.post_message(ViewLoaded("compliance", matrix))
+            self.post_message(ViewLoaded(generation, matrix))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:
+        if message.key != self._asked:  # an older read finishing late
+            return
         assert isinstance(message.value, Matrix)
         self.matrix = message.value
         self.error = None
@@ -145,6 +166,8 @@ class ComplianceScreen(ViewScreen):
 
     @on(ViewFailed)
     def _failed(self, message: ViewFailed) -> None:
+        if message.key != self._asked:
+            return
         self.error = message.error
         problems = self.query_one("#compliance-problems", Static)
         problems.update(plain(message.error, style(self.query_one(ComplianceTable).look(),
@@ -155,18 +178,25 @@ class ComplianceScreen(ViewScreen):
             return
         table = self.query_one(ComplianceTable)
         look = table.look()
-        table.clear()
-        for key, cells in matrix_rows(self.matrix, look).items():
-            table.add_row(*cells, key=key)
+        current = self._cursor_key()
+        rows = matrix_rows(self.matrix, look)
+        apply_rows(table, self._shown, rows, list(COLUMNS))
+        if current in rows:
+            table.move_cursor(row=list(rows).index(current))
         self.query_one("#compliance-problems", Static).update(problems_text(self.matrix, look))
         self.query_one("#compliance-body").border_title = \
             f"Compliance matrix · {len(self.matrix.rows)} requirements"
 
-    def selected_requirement(self) -> MatrixRow | None:
+    def _cursor_key(self) -> str | None:
         table = self.query_one(ComplianceTable)
-        if self.matrix is None or table.row_count == 0:
+        if table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected_requirement(self) -> MatrixRow | None:
+        key = self._cursor_key()
+        if self.matrix is None or key is None:
+            return None
         return next((r for r in self.matrix.rows if r.requirement.id == key), None)
 
     @on(DataTable.RowSelected)

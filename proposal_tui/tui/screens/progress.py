@@ -1,24 +1,32 @@
 """Progress over time: a burn-up chart of one section's words per day towards its limit, and
 its open comments per day, from git history (:meth:`ProgressService.rows`, in a worker).
-The list on the left picks the section; it opens on the dashboard's current one."""
+The list on the left picks the section; it opens on the dashboard's current one. After each of
+the app's loads the list follows the plan, and the history is read again when a commit, a
+comment, the plan or the day moved."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from itertools import count
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from proposal_tui.services.progress import ProgressRow, ProgressService
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.charts import burnup, series_of, title_line
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
+from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+
+if TYPE_CHECKING:
+    from proposal_tui.domain.model import Manifest
+    from proposal_tui.tui.data import DashboardData
 
 
 class BurnUpChart(LookMixin, Static):
@@ -30,49 +38,78 @@ class ProgressScreen(ViewScreen):
         super().__init__(id="progress-screen")
         self.section_id = section_id
         self.rows: list[ProgressRow] | None = None
+        self._ids: list[str] = []
+        self._inputs: tuple[object, ...] | None = None  # what the history read last was of
+        self._requests = count()
+        self._key: tuple[str, int] | None = None  # the newest read
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="progress-main"):
             yield OptionList(id="progress-sections", classes="pane")
             with VerticalScroll(id="progress-chart-pane", classes="pane"):
                 yield BurnUpChart(Text("reading the history…"), id="progress-chart")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#progress-sections").border_title = "Sections"
         pane = self.query_one("#progress-chart-pane")
         pane.border_title = "Burn-up: words per day"
         pane.border_subtitle = "end of each day, from git history"
-        snap = self.papp.data.snapshot
-        options = self.query_one("#progress-sections", OptionList)
+        self.query_one("#progress-sections", OptionList).focus()
+        self.show(self.papp.data)
+
+    def show(self, data: DashboardData) -> None:
+        """The app loaded new data. Reading the history is this screen's costly part, so it is
+        redone only when what the rows are made of changed (not on the minute timer)."""
+        snap = data.snapshot
         if snap is not None:
-            ids = [s.section.id for s in snap.states]
-            options.add_options([Option(plain(sid, limit=26), id=sid) for sid in ids])
-            if ids:
-                self.section_id = self.section_id if self.section_id in ids else ids[0]
-                options.highlighted = ids.index(self.section_id)
-        options.focus()
-        self._load()
+            self._list_sections([s.section.id for s in snap.states])
+            zone = snap.manifest.proposal.timezone
+            inputs = (snap.head, snap.manifest, snap.threads, snap.now.astimezone(zone).date())
+            if inputs == self._inputs:
+                return
+            self._inputs = inputs
+        self._key = ("progress", next(self._requests))
+        self._load(self._key, data.manifest)
+
+    def restyle(self) -> None:
+        self.render_chart()
+
+    def _list_sections(self, ids: list[str]) -> None:
+        if ids == self._ids:
+            return
+        self._ids = ids
+        options = self.query_one("#progress-sections", OptionList)
+        options.clear_options()
+        options.add_options([Option(plain(sid, limit=26), id=sid) for sid in ids])
+        if ids:
+            self.section_id = self.section_id if self.section_id in ids else ids[0]
+            options.highlighted = ids.index(self.section_id)
 
     @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, key: tuple[str, int], manifest: Manifest | None) -> None:
         app = self.papp
         try:
-            manifest = app.data.manifest or app.service.manifest()
-            rows = ProgressService(app.service.repo, app.clock).rows(manifest)
+            rows = ProgressService(app.service.repo, app.clock).rows(
+                manifest or app.service.manifest())
         except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed("progress", failure(exc)))
+            self.post_message(ViewFailed(key, failure(exc)))
         else:
-            self.post_message(ViewLoaded("progress", rows))
+            self.post_message(ViewLoaded(key, rows))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:
+        if message.key != self._key:  # an older read finishing late
+            return
         assert isinstance(message.value, list)
         self.rows = message.value
         self.render_chart()
 
     @on(ViewFailed)
     def _failed(self, message: ViewFailed) -> None:
+        if message.key != self._key:
+            return
+        self._inputs = None  # read again with the next load
         chart = self.query_one(BurnUpChart)
         chart.update(plain(message.error, style(chart.look(), "error")))
 

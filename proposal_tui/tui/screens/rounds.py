@@ -4,21 +4,24 @@ resolved without edits, still open). Viewing is for everyone; starting and closi
 manager-only: ``n`` starts a round on the current commit and ``C`` closes the round picked as
 A (hidden for everyone else, as ``proposal round start/close`` refuses them).
 
-Both reads (:meth:`RoundService.rounds`, :meth:`RoundService.diff`) run in thread workers; a
-diff result is shown only when it answers the pair still picked.
+Both reads (:meth:`RoundService.rounds`, :meth:`RoundService.diff`) run in thread workers,
+again after each of the app's loads (a commit, a comment, a round tagged elsewhere); a result is
+shown only when it answers the newest request. A refresh keeps the pair picked (while both
+rounds exist) and the section under the cursor; rows update in place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from itertools import count
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from proposal_tui.domain.errors import ProposalError
@@ -30,7 +33,12 @@ from proposal_tui.tui.screens.dialogs import Dialog
 from proposal_tui.services.rounds import HEAD, RoundDiff, RoundService
 from proposal_tui.tui.cells import Look, plain, style
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
+from proposal_tui.tui.widgets.footer import KeyFooter
+from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+
+if TYPE_CHECKING:
+    from proposal_tui.tui.data import DashboardData
 
 COLUMNS = ("section", "words", "added", "removed", "comments")
 OUTCOMES = {"resolved-by-edit": ("✔ resolved by edits", "success"),
@@ -148,7 +156,14 @@ class RoundDiffScreen(ViewScreen):
         self.rounds: list[Round] = []
         self.pair: tuple[str | None, str] = (None, HEAD)
         self.diff: RoundDiff | None = None
-        self._ready = False
+        self._ready = False  # a pair is picked and shown
+        self._listed = False  # the rounds were read at least once
+        self._asked = -1  # the app's load generation last answered with a re-read
+        self._requests = count()
+        self._rounds_key: tuple[object, ...] = ()  # the newest request of each kind
+        self._reset = False  # show the default pair with the next rounds read
+        self._diff_key: tuple[object, ...] = ()
+        self._shown: dict[str, tuple[Text, ...]] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="round-pickers"):
@@ -157,7 +172,7 @@ class RoundDiffScreen(ViewScreen):
         with Vertical(id="round-diff-body", classes="pane"):
             yield RoundDiffTable(id="round-diff-table", cursor_type="row")
             yield Static(Text("reading the rounds…"), id="round-diff-detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#round-a").border_title = "A: from round"
@@ -167,45 +182,64 @@ class RoundDiffScreen(ViewScreen):
         for key, label in zip(COLUMNS, ("Section", "Words A→B", "Added", "Removed",
                                         "Comments of A")):
             table.add_column(label, key=key)
-        self._load_rounds()
+        self.show(self.papp.data)
+
+    def show(self, data: DashboardData) -> None:
+        """The app loaded new data: rounds may have been tagged, HEAD and comments moved."""
+        if data.generation != self._asked:
+            self._asked = data.generation
+            self._load_rounds()
+
+    def restyle(self) -> None:
+        if self.diff is not None:
+            self._show_diff()
+        elif self._listed and not self.rounds:
+            self._show_empty()
 
     @property
     def service(self) -> RoundService:
         return RoundService(self.papp.service.repo, self.papp.clock)
 
     # -- workers ------------------------------------------------------------------------------
+    def _load_rounds(self, reset: bool = False) -> None:
+        """``reset``: then show the default pair (after starting or closing a round here)."""
+        self._reset |= reset
+        self._rounds_key = ("rounds", next(self._requests))
+        self._read_rounds(self._rounds_key)
+
     @work(thread=True, exclusive=True, group="rounds", exit_on_error=False)
-    def _load_rounds(self) -> None:
+    def _read_rounds(self, key: tuple[object, ...]) -> None:
         try:
             rounds = order_rounds(self.service.rounds())
         except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed("rounds", failure(exc)))
+            self.post_message(ViewFailed(key, failure(exc)))
         else:
-            self.post_message(ViewLoaded("rounds", rounds))
+            self.post_message(ViewLoaded(key, rounds))
 
     @work(thread=True, exclusive=True, group="round-diff", exit_on_error=False)
-    def _load_diff(self, a: str, b: str) -> None:
+    def _load_diff(self, key: tuple[object, ...], a: str, b: str) -> None:
         try:
             diff = self.service.diff(a, b)
         except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed((a, b), failure(exc)))
+            self.post_message(ViewFailed(key, failure(exc)))
         else:
-            self.post_message(ViewLoaded((a, b), diff))
+            self.post_message(ViewLoaded(key, diff))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:
-        if message.key == "rounds":
+        if message.key == self._rounds_key:
             assert isinstance(message.value, list)
-            self._show_rounds(message.value)
+            reset, self._reset = self._reset, False
+            self._show_rounds(message.value, reset)
         elif message.key == "round-edit":
-            self._load_rounds()
-        elif message.key == self.pair and isinstance(message.value, RoundDiff):
+            self._load_rounds(reset=True)
+        elif message.key == self._diff_key and isinstance(message.value, RoundDiff):
             self.diff = message.value
             self._show_diff()
 
     @on(ViewFailed)
     def _failed(self, message: ViewFailed) -> None:
-        if message.key in ("rounds", self.pair):
+        if message.key in (self._rounds_key, self._diff_key):
             self._detail(plain(message.error, style(self.look, "error")))
 
     # -- rendering ----------------------------------------------------------------------------
@@ -216,30 +250,46 @@ class RoundDiffScreen(ViewScreen):
     def _detail(self, text: Text) -> None:
         self.query_one("#round-diff-detail", Static).update(text)
 
-    def _show_rounds(self, rounds: list[Round]) -> None:
-        self.rounds = rounds
-        a, b = self.pair = default_pair(rounds)
+    def _show_rounds(self, rounds: list[Round], reset: bool = False) -> None:
+        """Keeps a pair the user picked while both its rounds exist; else the default pair,
+        which follows new rounds."""
+        names = [r.name for r in rounds]
+        a, b = self.pair
+        if reset or not self._ready or self.pair == default_pair(self.rounds) \
+                or a not in names or (b != HEAD and b not in names):
+            a, b = default_pair(rounds)
+        self.pair = (a, b)
         pick_a = self.query_one("#round-a", OptionList)
         pick_b = self.query_one("#round-b", OptionList)
-        pick_a.clear_options()
-        pick_b.clear_options()
-        manifest = self.papp.data.manifest
-        zone = manifest.proposal.timezone if manifest else None
-        pick_a.add_options([Option(round_label(r, zone), id=r.name) for r in rounds])
-        pick_b.add_options([*(Option(round_label(r, zone), id=r.name) for r in rounds),
-                            Option(Text("HEAD  (the current commit)"), id=HEAD)])
+        if rounds != self.rounds or not self._listed:
+            pick_a.clear_options()
+            pick_b.clear_options()
+            manifest = self.papp.data.manifest
+            zone = manifest.proposal.timezone if manifest else None
+            pick_a.add_options([Option(round_label(r, zone), id=r.name) for r in rounds])
+            pick_b.add_options([*(Option(round_label(r, zone), id=r.name) for r in rounds),
+                                Option(Text("HEAD  (the current commit)"), id=HEAD)])
+        self.rounds, self._listed = rounds, True
         if a is None:
-            self._detail(Text("No review rounds yet. A manager starts one with n here, or "
-                              "'proposal round start pink' (a tag round/pink on the commit "
-                              "reviewers read).",
-                              style=style(self.look, "muted")))
+            self._ready, self.diff = False, None
+            self.query_one(RoundDiffTable).clear()
+            self._shown.clear()
+            self.query_one("#round-diff-body").border_title = "Round diff"
+            self.refresh_bindings()
+            self._show_empty()
             return
-        pick_a.highlighted = [r.name for r in rounds].index(a)
-        pick_b.highlighted = len(rounds) if b == HEAD else [r.name for r in rounds].index(b)
-        pick_a.focus()
-        self._ready = True
+        pick_a.highlighted = names.index(a)
+        pick_b.highlighted = len(rounds) if b == HEAD else names.index(b)
+        if not self._ready:
+            pick_a.focus()
+            self._ready = True
         self.refresh_bindings()
         self._request()
+
+    def _show_empty(self) -> None:
+        self._detail(Text("No review rounds yet. A manager starts one with n here, or "
+                          "'proposal round start pink' (a tag round/pink on the commit "
+                          "reviewers read).", style=style(self.look, "muted")))
 
     @on(OptionList.OptionHighlighted)
     def _picked(self, event: OptionList.OptionHighlighted) -> None:
@@ -262,27 +312,36 @@ class RoundDiffScreen(ViewScreen):
         body = self.query_one("#round-diff-body")
         body.border_title = Text("Round diff · ") + plain(a, limit=24) + Text(" → ") + \
             plain(b, limit=24)
-        body.border_subtitle = "reading…"
-        self._load_diff(a, b)
+        if self.diff is None or (self.diff.a.label, self.diff.b.label) != (a, b):
+            body.border_subtitle = "reading…"  # a refresh of the pair shown keeps its commits
+        self._diff_key = (a, b, next(self._requests))
+        self._load_diff(self._diff_key, a, b)
 
     def _show_diff(self) -> None:
         assert self.diff is not None
         table = self.query_one(RoundDiffTable)
         look = self.look
-        table.clear()
-        for s in self.diff.sections:
-            table.add_row(*diff_row(s, look), key=s.section)
+        current = self._cursor_key()
+        rows = {s.section: diff_row(s, look) for s in self.diff.sections}
+        apply_rows(table, self._shown, rows, list(COLUMNS))
+        if current in rows:
+            table.move_cursor(row=list(rows).index(current))
         self.query_one("#round-diff-body").border_subtitle = \
             f"{self.diff.a.commit[:10]} → {self.diff.b.commit[:10]}"
         self._show_detail()
 
+    def _cursor_key(self) -> str | None:
+        table = self.query_one(RoundDiffTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
     def _show_detail(self) -> None:
         if self.diff is None:
             return
-        table = self.query_one(RoundDiffTable)
         current: SectionDiff | None = None
-        if table.row_count and table.has_focus:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if self.query_one(RoundDiffTable).has_focus:
+            key = self._cursor_key()
             current = next((s for s in self.diff.sections if s.section == key), None)
         self._detail(detail_text(self.diff, current, self.look))
 
