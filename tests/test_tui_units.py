@@ -21,8 +21,8 @@ from proposal_tui.tui.screens.actions import allowed
 from proposal_tui.tui.screens.dialogs import due_choices
 from proposal_tui.tui.themes import other_theme
 from proposal_tui.tui.widgets.sections_table import TITLE_MIN, column_layout
-from proposal_tui.tui.widgets.timeline import (ZOOMS, Canvas, Grid, ruler_rows, section_row,
-                                               span_of)
+from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, ruler_rows,
+                                                    section_row, span_of)
 from tests.fixtures import make_proposal
 from tests.test_tui_support import NOW, ZONE
 
