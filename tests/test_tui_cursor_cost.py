@@ -18,7 +18,9 @@ from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo_master, make_app, screen_text, settle, sync  # noqa: F401
+from tests.test_tui_keys import add_thread
+from tests.test_tui_support import (WIDE, demo, demo_master, make_app, screen_text,  # noqa: F401
+                                    settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -141,3 +143,28 @@ async def test_rows_away_from_the_cursor_come_from_the_row_cache(
         columns = len(table.columns)
         assert table.row_count > 4
         assert 0 < rendered[0] <= 2 * columns
+
+
+@sync
+async def test_threads_below_the_view_are_rendered_when_reached(demo: Path) -> None:
+    for n in range(14):
+        add_thread(demo, "helen", "exec-summary", f"Point {n}: tighten this paragraph")
+    app = make_app(demo)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.table.select("exec-summary")
+        await pilot.pause()
+        threads = screen.query_one(ThreadList)
+        assert len(threads.threads) >= 15
+        rendered = sum(block is not None for block in threads._blocks)
+        assert 0 < rendered < len(threads.threads) // 2  # only what the view shows
+        threads.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert threads.highlighted == len(threads.threads) - 1
+        assert threads.selected_thread.root.body[:25] in screen_text(app)  # scrolled into view
+        await pilot.press("home")
+        threads.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert None not in threads._blocks  # scrolling to the end rendered the rest

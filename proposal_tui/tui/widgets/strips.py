@@ -45,10 +45,11 @@ class StripView(ScrollView):
                                      pad=False, new_lines=False)
         return [Strip(line) for line in lines]
 
-    def set_lines(self, lines: list[Strip]) -> None:
-        """Show these lines: a repaint of this box, and a scrollbar update, never a layout."""
+    def set_lines(self, lines: list[Strip], height: int | None = None) -> None:
+        """Show these lines, in a scroll range of ``height`` lines (more than there are when
+        the rest is rendered later): a repaint of this box, never a layout."""
         self._lines = lines
-        size = Size(self.line_width, len(lines))
+        size = Size(self.line_width, len(lines) if height is None else height)
         if size != self.virtual_size:
             # virtual_size is a layout reactive; our box's size does not depend on it.
             self.set_reactive(Widget.virtual_size, size)

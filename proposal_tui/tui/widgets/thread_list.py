@@ -118,6 +118,9 @@ def sorted_threads(threads: list[Thread]) -> list[Thread]:
                                                         t.last_activity) or dt.datetime.min))
 
 
+UNRENDERED_LINES = 3  # what a thread not rendered yet counts for in the scroll range
+
+
 class ThreadList(LookMixin, StripView, can_focus=True):
     """The highlighted thread is what r and x act on."""
 
@@ -141,7 +144,7 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         self._now = dt.datetime.now(dt.timezone.utc)
         self._positions: Mapping[str, Position] = {}
         self._signature: tuple[object, ...] | None = None
-        self._blocks: list[list[Strip]] = []  # each thread's lines, at the current width
+        self._blocks: list[list[Strip] | None] = []  # each thread's lines, once rendered
 
     @property
     def selected_thread(self) -> Thread | None:
@@ -173,28 +176,46 @@ class ThreadList(LookMixin, StripView, can_focus=True):
             self.scroll_to(y=top, animate=False, immediate=True)
 
     def _render_blocks(self) -> None:
-        look = self.look()
-        self._blocks = [self.render_renderable(
-            thread_prompt(t, self._now, look, self.full, self._positions.get(t.id)))
-            for t in self.threads]
-        if not self.threads:
-            self._blocks = [self.render_renderable(Text(
-                "No comments on this section yet: c adds one.", style=style(look, "muted")))]
+        """Forget the rendered threads; :meth:`_block` renders each when first needed."""
+        self._blocks = [None] * max(1, len(self.threads))
+
+    def _block(self, index: int) -> list[Strip]:
+        block = self._blocks[index]
+        if block is None:
+            look = self.look()
+            if self.threads:
+                thread = self.threads[index]
+                renderable = thread_prompt(thread, self._now, look, self.full,
+                                           self._positions.get(thread.id))
+            else:
+                renderable = Text("No comments on this section yet: c adds one.",
+                                  style=style(look, "muted"))
+            block = self._blocks[index] = self.render_renderable(renderable)
+        return block
 
     def _start(self, index: int) -> int:
-        return sum(len(block) for block in self._blocks[:index])
+        return sum(len(self._block(i)) for i in range(index))
 
     def _highlight(self, index: int | None, announce: bool = True) -> None:
+        """Lay out the threads up to the highlighted one and to the bottom of the view.
+
+        Threads further down are rendered when scrolled or moved to: a section with dozens
+        of threads cost a whole frame to render on every cursor move.
+        """
         self.highlighted = index
         mark = self.get_component_rich_style("thread-list--highlighted")
+        needed = round(self.scroll_y) + self.scrollable_content_region.height
         lines: list[Strip] = []
-        for i, block in enumerate(self._blocks):
+        for i in range(len(self._blocks)):
+            if not self.full and i > (index or 0) and len(lines) >= needed:
+                break
+            block = self._block(i)
             if i == index and self.threads:
-                lines += [line.extend_cell_length(self.line_width).apply_style(mark)
-                          for line in block]
-            else:
-                lines += block
-        self.set_lines(lines)
+                block = [line.extend_cell_length(self.line_width).apply_style(mark)
+                         for line in block]
+            lines += block
+        unrendered = sum(block is None for block in self._blocks)
+        self.set_lines(lines, height=len(lines) + UNRENDERED_LINES * unrendered)
         if announce:
             self.post_message(self.Highlighted())
 
@@ -215,12 +236,20 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         index %= len(self.threads)
         if index != self.highlighted:
             self._highlight(index)
-        start, height = self._start(index), len(self._blocks[index])
+        start, height = self._start(index), len(self._block(index))
         top, view = round(self.scroll_y), self.scrollable_content_region.height
         if start < top or height > view:
             self.scroll_to(y=start, animate=False, immediate=True)
         elif start + height > top + view:
             self.scroll_to(y=start + height - view, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if None in self._blocks and self._lines_shown() < round(new) + self.size.height:
+            self._highlight(self.highlighted, announce=False)  # scrolled onto unrendered ones
+
+    def _lines_shown(self) -> int:
+        return sum(len(block) for block in self._blocks if block is not None)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -228,6 +257,8 @@ class ThreadList(LookMixin, StripView, can_focus=True):
             return
         line = offset.y + round(self.scroll_y)
         for index, block in enumerate(self._blocks):
+            if block is None:
+                return
             line -= len(block)
             if line < 0:
                 self.action_move_to(index)
