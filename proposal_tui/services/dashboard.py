@@ -120,7 +120,7 @@ class ProposalService:
 
     def __post_init__(self) -> None:
         self.history = HistoryStore(self.repo.root, self.repo.git_dir)
-        self.comments = CommentStore(self.repo.root)
+        self.comments = CommentStore(self.repo.root, cache_dir=self.repo.git_dir)
         self.words = WordCache(self.repo.git_dir)
         self._parsed: dict[bytes, Manifest] = {}
 

@@ -33,7 +33,7 @@ class ReviewService:
     rng: random.Random = field(default_factory=random.SystemRandom)
 
     def __post_init__(self) -> None:
-        self.store = CommentStore(self.repo.root)
+        self.store = CommentStore(self.repo.root, cache_dir=self.repo.git_dir)
         self._texts: dict[tuple[str, str], str | None] = {}
 
     def threads(self) -> list[Thread]:

@@ -6,11 +6,13 @@ index or work tree moves, and concurrent writers (people, processes) never lose 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
-from proposal_tui.domain.comments import (CommentEvent, Thread, event_path, from_json, open_counts,
-                                          replay, to_json)
+from proposal_tui.domain.comments import (Anchor, CommentEvent, Thread, event_path, from_json,
+                                          open_counts, replay, to_json)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.atomic import write_atomic
@@ -19,18 +21,54 @@ from proposal_tui.store.plumbing import cas_commit, resolve_ref
 
 COMMENTS_REF = "refs/heads/proposal-comments"
 _PREFIX = "comments/"
+CACHE_VERSION = 1
+
+_ROW_FIELDS = ("id", "action", "section", "thread", "author", "created", "body", "kind", "round",
+               "anchor")
+Listing = tuple[list[tuple[str, str]], list[str]]  # (path, blob id) of event files; other paths
+
+
+def _event_row(event: CommentEvent) -> list[Any]:
+    a = event.anchor
+    return [event.id, event.action, event.section, event.thread, event.author,
+            event.created.isoformat(), event.body, event.kind, event.round,
+            None if a is None else [a.line_start, a.line_end, a.quote, a.commit]]
+
+
+def _row_event(row: list[Any]) -> CommentEvent:
+    """Rebuilt the way pickle would, without re-running validation: every row was a validated
+    event when it was saved, and checking 5,000 of them again costs most of a warm start."""
+    if len(row) != len(_ROW_FIELDS):
+        raise ValueError("damaged comment cache row")
+    values = dict(zip(_ROW_FIELDS, row))
+    created = values["created"] = dt.datetime.fromisoformat(values["created"])
+    if created.tzinfo is None:
+        raise ValueError("damaged comment cache row")
+    if values["anchor"] is not None:
+        values["anchor"] = Anchor(*values["anchor"])
+    event = object.__new__(CommentEvent)
+    event.__dict__.update(values)
+    return event
 
 
 class CommentStore:
-    """Reads are cached by tip, and parsed blobs by object id (they never change)."""
+    """Reads are cached by tip, and parsed blobs by object id (they never change).
 
-    def __init__(self, cwd: Path | str, ref: str = COMMENTS_REF) -> None:
+    With ``cache_dir`` (the git dir) both also persist, in ``proposal-tui/comments.json``, so
+    a new process starts without listing the branch and parsing every event file again.
+    """
+
+    def __init__(self, cwd: Path | str, ref: str = COMMENTS_REF,
+                 cache_dir: Path | None = None) -> None:
         self.cwd = cwd
         self.ref = ref
         self.errors: list[ProposalError] = []  # malformed files at the last read tip
         self._tip: str | None = None
         self._events: list[CommentEvent] = []
         self._blobs: dict[str, CommentEvent | ProposalError] = {}
+        self._cache_file = None if cache_dir is None else \
+            cache_dir / "proposal-tui" / "comments.json"
+        self._cached: tuple[str, Listing] | None = None  # the disk cache's (tip, listing)
 
     def append(self, event: CommentEvent, author: Identity) -> str:
         """Add exactly one new file; returns the commit that holds it."""
@@ -67,29 +105,22 @@ class CommentStore:
         counts = open_counts(self.threads())
         try:
             write_atomic(cache, json.dumps({"tip": tip, "counts": counts,
-                                            "errors": len(self.errors)}).encode())
+                                            "errors": len(self.errors)}).encode(),
+                         durable=False)
         except OSError:
             pass  # read-only repository: recount next time
         return counts, len(self.errors)
 
     def _read(self, tip: str) -> None:
-        listing = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", tip], self.cwd).stdout
-        entries: list[tuple[str, str]] = []
-        errors: list[ProposalError] = []
-        for record in listing.split(b"\0"):
-            if not record:
-                continue
-            meta, _, raw_path = record.partition(b"\t")
-            mode, otype, sha = meta.decode("ascii").split(" ")
-            path = raw_path.decode("utf-8", "replace")
-            if not path.startswith(_PREFIX):
-                continue  # the branch may carry a README or similar: not ours to judge
-            if otype != "blob" or mode not in ("100644", "100755") or not path.endswith(".json"):
-                errors.append(ProposalError("not a comment event file", path=path))
-                continue
-            entries.append((path, sha))
-        self._load([sha for _, sha in entries if sha not in self._blobs])
+        if self._cache_file is not None and self._cached is None and not self._blobs:
+            self._cached = self._load_cache()
+        cached = self._cached
+        listing = cached[1] if cached is not None and cached[0] == tip else self._list(tip)
+        entries, others = listing
+        new = [sha for _, sha in entries if sha not in self._blobs]
+        self._load(new)
         events = []
+        errors = [ProposalError("not a comment event file", path=path) for path in others]
         for path, sha in entries:
             parsed = self._blobs[sha]
             if isinstance(parsed, ProposalError):
@@ -102,6 +133,66 @@ class CommentStore:
             else:
                 events.append(parsed)
         self._events, self.errors = events, errors
+        if self._cache_file is not None and (new or cached is None or cached[0] != tip):
+            self._save_cache(tip, listing)
+
+    def _list(self, tip: str) -> Listing:
+        listing = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", tip], self.cwd).stdout
+        entries: list[tuple[str, str]] = []
+        others: list[str] = []
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, otype, sha = meta.decode("ascii").split(" ")
+            path = raw_path.decode("utf-8", "replace")
+            if not path.startswith(_PREFIX):
+                continue  # the branch may carry a README or similar: not ours to judge
+            if otype != "blob" or mode not in ("100644", "100755") or not path.endswith(".json"):
+                others.append(path)
+                continue
+            entries.append((path, sha))
+        return entries, others
+
+    def _load_cache(self) -> tuple[str, Listing] | None:
+        """The persisted (tip, listing), after putting its parsed blobs in memory."""
+        assert self._cache_file is not None
+        try:
+            data = json.loads(self._cache_file.read_bytes())
+            if data["version"] != CACHE_VERSION:
+                return None
+            blobs: dict[str, CommentEvent | ProposalError] = {
+                sha: _row_event(row) for sha, row in data["events"].items()}
+            for sha, (message, line, column) in data["bad"].items():
+                blobs[sha] = ProposalError(message, line=line, column=column)
+            listing = ([(path, sha) for path, sha in data["entries"]], list(data["others"]))
+            tip = data["tip"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ProposalError):
+            return None  # missing, damaged or stale: read the branch itself
+        if not isinstance(tip, str) or any(sha not in blobs for _path, sha in listing[0]):
+            return None
+        self._blobs.update(blobs)
+        return tip, listing
+
+    def _save_cache(self, tip: str, listing: Listing) -> None:
+        assert self._cache_file is not None
+        entries, others = listing
+        events: dict[str, list[Any]] = {}
+        bad: dict[str, list[Any]] = {}
+        for _path, sha in entries:
+            parsed = self._blobs[sha]
+            if isinstance(parsed, ProposalError):
+                bad[sha] = [parsed.message, parsed.line, parsed.column]
+            else:
+                events[sha] = _event_row(parsed)
+        data = {"version": CACHE_VERSION, "tip": tip, "entries": entries, "others": others,
+                "events": events, "bad": bad}
+        try:
+            write_atomic(self._cache_file, json.dumps(data, separators=(",", ":")).encode(),
+                         durable=False)
+            self._cached = tip, listing
+        except OSError:
+            pass  # read-only repository: parse the branch again next time
 
     def _load(self, shas: list[str]) -> None:
         """All new blobs through one ``git cat-file --batch``, whatever their number."""

@@ -263,7 +263,19 @@ class HistoryStore:
         self.cwd = cwd
         self.cache_file = git_dir / "proposal-tui" / "history.json"
         self.manifest_path = manifest_path
-        self.index = self._load_cache() or HistoryIndex()
+        self._index: HistoryIndex | None = None
+
+    @property
+    def index(self) -> HistoryIndex:
+        """Read from the cache on first use, so that happens on the thread that refreshes (a
+        TUI's load worker), not on the one building the service."""
+        if self._index is None:
+            self._index = self._load_cache() or HistoryIndex()
+        return self._index
+
+    @index.setter
+    def index(self, value: HistoryIndex) -> None:
+        self._index = value
 
     def _load_cache(self) -> HistoryIndex | None:
         try:
@@ -274,7 +286,8 @@ class HistoryStore:
     def _save_cache(self) -> None:
         try:
             write_atomic(self.cache_file, json.dumps(self.index.to_json(),
-                                                     separators=(",", ":")).encode())
+                                                     separators=(",", ":")).encode(),
+                         durable=False)
         except OSError:
             pass  # a read-only repository still works; it just rescans next time
 

@@ -99,7 +99,7 @@ class ProposalRepo:
     # -- files ----------------------------------------------------------------------------
     def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
         """Every file of the commit's tree: path -> (mode, blob sha). Empty if no commit."""
-        if self.head() is None and rev == "HEAD":
+        if rev == "HEAD" and self.head() is None:
             return {}
         out = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", rev], self.root).stdout
         entries: dict[str, tuple[str, str]] = {}

@@ -46,7 +46,8 @@ class WordCache:
         if not self._dirty or self._data is None:
             return
         try:
-            write_atomic(self.path, json.dumps(self._data, separators=(",", ":")).encode())
+            write_atomic(self.path, json.dumps(self._data, separators=(",", ":")).encode(),
+                         durable=False)
             self._dirty = False
         except OSError:
             pass  # read-only repository: counts are simply recomputed next time
