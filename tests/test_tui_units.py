@@ -177,3 +177,27 @@ def test_the_theme_toggle_pairs_dark_and_light() -> None:
     assert other_theme("proposal-dark") == "proposal-light"
     assert other_theme("proposal-light") == "proposal-dark"
     assert other_theme("textual-dark") == "proposal-dark"
+
+
+def test_a_scrollbar_is_repainted_exactly_when_its_thumb_moves() -> None:
+    """QuietScrollbar skips repaints when thumb() is unchanged: the picture must be too."""
+    from textual.scrollbar import ScrollBarRender
+
+    from proposal_tui.tui.widgets.quiet_scrollbar import thumb
+
+    def picture(size: int, virtual: int, window: int, position: float) -> list[str]:
+        bar = ScrollBarRender.render_bar(size=size, virtual_size=virtual, window_size=window,
+                                         position=position)
+        return [segment.text for segment in bar.segments]
+
+    skipped = 0
+    for size, virtual, window in [(19, 500, 19), (13, 500, 13), (8, 40, 8), (30, 31, 30)]:
+        for position in range(virtual - window):
+            for step in (1, 0.5):
+                same = thumb(size, virtual, window, position) == \
+                    thumb(size, virtual, window, position + step)
+                if same:
+                    skipped += 1
+                    assert picture(size, virtual, window, position) == \
+                        picture(size, virtual, window, position + step)
+    assert skipped > 500  # most one-row scrolls of a long table need no scrollbar repaint

@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -54,6 +55,13 @@ NOTES_KEPT = 20  # watcher notes kept for the activity feed
 # A commit's last file event comes a few ms before `git commit` returns: 20 ms of quiet is
 # enough to read it once, and a burst still coalesces (the watcher backs off x4 when busy).
 LIVE_DEBOUNCE = 0.02
+# Python's full collections scan every object the app holds (snapshot, caches of rendered
+# lines): at 500 sections one stopped a cursor move for 100-160 ms every few dozen moves.
+# Each second, what has lived that long is moved out of their reach (still freed as soon as
+# nothing refers to it); once input has paused, one full collection takes back the cycles
+# frozen meanwhile, so memory stays flat.
+GC_EVERY = 1.0
+GC_IDLE = 2.0  # seconds without a key or the mouse before the full collection
 # The screens that follow every load (show) and theme change (restyle), open or underneath.
 DataScreen = DashboardScreen | SectionScreen | ComplianceScreen | RoundDiffScreen | ProgressScreen
 
@@ -98,6 +106,7 @@ class ProposalApp(App[int]):
         self.refresh_every = refresh_every
         self.data = DashboardData()
         self.loads = 0  # finished loads, for tests and diagnostics
+        self._activity = self._collected = time.monotonic()  # last input or load; collection
         self._loading = False
         self._again = False
         self._edit_lock = threading.Lock()
@@ -119,13 +128,28 @@ class ProposalApp(App[int]):
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen()
 
+    def _collect_garbage(self) -> None:
+        now = time.monotonic()
+        if now - self._activity > GC_IDLE and self._activity > self._collected:
+            gc.unfreeze()
+            gc.collect()
+            self._collected = now
+        gc.freeze()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent)):
+            self._activity = time.monotonic()
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        gc.freeze()  # the modules and widgets of start-up: ~0.4 s of collections otherwise
         self.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.request_refresh("start")
         if self.watch_files:
             self._start_watcher()
         if self.refresh_every:
             self.set_interval(self.refresh_every, lambda: self.request_refresh("timer"))
+        self.set_interval(GC_EVERY, self._collect_garbage)
 
     @property
     def dashboard(self) -> DashboardScreen | None:
@@ -170,16 +194,12 @@ class ProposalApp(App[int]):
 
     def _finish_load(self, data: DashboardData) -> None:
         data = replace(data, notes=tuple(self.notes))  # the watcher's notes stay in the feed
+        self._activity = time.monotonic()
         self.data = data
         self.loads += 1
         self._loading = False
         for screen in self._data_screens():
             screen.show(data)  # a screen still mounting shows self.data in its on_mount
-        if self.loads == 1:
-            # Everything alive now (modules, widgets, the first snapshot) lives as long as the
-            # app: leave it out of Python's full collections, which otherwise scan it all and
-            # froze a cursor move for ~70 ms now and then at 500 sections.
-            gc.freeze()
         if self._again:
             self._again = False
             self.request_refresh("again")

@@ -29,6 +29,7 @@ from proposal_tui.tui.cells import Look, fit
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
 
 NOWHERE = Coordinate(-2, -2)  # below the header row (-1): highlights no cell
@@ -65,7 +66,7 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
     return [fixed[0], title, *fixed[1:]]
 
 
-class SectionsTable(LookMixin, DataTable[Text]):
+class SectionsTable(LookMixin, QuietScrollbar, DataTable[Text]):
     """Sortable, filterable; posts :class:`Selected` whenever the selected section changes."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)

@@ -30,13 +30,14 @@ from proposal_tui.domain.timeline import Span
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
 from proposal_tui.tui.widgets.timeline_draw import (HEADER_ROWS, LEGEND, ZOOMS, Grid, Row, Zoom,
                                                     ruler_canvases, section_canvas, span_of)
 from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
 
 
-class Timeline(LookMixin, ScrollView, can_focus=True):
+class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
