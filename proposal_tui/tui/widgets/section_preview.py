@@ -144,12 +144,10 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         return Text(body, end="")
 
     def _paint(self) -> None:
-        info = self.render_renderable(self._info)
-        if not self._info.plain:
-            self.set_lines(info)
-            return
-        rule = self.render_renderable(Rule(style=style(self.look(), "muted")))
-        self.set_lines([*info, *rule, *self._text_lines])
+        lines = self.render_renderable(self._info) if self._info.plain else []
+        if lines and self._text_lines:
+            lines += self.render_renderable(Rule(style=style(self.look(), "muted")))
+        self.set_lines(lines + self._text_lines)
 
     def on_resize(self) -> None:
         self._text_lines = self.render_renderable(self._text)
