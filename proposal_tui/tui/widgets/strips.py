@@ -28,7 +28,6 @@ class StripView(ScrollView):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._lines: list[Strip] = []
-        self.renders = 0  # lines rendered from renderables, for tests that count work
 
     @property
     def line_width(self) -> int:
@@ -39,7 +38,6 @@ class StripView(ScrollView):
         width = self.line_width
         if width <= 0:
             return []
-        self.renders += 1
         console = self.app.console
         lines = console.render_lines(renderable, console.options.update_width(width),
                                      pad=False, new_lines=False)
