@@ -17,6 +17,20 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    """Give ``view`` a new scroll range without laying out the screen (``virtual_size`` is a
+    layout reactive), unless a scrollbar shows or hides. Only for a view whose own size does
+    not depend on its content (not ``auto``) and once it has been laid out."""
+    if size == view.virtual_size:
+        return
+    if not view.container_size or view.styles.is_auto_width or view.styles.is_auto_height:
+        view.virtual_size = size
+        return
+    view.set_reactive(Widget.virtual_size, size)
+    view._scrollbar_changes.clear()  # noqa: SLF001 - as ScrollView._size_updated does (8.2.8)
+    view._scroll_update(size)  # noqa: SLF001 - scrollbars; they lay out if one shows or hides
+
+
 class StripView(ScrollView):
     DEFAULT_CSS = """
     StripView {
@@ -47,11 +61,7 @@ class StripView(ScrollView):
         """Show these lines, in a scroll range of ``height`` lines (more than there are when
         the rest is rendered later): a repaint of this box, never a layout."""
         self._lines = lines
-        size = Size(self.line_width, len(lines) if height is None else height)
-        if size != self.virtual_size:
-            # virtual_size is a layout reactive; our box's size does not depend on it.
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+        set_virtual_size(self, Size(self.line_width, len(lines) if height is None else height))
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

@@ -32,6 +32,7 @@ from proposal_tui.tui.cells import Look, fit, plain, style
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
+from proposal_tui.tui.widgets.strips import set_virtual_size
 from proposal_tui.tui.widgets.timeline_draw import (HEADER_ROWS, LEGEND, ZOOMS, Grid, Row, Zoom,
                                                     ruler_canvases, section_canvas, span_of)
 from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
@@ -159,24 +160,11 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self._header = header[1]
         states = {s.section.id: s for s in self.snapshot.states}
         self._rows = [(sid, states[sid]) for sid in self.order if sid in states]
-        self._set_virtual_size(Size(self.label_width + grid.width,
-                                    HEADER_ROWS + len(self._rows)))
+        # Not a layout on each zoom: laying out the whole dashboard cost more than the zoom.
+        set_virtual_size(self, Size(self.label_width + grid.width, HEADER_ROWS + len(self._rows)))
         self.border_subtitle = Text(f"{LEGEND} · z {grid.zoom.name}" + (  # Text: no markup
             f" · [ ] {self.rounds.summary} ✓" if self.rounds.round else ""))
         self.refresh()
-
-    def _set_virtual_size(self, size: Size) -> None:
-        """Without a layout unless a scrollbar shows or hides: ``virtual_size`` is a layout
-        reactive, and laying out the whole dashboard cost more than the zoom itself. Our
-        region does not depend on it while our size is not ``auto``."""
-        if size == self.virtual_size:
-            return
-        if not self.container_size or self.styles.is_auto_width or self.styles.is_auto_height:
-            self.virtual_size = size
-            return
-        self.set_reactive(Timeline.virtual_size, size)
-        self._scrollbar_changes.clear()  # as ScrollView._size_updated does (Textual 8.2)
-        self._scroll_update(size)  # scrollbars: their reactives lay out if one shows or hides
 
     def restyle(self) -> None:
         self.rebuild()
