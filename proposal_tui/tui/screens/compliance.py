@@ -23,7 +23,7 @@ from proposal_tui.domain.compliance import Matrix, MatrixRow
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.compliance import ComplianceService
 from proposal_tui.tui.cells import Look, plain, status_name, style
-from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
+from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
@@ -148,12 +148,8 @@ class ComplianceScreen(ViewScreen):
     @work(thread=True, exclusive=True, group="compliance", exit_on_error=False)
     def _load(self, snapshot: Snapshot | None, generation: int) -> None:
         app = self.papp
-        try:
-            matrix, _snap = ComplianceService(app.service.repo, app.clock).matrix(snapshot)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed(generation, failure(exc)))
-        else:
-            self.post_message(ViewLoaded(generation, matrix))
+        self.post_answer(generation, lambda: ComplianceService(app.service.repo, app.clock)
+                         .matrix(snapshot)[0])
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:

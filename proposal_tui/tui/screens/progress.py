@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from proposal_tui.services.progress import ProgressRow, ProgressService
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.charts import burnup, series_of, title_line
-from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
+from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 
@@ -89,13 +89,8 @@ class ProgressScreen(ViewScreen):
     @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
     def _load(self, key: tuple[str, int], manifest: Manifest | None) -> None:
         app = self.papp
-        try:
-            rows = ProgressService(app.service.repo, app.clock).rows(
-                manifest or app.service.manifest())
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed(key, failure(exc)))
-        else:
-            self.post_message(ViewLoaded(key, rows))
+        self.post_answer(key, lambda: ProgressService(app.service.repo, app.clock).rows(
+            manifest or app.service.manifest()))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:

@@ -209,21 +209,11 @@ class RoundDiffScreen(ViewScreen):
 
     @work(thread=True, exclusive=True, group="rounds", exit_on_error=False)
     def _read_rounds(self, key: tuple[object, ...]) -> None:
-        try:
-            rounds = order_rounds(self.service.rounds())
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed(key, failure(exc)))
-        else:
-            self.post_message(ViewLoaded(key, rounds))
+        self.post_answer(key, lambda: order_rounds(self.service.rounds()))
 
     @work(thread=True, exclusive=True, group="round-diff", exit_on_error=False)
     def _load_diff(self, key: tuple[object, ...], a: str, b: str) -> None:
-        try:
-            diff = self.service.diff(a, b)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(ViewFailed(key, failure(exc)))
-        else:
-            self.post_message(ViewLoaded(key, diff))
+        self.post_answer(key, lambda: self.service.diff(a, b))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:

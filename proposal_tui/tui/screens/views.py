@@ -9,6 +9,7 @@ The dashboard also loads the review rounds here after each refresh, for the time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -75,6 +76,15 @@ class ViewScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def post_answer(self, key: object, read: Callable[[], object]) -> None:
+        """From a worker thread: post what ``read`` returns, or why it failed in one line."""
+        try:
+            value = read()
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(ViewFailed(key, failure(exc)))
+        else:
+            self.post_message(ViewLoaded(key, value))
 
 
 class ViewActions:
