@@ -5,7 +5,10 @@ full paint at most 1.5 s (history index warm and cold), peak RSS at most 200 MB,
 the cursor through all 500 rows and scrolling the timeline with no frame over 50 ms.
 Each measurement runs in a fresh child process, so the benchmark's own memory (and the
 repository generator's) never counts. Frames are printed as measured and less the Pilot's
-own per-key cost (taken on an unbound key), which a real terminal does not pay. Usage: python benchmarks/bench_tui.py [--small]
+own per-key cost (taken on an unbound key), which a real terminal does not pay; both include
+encoding each update as terminal output, which headless runs skip and a terminal pays.
+
+Usage: python benchmarks/bench_tui.py [--small]
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ async def frame_time(app, pilot, key: str, displays: list[float]) -> float:  # n
 
 
 async def measure(repo: Path, rows: int, scrolls: int) -> dict[str, float]:
+    from textual._compositor import CompositorUpdate
+
     from proposal_tui.domain.clock import SystemClock
     from proposal_tui.services.dashboard import ProposalService
     from proposal_tui.store.repo import ProposalRepo
@@ -53,6 +58,9 @@ async def measure(repo: Path, rows: int, scrolls: int) -> dict[str, float]:
 
     def timed_display(screen, renderable):  # noqa: ANN001, ANN202
         original(screen, renderable)
+        if isinstance(renderable, CompositorUpdate):
+            # What a terminal pays on top and headless skips: the escape sequences to send.
+            renderable.render_segments(app.console)
         displays.append(time.perf_counter())
 
     app._display = timed_display  # type: ignore[method-assign]

@@ -10,17 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.markdown import Markdown as RichMarkdown
+from textual.color import Color
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
+from proposal_tui.domain.clock import FixedClock
+from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.screens.dashboard import DashboardScreen
-from proposal_tui.tui.widgets.section_preview import PreviewBody
+from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
-from tests.test_tui_support import (WIDE, demo, demo_master, make_app, screen_text,  # noqa: F401
-                                    settle, sync)
+from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401
+                                    make_app, screen_text, settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -168,3 +175,98 @@ async def test_threads_below_the_view_are_rendered_when_reached(demo: Path) -> N
         threads.scroll_end(animate=False, immediate=True)
         await pilot.pause()
         assert None not in threads._blocks  # scrolling to the end rendered the rest
+
+
+@sync
+async def test_a_scrolled_table_draws_only_the_lines_the_cursor_left_and_reached(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a one-row move (and the full repaint a scroll makes) every other line comes from
+    the line cache; what is cached is right wherever the cursor has been since: the same
+    lines as a table drawn afresh, the cursor on its row only."""
+    app = make_app(demo_master)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        table = app.screen.table
+        drawn = [0]
+        original = DataTable._render_line
+
+        def counted(self: DataTable, *args: Any, **kwargs: Any) -> Any:
+            drawn[0] += 1
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DataTable, "_render_line", counted)
+        for key in ["j", "j", "k", "j", "j", "j"]:
+            table.refresh()
+            await pilot.pause()
+            drawn[0] = 0
+            await pilot.press(key)
+            table.refresh()  # what a scroll does: every line painted again
+            await pilot.pause()
+            assert 0 < drawn[0] <= 2, key
+            cached = [table.render_line(y) for y in range(table.size.height)]
+            table._clear_caches()  # noqa: SLF001 - the reference: nothing cached
+            assert [table.render_line(y) for y in range(table.size.height)] == cached
+
+
+@sync
+async def test_the_pane_renders_about_a_screenful_of_a_long_section(demo: Path) -> None:
+    """Markdown costs by the character: the side pane renders about what it can show (the
+    whole text is one key away, and says so)."""
+    manifest = parse_manifest((demo / MANIFEST_NAME).read_text(encoding="utf-8"))
+    first = demo / manifest.sections[0].file  # where the cursor starts
+    text = "\n\n".join(f"Paragraph {n} " + "word " * 60 for n in range(200))  # ~60 kB
+    first.write_text(text, encoding="utf-8")
+    app = make_app(demo)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        body = app.screen.query_one(PreviewBody)
+        shown = "\n".join(line.text for line in body._lines)  # noqa: SLF001
+        assert "Paragraph 0 word" in shown
+        assert "enter shows the whole section" in shown
+        room = body.line_width * body.size.height
+        assert room / 2 < len(shown) < 2 * room
+
+
+def test_the_snapshot_finds_states_and_threads_as_a_scan_would(demo_master: Path) -> None:
+    """Both lookups run on every cursor move and now use indexes built once per snapshot."""
+    snap = ProposalService(ProposalRepo.open(demo_master), FixedClock(NOW)).snapshot()
+    assert snap.threads
+    for state in snap.states:
+        assert snap.state(state.section.id) is state
+    assert snap.state("no-such-section") is None
+    for section_id in {t.section for t in snap.threads} | {"no-such-section"}:
+        assert snap.threads_for(section_id) == [t for t in snap.threads
+                                                if t.section == section_id]
+    snap.threads_for(snap.threads[0].section).clear()  # a caller's copy, not the index
+    assert snap.threads_for(snap.threads[0].section)
+
+
+def test_the_preview_markdown_is_rich_markdown_with_a_shared_parser() -> None:
+    """PreviewMarkdown sets what Rich's Markdown sets, without building a parser each time;
+    a Rich release that sets more fails here rather than in the middle of a render."""
+    text = "# Title\n\n~~gone~~ *em* `code` [link](https://example.org)\n\n| a |\n|---|\n| b |\n"
+    ours, theirs = PreviewMarkdown(text), RichMarkdown(text, hyperlinks=False)
+    assert vars(ours).keys() == vars(theirs).keys()
+    for name, value in vars(theirs).items():
+        if name != "parsed":
+            assert getattr(ours, name) == value, name
+    assert [t.as_dict() for t in ours.parsed] == [t.as_dict() for t in theirs.parsed]
+    assert any(c.type == "s_open" for t in ours.parsed for c in t.children or [])  # ~~ on
+    assert any(t.type == "table_open" for t in ours.parsed)  # tables on
+
+
+@sync
+async def test_a_repaint_uses_the_style_in_force_and_forgets_it_after(demo_master: Path) -> None:
+    """FrameStyle keeps the base style for one repaint only."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        body = app.screen.query_one(PreviewBody)
+        before = body.render_lines(Region(0, 0, body.size.width, 1))[0]
+        assert body._frame is None  # noqa: SLF001
+        body.styles.background = "red"
+        await pilot.pause()
+        after = body.render_lines(Region(0, 0, body.size.width, 1))[0]
+        assert after != before
+        assert {s.style.bgcolor.triplet for s in after if s.style and s.style.bgcolor} == \
+            {Color.parse("red").rich_color.triplet}

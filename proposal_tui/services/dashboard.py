@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.comments import Thread, open_counts
@@ -55,10 +56,23 @@ class Snapshot:
     worktree_changed: frozenset[str] | None = None
 
     def state(self, section_id: str) -> SectionState | None:
-        return next((s for s in self.states if s.section.id == section_id), None)
+        return self._states_by_id.get(section_id)
 
     def threads_for(self, section_id: str) -> list[Thread]:
-        return [t for t in self.threads if t.section == section_id]
+        return list(self._threads_by_section.get(section_id, ()))
+
+    # Indexes built on first use: the TUI asks on every cursor move, and a linear pass over
+    # 5,000 threads and 500 sections cost more than a millisecond each time.
+    @cached_property
+    def _states_by_id(self) -> dict[str, SectionState]:
+        return {s.section.id: s for s in reversed(self.states)}  # the first wins, as before
+
+    @cached_property
+    def _threads_by_section(self) -> dict[str, list[Thread]]:
+        index: dict[str, list[Thread]] = {}
+        for thread in self.threads:
+            index.setdefault(thread.section, []).append(thread)
+        return index
 
 
 def decode_text(data: bytes, path: str) -> str:

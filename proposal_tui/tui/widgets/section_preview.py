@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from markdown_it import MarkdownIt
 from rich.console import JustifyMethod, RenderableType
 from rich.markdown import Heading, MarkdownElement
 from rich.markdown import Markdown as RichMarkdown
@@ -38,10 +39,10 @@ class LeftHeading(Heading):
     LEVEL_ALIGN: ClassVar[dict[str, JustifyMethod]] = {**Heading.LEVEL_ALIGN, "h1": "left"}
 
 
-PREVIEW_CHARS = 1600
+PREVIEW_MIN_CHARS = 600
 
 
-def preview_excerpt(body: str, limit: int = PREVIEW_CHARS) -> str:
+def preview_excerpt(body: str, limit: int) -> str:
     """The start of a section, cut at a paragraph break.
 
     The side pane shows a dozen lines; laying out a whole 15-page volume as Markdown on every
@@ -53,13 +54,28 @@ def preview_excerpt(body: str, limit: int = PREVIEW_CHARS) -> str:
     return body[: cut if cut > limit // 2 else limit].rstrip() + "\n\n… (enter shows the whole section)"
 
 
+# Rich's Markdown builds a parser per document (~0.6 ms, on every cursor move); this one,
+# configured as Rich configures its own, serves every preview.
+PARSER = MarkdownIt().enable("strikethrough").enable("table")
+
+
 class PreviewMarkdown(RichMarkdown):
-    """Rich's Markdown in one Static: a read-only preview costs one render, not dozens of
+    """Rich's Markdown rendered to lines: a read-only preview costs one render, not dozens of
     mounted blocks, so moving through sections stays instant. Text is never read as console
     markup, and links show their address instead of becoming live terminal hyperlinks."""
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **RichMarkdown.elements, "heading_open": LeftHeading}
+
+    def __init__(self, markup: str) -> None:  # noqa: D107 - Rich's defaults, shared parser
+        self.markup = markup
+        self.parsed = PARSER.parse(markup)
+        self.code_theme = "monokai"
+        self.justify: JustifyMethod | None = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer: str | None = None
+        self.inline_code_theme = self.code_theme
 
 
 def info_text(state: SectionState, manifest: Manifest, now: dt.datetime, look: Look) -> Text:
@@ -116,6 +132,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._info: Text = Text()
         self._text: RenderableType = Text()
         self._text_key: tuple[object, ...] | None = None
+        self._source: tuple[str | None, str, bool, str | None] = (None, "", False, None)
         self._text_lines: list[Strip] = []
 
     def show_section(self, info: Text, path: str | None, body: str, missing: bool = False,
@@ -126,6 +143,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._info = info
         if key != self._text_key or force:
             self._text_key = key
+            self._source = (path, body, missing, why)
             self._text = self._text_renderable(path, body, missing, why)
             self._text_lines = self.render_renderable(self._text)
             if self.scroll_y:
@@ -138,10 +156,15 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
             return Text(f"(no text to show: {why or 'not readable'})",
                         style=style(self.look(), "muted"))
         if not self.full:
-            body = preview_excerpt(body)
+            body = preview_excerpt(body, self.excerpt_chars())
         if path is not None and path.lower().endswith(MARKDOWN_SUFFIXES):
-            return PreviewMarkdown(body, hyperlinks=False)
+            return PreviewMarkdown(body)
         return Text(body, end="")
+
+    def excerpt_chars(self) -> int:
+        """About as much as the pane holds when the text runs in full lines: Markdown costs
+        by the character, and more than a screenful is one key (enter) away."""
+        return max(PREVIEW_MIN_CHARS, self.line_width * self.size.height)
 
     def _paint(self) -> None:
         lines = self.render_renderable(self._info) if self._info.plain else []
@@ -150,6 +173,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self.set_lines(lines + self._text_lines)
 
     def on_resize(self) -> None:
+        self._text = self._text_renderable(*self._source)
         self._text_lines = self.render_renderable(self._text)
         self._paint()
 

@@ -18,6 +18,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, SegmentLines  # noqa: PLC2701 (pinned)
 
@@ -28,6 +29,7 @@ from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, fit
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
+from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
@@ -66,7 +68,7 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
     return [fixed[0], title, *fixed[1:]]
 
 
-class SectionsTable(LookMixin, QuietScrollbar, DataTable[Text]):
+class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
     """Sortable, filterable; posts :class:`Selected` whenever the selected section changes."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
@@ -238,6 +240,26 @@ class SectionsTable(LookMixin, QuietScrollbar, DataTable[Text]):
             hover_location = NOWHERE
         return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
                                            hover_location)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """The same for whole lines: DataTable keys each line on the cursor's position, so a
+        one-row scroll drew all 19 lines again. Kept in DataTable's own line cache (under a
+        key of another shape), so whatever clears that cache clears these too."""
+        try:
+            row_key, _line = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        row = self._row_locations.get(row_key)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        key = ("row", y, x1, x2, self.size.width,
+               cursor if cursor.row == row else NOWHERE, hover if hover.row == row else NOWHERE,
+               base_style, self.cursor_type, self._show_hover_cursor, self._update_count,
+               self._pseudo_class_state)
+        strip = self._line_cache.get(key)  # type: ignore[arg-type]
+        if strip is None:
+            strip = self._line_cache[key] = super()._render_line(  # type: ignore[index]
+                y, x1, x2, base_style)
+        return strip
 
     def _set_hover_cursor(self, active: bool) -> None:
         """Repaint the hover row only when hovering starts or stops: DataTable repaints it on

@@ -16,6 +16,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from proposal_tui.tui.widgets.frame_style import FrameStyle
+
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:
     """Give ``view`` a new scroll range without laying out the screen (``virtual_size`` is a
@@ -31,7 +33,7 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
     view._scroll_update(size)  # noqa: SLF001 - scrollbars; they lay out if one shows or hides
 
 
-class StripView(ScrollView):
+class StripView(FrameStyle, ScrollView):
     DEFAULT_CSS = """
     StripView {
         overflow-x: hidden;
@@ -42,10 +44,6 @@ class StripView(ScrollView):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._lines: list[Strip] = []
-
-    @property
-    def line_width(self) -> int:
-        return self.scrollable_content_region.width
 
     def render_renderable(self, renderable: RenderableType) -> list[Strip]:
         """Lines of ``renderable`` at the box's width (none before the box has a size)."""

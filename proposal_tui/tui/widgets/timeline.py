@@ -29,6 +29,7 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
+from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
@@ -38,7 +39,7 @@ from proposal_tui.tui.widgets.timeline_draw import (HEADER_ROWS, LEGEND, ZOOMS, 
 from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
 
 
-class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
+class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
@@ -67,6 +68,7 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self.order: list[str] = []
         self._header: list[Row] = []
         self._rows: list[tuple[str, SectionState]] = []  # bars are drawn when first on screen
+        self._index: dict[str, int] = {}  # section id -> its place in _rows
         self._bars: dict[int, Row] = {}  # row -> bar, this pass
         self._labels: dict[int, Strip] = {}
         self.grid: Grid | None = None
@@ -76,7 +78,6 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self._headers: dict[str, tuple[tuple[object, ...], list[Row]]] = {}  # ruler, per zoom
         # per zoom, so cycling z redraws nothing; bars of sections whose state is unchanged
         self._built: dict[str, RowCache[Row]] = {}
-        self._frame: tuple[int, Style] | None = None  # set while render_lines runs
         self.drawn = 0  # bars drawn so far (tests check that zooming draws only what shows)
 
     # -- data ---------------------------------------------------------------------------------
@@ -91,8 +92,8 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         previous, self.selected = self.selected, section_id
         before = self.scroll_offset.y
         self.scroll_to_selected()
-        changed = [HEADER_ROWS + i for i, (sid, _state) in enumerate(self._rows)
-                   if sid in (previous, section_id)]
+        changed = [HEADER_ROWS + self._index[sid] for sid in (previous, section_id)
+                   if sid in self._index]
         for row in changed:
             self._labels.pop(row, None)
         if self.scroll_offset.y != before:
@@ -160,6 +161,7 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self._header = header[1]
         states = {s.section.id: s for s in self.snapshot.states}
         self._rows = [(sid, states[sid]) for sid in self.order if sid in states]
+        self._index = {sid: i for i, (sid, _state) in enumerate(self._rows)}
         # Not a layout on each zoom: laying out the whole dashboard cost more than the zoom.
         set_virtual_size(self, Size(self.label_width + grid.width, HEADER_ROWS + len(self._rows)))
         self.border_subtitle = Text(f"{LEGEND} · z {grid.zoom.name}" + (  # Text: no markup
@@ -201,16 +203,8 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
             bar = self._bars[row] = self._built[grid.zoom.name].get(sid, state, draw)
         return bar
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """Width and base style once a frame: ``rich_style`` walks every ancestor's styles."""
-        self._frame = (self.scrollable_content_region.width, self.rich_style)
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame = None
-
     def render_line(self, y: int) -> Strip:
-        width, base = self._frame or (self.scrollable_content_region.width, self.rich_style)
+        width, base = self.line_width, self.rich_style
         scroll_x, scroll_y = self.scroll_offset
         row = y if y < HEADER_ROWS else y + scroll_y
         if self.snapshot is None or row >= HEADER_ROWS + len(self._rows):
@@ -236,11 +230,10 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self.zoom = names[(names.index(self.current_zoom().name) + 1) % len(names)]
 
     def action_pick(self, step: int) -> None:
-        ids = [sid for sid, _ in self._rows]
-        if not ids:
+        if not self._rows:
             return
-        index = ids.index(self.selected) + step if self.selected in ids else 0
-        self.post_message(self.Picked(ids[max(0, min(len(ids) - 1, index))]))
+        index = self._index[self.selected] + step if self.selected in self._index else 0
+        self.post_message(self.Picked(self._rows[max(0, min(len(self._rows) - 1, index))][0]))
 
     def action_today(self) -> None:
         """Scroll so that today sits a third of the way in."""
@@ -251,10 +244,9 @@ class Timeline(LookMixin, QuietScrollbar, ScrollView, can_focus=True):
         self.scroll_to(x=max(0, x - room // 3), animate=False)
 
     def scroll_to_selected(self) -> None:
-        ids = [sid for sid, _ in self._rows]
-        if self.selected not in ids:
+        index = self._index.get(self.selected) if self.selected is not None else None
+        if index is None:
             return
-        index = ids.index(self.selected)
         rows = self.scrollable_content_region.height - HEADER_ROWS
         top = int(self.scroll_y)
         if index < top:
