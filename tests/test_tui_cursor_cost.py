@@ -24,6 +24,7 @@ from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
 from proposal_tui.tui.widgets.thread_list import ThreadList
+from proposal_tui.tui.widgets.timeline import Timeline
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
 from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401
@@ -270,3 +271,21 @@ async def test_a_repaint_uses_the_style_in_force_and_forgets_it_after(demo_maste
         assert after != before
         assert {s.style.bgcolor.triplet for s in after if s.style and s.style.bgcolor} == \
             {Color.parse("red").rich_color.triplet}
+
+
+@sync
+async def test_the_panes_follow_the_cursor_in_the_same_repaint(demo_master: Path) -> None:
+    """The section pane and the timeline change before the move returns, so one repaint
+    shows the cursor and what it points at (a message in between cost a second repaint)."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        for move in (screen.table.action_cursor_down, screen.table.action_cursor_down,
+                     screen.table.action_cursor_up):
+            move()
+            section = screen.table.cursor_section()
+            assert screen.preview.section_id == section
+            assert screen.query_one(Timeline).selected == section
+            await pilot.pause()

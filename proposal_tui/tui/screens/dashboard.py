@@ -96,6 +96,7 @@ class DashboardScreen(ViewActions, SectionActions):
         self.query_one("#timeline-pane").border_title = "Timeline"
         self.query_one("#owners-pane").border_title = "Owners"
         self.query_one(SectionsTable).focus()
+        self.watch(self.table, "selected_id", self._follow_cursor, init=False)
         self.show(self.data)
 
     # -- data ---------------------------------------------------------------------------------
@@ -165,9 +166,8 @@ class DashboardScreen(ViewActions, SectionActions):
             thread.section == self.current_section_id() else None
 
     # -- messages from panes ------------------------------------------------------------------
-    @on(SectionsTable.Selected)
-    def _selected(self, event: SectionsTable.Selected) -> None:
-        self._follow(event.section_id)
+    def _follow_cursor(self, section_id: str | None) -> None:
+        self._follow(section_id)
 
     @on(SectionsTable.Sorted)
     def _sorted(self) -> None:

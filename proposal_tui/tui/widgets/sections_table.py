@@ -18,6 +18,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowKey, SegmentLines  # noqa: PLC2701 (pinned)
@@ -69,20 +70,20 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
 
 
 class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
-    """Sortable, filterable; posts :class:`Selected` whenever the selected section changes."""
+    """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
+    watches it, so the panes follow in the same repaint as the cursor (a message took one
+    repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
+    shows the result itself."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
+
+    selected_id: var[str | None] = var(None, init=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "open", id="open-section"),
         Binding("j", "cursor_down", "down", show=False, id="cursor-down"),
         Binding("k", "cursor_up", "up", show=False, id="cursor-up"),
     ]
-
-    class Selected(Message):
-        def __init__(self, section_id: str | None) -> None:
-            super().__init__()
-            self.section_id = section_id
 
     class Sorted(Message):
         """The user sorted by clicking a column header."""
@@ -100,7 +101,7 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
         self.owner: str | None = None
         self.sort_by = "order"
         self.sort_reverse = False
-        self.selected_id: str | None = None
+        self._syncing = False
         self.visible_count = 0
         self._layout: list[ColumnSpec] = []
         self._cells: dict[str, tuple[Text, ...]] = {}
@@ -193,7 +194,11 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
                                    force)
         order = list(rows)
         self.visible_count = len(order)
-        self._restore_cursor(order)
+        self._syncing = True
+        try:
+            self._restore_cursor(order)
+        finally:
+            self._syncing = False
 
     def _restore_cursor(self, order: list[str]) -> None:
         if not order:
@@ -223,9 +228,15 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
             self._set_selected(section_id)
 
     def _set_selected(self, section_id: str | None) -> None:
-        if section_id != self.selected_id:
+        if self._syncing:
+            self.set_reactive(SectionsTable.selected_id, section_id)
+        else:
             self.selected_id = section_id
-            self.post_message(self.Selected(section_id))
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if not self._syncing:
+            self._set_selected(self.cursor_section())
 
     def _render_line_in_row(self, row_key: RowKey, line_no: int, base_style: Style,
                             cursor_location: Coordinate,
@@ -271,11 +282,6 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
     def on_resize(self) -> None:
         if self.snapshot is not None and self._ensure_layout():
             self.sync(force=True)
-
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self._set_selected(event.row_key.value)
 
     @on(DataTable.RowSelected)
     def _opened(self, event: DataTable.RowSelected) -> None:
