@@ -140,3 +140,26 @@ async def test_zooming_lays_out_the_screen_only_when_a_scrollbar_comes_or_goes(
         timeline.zoom = "months"  # fits: the scrollbar goes, so the screen is laid out
         await pilot.pause()
         assert not timeline.show_horizontal_scrollbar and False in layouts
+
+
+@sync
+async def test_lines_kept_across_a_scroll_are_the_lines_a_fresh_draw_makes(
+        big: Snapshot) -> None:
+    """Following the cursor scrolls one row; the other rows' finished lines are kept. After
+    moves, sideways scrolls and a zoom, every line is what drawing from nothing gives."""
+    app = TimelineApp(big)
+    app.stylesheet.add_source(".look--selected { text-style: bold reverse; }")  # as app.tcss
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        timeline = app.query_one(Timeline)
+        ids = [sid for sid, _state in timeline._rows]
+        for step, action in enumerate(["j"] * 20 + ["l", "k", "z", "j", "h"]):
+            if action in "jk":
+                timeline.set_selected(ids[step if action == "j" else step - 2])
+            else:
+                await pilot.press(action)
+            await pilot.pause()
+            kept = [timeline.render_line(y) for y in range(timeline.size.height)]
+            timeline._lines.clear()
+            assert [timeline.render_line(y) for y in range(timeline.size.height)] == kept
+        assert int(timeline.scroll_y) > 0

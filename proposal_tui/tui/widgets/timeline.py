@@ -71,6 +71,9 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         self._index: dict[str, int] = {}  # section id -> its place in _rows
         self._bars: dict[int, Row] = {}  # row -> bar, this pass
         self._labels: dict[int, Strip] = {}
+        # row -> its finished line and what that was drawn for (scroll x, width, base style):
+        # following the cursor scrolls one row, and the other rows' lines stay as they were
+        self._lines: dict[int, tuple[tuple[object, ...], Strip]] = {}
         self.grid: Grid | None = None
         self.label_width = 15
         self._look: Look = {}
@@ -96,6 +99,7 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
                    if sid in self._index]
         for row in changed:
             self._labels.pop(row, None)
+            self._lines.pop(row, None)
         if self.scroll_offset.y != before:
             self.refresh()
         else:  # only the two label cells changed: repaint those lines, not the whole chart
@@ -142,6 +146,7 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         """Start a pass (data, zoom, width or theme changed); bars are drawn as they show."""
         self._bars.clear()
         self._labels.clear()
+        self._lines.clear()
         if self.snapshot is None:
             return
         look = self._look = self.look()
@@ -209,12 +214,18 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         row = y if y < HEADER_ROWS else y + scroll_y
         if self.snapshot is None or row >= HEADER_ROWS + len(self._rows):
             return Strip.blank(width, base)
+        drawn_for = (scroll_x, width, base)
+        line = self._lines.get(row)
+        if line is not None and line[0] == drawn_for:
+            return line[1]
         label = self._labels.get(row)
         if label is None:
             label = self._labels[row] = Strip(list(self._label(row).render(self.app.console)))
         visible = self._bar(row).crop(scroll_x, scroll_x + max(0, width - self.label_width))
         strip = Strip.join([label, visible]).extend_cell_length(width)
-        return strip.crop(0, width).apply_style(base)
+        strip = strip.crop(0, width).apply_style(base)
+        self._lines[row] = (drawn_for, strip)
+        return strip
 
     # -- actions ------------------------------------------------------------------------------
     def on_resize(self) -> None:
