@@ -74,12 +74,16 @@ async def test_footer_greys_reply_exactly_where_there_is_no_thread(demo_master: 
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         screen = app.screen
+        seen = set()
         for state in app.data.snapshot.states[:6]:
             screen.table.select(state.section.id)
-            await pilot.pause()
+            # flipped before the move returns, so in the repaint that shows the move
             reply = next(k for k in screen.query(FooterKey) if k.action == "reply")
             has_thread = bool(app.data.snapshot.threads_for(state.section.id))
             assert reply.has_class("-disabled") is not has_thread, state.section.id
+            seen.add(has_thread)
+            await pilot.pause()
+        assert seen == {True, False}
 
 
 @sync

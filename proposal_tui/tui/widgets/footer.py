@@ -31,15 +31,22 @@ class KeyFooter(Footer):
         super().__init__(compact=True)
         self._shown: Shown | None = None
 
+    def flip(self, screen: Screen) -> bool:
+        """Grey keys in or out in place, now; False when other keys are shown (then the
+        footer is rebuilt when the bindings signal reaches it)."""
+        keys, enabled = shown_keys(screen)
+        if keys != self._shown or not self._bindings_ready:
+            return False
+        for key in self.query(FooterKey):
+            on = enabled.get(key.action, True)
+            if key._disabled == on:  # noqa: SLF001
+                key._disabled = not on  # noqa: SLF001
+                key.set_class(not on, "-disabled")
+        return True
+
     def bindings_changed(self, screen: Screen) -> None:
         if self.is_attached and screen is self.screen and screen.app.app_focus:
-            keys, enabled = shown_keys(screen)
-            if keys == self._shown and self._bindings_ready:
-                for key in self.query(FooterKey):
-                    on = enabled.get(key.action, True)
-                    if key._disabled == on:  # noqa: SLF001
-                        key._disabled = not on  # noqa: SLF001
-                        key.set_class(not on, "-disabled")
+            if self.flip(screen):
                 return
-            self._shown = keys
+            self._shown = shown_keys(screen)[0]
         super().bindings_changed(screen)
