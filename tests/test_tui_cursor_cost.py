@@ -23,7 +23,9 @@ from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
-from proposal_tui.tui.widgets.thread_list import ThreadList
+from proposal_tui.tui.widgets.sections_table import SectionsTable
+from proposal_tui.tui.widgets import thread_list
+from proposal_tui.tui.widgets.thread_list import ThreadList, thread_prompt
 from proposal_tui.tui.widgets.timeline import Timeline
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
@@ -134,7 +136,8 @@ async def test_the_section_text_scrolls_and_starts_at_the_top_for_each_section(
 async def test_rows_away_from_the_cursor_come_from_the_row_cache(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A scroll repaints every visible row; only the two rows the cursor left and reached
-    should need their cells rendered again."""
+    should need their cells rendered again (rendering ahead is off here: it has its test)."""
+    monkeypatch.setattr(SectionsTable, "prepare_rows", lambda self: None)
     app = make_app(demo_master)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -293,3 +296,55 @@ async def test_the_panes_follow_the_cursor_in_the_same_repaint(demo_master: Path
             assert screen.preview.section_id == section
             assert screen.query_one(Timeline).selected == section
             await pilot.pause()
+
+
+@sync
+async def test_a_move_finds_its_rows_and_text_rendered_ahead(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a move is on screen, the table rows, section texts and first threads a move up
+    or down needs are rendered; the next move only assembles them, and shows what a fresh
+    render shows."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        table, body = screen.table, screen.query_one(PreviewBody)
+        cells, texts = [0], [0]
+        render_cell, render_text = DataTable._render_cell, PreviewBody._render_text
+
+        def counted_cell(self: DataTable, *args: Any, **kwargs: Any) -> Any:
+            cells[0] += 1
+            return render_cell(self, *args, **kwargs)
+
+        def counted_text(self: PreviewBody, *args: Any, **kwargs: Any) -> Any:
+            texts[0] += 1
+            return render_text(self, *args, **kwargs)
+
+        def counted_thread(*args: Any, **kwargs: Any) -> Any:
+            texts[0] += 1
+            return thread_prompt(*args, **kwargs)
+
+        monkeypatch.setattr(DataTable, "_render_cell", counted_cell)
+        monkeypatch.setattr(PreviewBody, "_render_text", counted_text)
+        monkeypatch.setattr(thread_list, "thread_prompt", counted_thread)
+        assert any(app.data.snapshot.threads_for(row.key.value or "")
+                   for row in table.ordered_rows[:6])
+        table.action_cursor_down()  # a first move: a late resize may drop what start-up kept
+        for move in ["down", "down", "up", "up", "down"]:
+            for _ in range(10):  # the previous move on screen, then the next one prepared
+                await pilot.pause()
+                if body._prepared:  # noqa: SLF001
+                    break
+            assert body._prepared  # noqa: SLF001
+            cells[0] = texts[0] = 0
+            getattr(table, f"action_cursor_{move}")()
+            lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+            assert (cells[0], texts[0]) == (0, 0), move
+            shown = list(body._lines)  # noqa: SLF001
+            body._prepared.clear()  # noqa: SLF001 - the reference: rendered from nothing
+            body.show_section(body._info, *body._source, force=True)  # noqa: SLF001
+            assert body._lines == shown  # noqa: SLF001
+            table._clear_caches()  # noqa: SLF001
+            assert table.render_lines(Region(0, 0, table.size.width, table.size.height)) \
+                == lines

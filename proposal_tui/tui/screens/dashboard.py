@@ -138,6 +138,16 @@ class DashboardScreen(ViewActions, SectionActions):
         self.preview.show(self.data, section_id, force=force)
         self.query_one(Timeline).set_selected(section_id)
         self.sync_bindings()
+        self.call_after_refresh(self._prepare_next)
+
+    def _prepare_next(self) -> None:
+        """Once the move is on screen, render what a move up or down would need: the table
+        rows and the section texts beside the cursor (cheap if already done)."""
+        table = self.table
+        table.prepare_rows()
+        for row in (table.cursor_row + 1, table.cursor_row - 1):
+            if 0 <= row < table.row_count:
+                self.preview.prepare(self.data, table.ordered_rows[row].key.value or "")
 
     def _titles(self) -> None:
         table = self.table

@@ -121,8 +121,17 @@ def info_text(state: SectionState, manifest: Manifest, now: dt.datetime, look: L
     return text
 
 
+PREPARED = 4  # texts kept for the rows beside the cursor (rendered ahead, or just left)
+
+Source = tuple[str | None, str, bool, str | None]  # path, body, missing, why
+
+
 class PreviewBody(LookMixin, StripView, can_focus=True):
-    """The section's facts, a rule, then its text; scrolls as one (arrows, page keys)."""
+    """The section's facts, a rule, then its text; scrolls as one (arrows, page keys).
+
+    Texts the cursor may reach next can be rendered ahead (:meth:`prepare`), once the screen
+    has shown the current one: Markdown is most of what a move to another section costs.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
@@ -132,8 +141,9 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._info: Text = Text()
         self._text: RenderableType = Text()
         self._text_key: tuple[object, ...] | None = None
-        self._source: tuple[str | None, str, bool, str | None] = (None, "", False, None)
+        self._source: Source = (None, "", False, None)
         self._text_lines: list[Strip] = []
+        self._prepared: dict[tuple[object, ...], tuple[RenderableType, list[Strip]]] = {}
 
     def show_section(self, info: Text, path: str | None, body: str, missing: bool = False,
                      why: str | None = None, force: bool = False) -> None:
@@ -141,14 +151,40 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         moving the cursor over sections must stay instant."""
         key = (path, body if not missing else f"\0{why}")
         self._info = info
+        if force:
+            self._prepared.clear()
         if key != self._text_key or force:
+            if self._text_key is not None and not force:  # kept, for a move back
+                self._keep(self._fit(self._source), (self._text, self._text_lines))
             self._text_key = key
             self._source = (path, body, missing, why)
-            self._text = self._text_renderable(path, body, missing, why)
-            self._text_lines = self.render_renderable(self._text)
+            self._text, self._text_lines = self._prepared.pop(self._fit(self._source), None) \
+                or self._render_text(self._source)
             if self.scroll_y:
                 self.scroll_to(y=0, animate=False, immediate=True)
         self._paint()
+
+    def prepare(self, path: str | None, body: str, missing: bool = False,
+                why: str | None = None) -> None:
+        """Render a text ahead, for :meth:`show_section` to take if it comes next."""
+        source = (path, body, missing, why)
+        fit = self._fit(source)
+        if fit in self._prepared or source == self._source or self.line_width <= 0:
+            return
+        self._keep(fit, self._render_text(source))
+
+    def _keep(self, fit: tuple[object, ...], text: tuple[RenderableType, list[Strip]]) -> None:
+        self._prepared[fit] = text
+        while len(self._prepared) > PREPARED:
+            del self._prepared[next(iter(self._prepared))]
+
+    def _fit(self, source: Source) -> tuple[object, ...]:
+        """What a rendered text depends on besides its source (the excerpt's size too)."""
+        return (*source, self.line_width, self.size.height, self.app.theme)
+
+    def _render_text(self, source: Source) -> tuple[RenderableType, list[Strip]]:
+        renderable = self._text_renderable(*source)
+        return renderable, self.render_renderable(renderable)
 
     def _text_renderable(self, path: str | None, body: str, missing: bool,
                          why: str | None) -> RenderableType:
@@ -173,8 +209,8 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self.set_lines(lines + self._text_lines)
 
     def on_resize(self) -> None:
-        self._text = self._text_renderable(*self._source)
-        self._text_lines = self.render_renderable(self._text)
+        self._prepared.clear()
+        self._text, self._text_lines = self._render_text(self._source)
         self._paint()
 
 
@@ -200,6 +236,16 @@ class SectionPreview(LookMixin, Vertical):
     @property
     def thread_list(self) -> ThreadList:
         return self.query_one(ThreadList)
+
+    def prepare(self, data: DashboardData, section_id: str) -> None:
+        """Render a section's text and first threads ahead of showing them."""
+        state = data.state(section_id)
+        if state is not None and data.snapshot is not None:
+            self.query_one(PreviewBody).prepare(
+                state.section.file, data.texts.get(section_id, ""),
+                missing=section_id not in data.texts, why=state.error)
+            self.thread_list.prepare(data.snapshot.threads_for(section_id), data.snapshot.now,
+                                     data.positions)
 
     def show(self, data: DashboardData, section_id: str | None, force: bool = False) -> None:
         """Show a section, or why none is shown."""

@@ -272,6 +272,22 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
                 y, x1, x2, base_style)
         return strip
 
+    def prepare_rows(self) -> None:
+        """Render ahead what the next move up or down needs: the row under the cursor as it
+        looks without it, the rows on either side as they look with it (into DataTable's
+        row cache, under the keys the move's repaint will ask for)."""
+        row, column = self.cursor_coordinate
+        if not self.row_count or row < 0:
+            return
+        base = self.rich_style
+        self._pseudo_class_state = self.get_pseudo_class_state()  # as render_lines sets it
+        for index, cursor in ((row, NOWHERE), (row + 1, Coordinate(row + 1, column)),
+                              (row - 1, Coordinate(row - 1, column))):
+            if 0 <= index < self.row_count:
+                key = self._row_locations.get_key(index)
+                for line in range(self.get_row_height(key)):
+                    self._render_line_in_row(key, line, base, cursor, self.hover_coordinate)
+
     def _set_hover_cursor(self, active: bool) -> None:
         """Repaint the hover row only when hovering starts or stops: DataTable repaints it on
         every key press, which widened each cursor move's repaint to the rows in between."""

@@ -119,6 +119,7 @@ def sorted_threads(threads: list[Thread]) -> list[Thread]:
 
 
 UNRENDERED_LINES = 3  # what a thread not rendered yet counts for in the scroll range
+KEPT_BLOCKS = 64  # rendered threads kept for sections shown before or prepared ahead
 
 
 class ThreadList(LookMixin, StripView, can_focus=True):
@@ -145,6 +146,7 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         self._positions: Mapping[str, Position] = {}
         self._signature: tuple[object, ...] | None = None
         self._blocks: list[list[Strip] | None] = []  # each thread's lines, once rendered
+        self._kept: dict[tuple[object, ...], list[Strip]] = {}
 
     @property
     def selected_thread(self) -> Thread | None:
@@ -157,11 +159,11 @@ class ThreadList(LookMixin, StripView, can_focus=True):
              positions: Mapping[str, Position] | None = None) -> None:
         positions = positions or {}
         ordered = sorted_threads(threads)
-        signature = tuple((t.id, t.resolved, len(t.events), t.last_activity,
-                           positions.get(t.id), now.replace(second=0, microsecond=0))
-                          for t in ordered)
+        signature = tuple(self._block_key(t, now, positions) for t in ordered)
         if signature == self._signature and not force:
             return
+        if force:
+            self._kept.clear()
         keep = self.selected_thread.id if self.selected_thread else None
         self._signature = signature
         self.threads, self._now, self._positions = ordered, now, positions
@@ -179,18 +181,45 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         """Forget the rendered threads; :meth:`_block` renders each when first needed."""
         self._blocks = [None] * max(1, len(self.threads))
 
+    def prepare(self, threads: list[Thread], now: dt.datetime,
+                positions: Mapping[str, Position] | None = None) -> None:
+        """Render ahead the threads a section would show first, for :meth:`show` to take
+        if that section comes next (the screen asks for the rows beside the cursor)."""
+        positions = positions or {}
+        lines = 0
+        for thread in sorted_threads(threads):
+            if lines >= self.scrollable_content_region.height:
+                break
+            lines += len(self._kept_block(thread, now, positions))
+
+    def _block_key(self, thread: Thread, now: dt.datetime,
+                   positions: Mapping[str, Position]) -> tuple[object, ...]:
+        """What a thread's lines depend on (the width and theme are checked apart)."""
+        return (thread.id, thread.resolved, len(thread.events), thread.last_activity,
+                positions.get(thread.id), now.replace(second=0, microsecond=0))
+
+    def _kept_block(self, thread: Thread, now: dt.datetime,
+                    positions: Mapping[str, Position]) -> list[Strip]:
+        key = (*self._block_key(thread, now, positions), self.line_width, self.app.theme)
+        block = self._kept.pop(key, None)
+        if block is None:
+            block = self.render_renderable(thread_prompt(thread, now, self.look(), self.full,
+                                                         positions.get(thread.id)))
+        self._kept[key] = block  # the most recent last
+        while len(self._kept) > KEPT_BLOCKS:
+            del self._kept[next(iter(self._kept))]
+        return block
+
     def _block(self, index: int) -> list[Strip]:
         block = self._blocks[index]
         if block is None:
-            look = self.look()
             if self.threads:
-                thread = self.threads[index]
-                renderable = thread_prompt(thread, self._now, look, self.full,
-                                           self._positions.get(thread.id))
+                block = self._kept_block(self.threads[index], self._now, self._positions)
             else:
-                renderable = Text("No comments on this section yet: c adds one.",
-                                  style=style(look, "muted"))
-            block = self._blocks[index] = self.render_renderable(renderable)
+                block = self.render_renderable(Text(
+                    "No comments on this section yet: c adds one.",
+                    style=style(self.look(), "muted")))
+            self._blocks[index] = block
         return block
 
     def _start(self, index: int) -> int:
@@ -272,5 +301,6 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         self.call_after_refresh(self._highlight, self.highlighted, False)
 
     def on_resize(self) -> None:
+        self._kept.clear()
         self._render_blocks()
         self._highlight(self.highlighted, announce=False)
