@@ -348,3 +348,24 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
             table._clear_caches()  # noqa: SLF001
             assert table.render_lines(Region(0, 0, table.size.width, table.size.height)) \
                 == lines
+
+
+@sync
+async def test_zooming_the_dashboard_timeline_never_lays_out_the_screen(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its horizontal scrollbar is always there: a zoom that made it appear laid out the
+    whole screen (60-90 ms at 500 sections)."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        timeline = app.screen.query_one(Timeline)
+        layouts = count_layouts(monkeypatch)
+        widths = set()
+        for _ in range(8):
+            await pilot.press("z")
+            await pilot.pause()
+            widths.add(timeline.virtual_size.width > timeline.scrollable_content_region.width)
+        assert widths == {True, False}  # some zooms fit the pane, some scroll
+        assert layouts[0] == 0
