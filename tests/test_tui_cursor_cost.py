@@ -369,3 +369,28 @@ async def test_zooming_the_dashboard_timeline_never_lays_out_the_screen(
             widths.add(timeline.virtual_size.width > timeline.scrollable_content_region.width)
         assert widths == {True, False}  # some zooms fit the pane, some scroll
         assert layouts[0] == 0
+
+
+@sync
+async def test_moving_to_another_pane_restyles_the_screen_once(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each layout class changed on the screen restyles every widget on it; a pane change
+    (and start-up) changes several, so they are set together."""
+    app = make_app(demo_master)
+    async with app.run_test(size=NARROW) as pilot:  # narrow: the panes are tabs
+        await settle(pilot)
+        restyles = [0]
+        original = DashboardScreen.update_node_styles
+
+        def counted(self: DashboardScreen, *args: Any, **kwargs: Any) -> None:
+            restyles[0] += 1
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DashboardScreen, "update_node_styles", counted)
+        for key, pane in (("t", "timeline"), ("o", "owners")):
+            restyles[0] = 0
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen.active_pane == pane
+            assert app.screen.has_class(f"-show-{pane}") and app.screen.narrow
+            assert restyles[0] == 1, key
