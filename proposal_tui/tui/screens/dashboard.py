@@ -142,7 +142,7 @@ class DashboardScreen(ViewActions, SectionActions):
 
     def _prepare_next(self) -> None:
         """Once the move is on screen, render what a move up or down would need: the table
-        rows and the section texts beside the cursor (cheap if already done)."""
+        rows, section texts and first threads beside the cursor (cheap if already done)."""
         table = self.table
         table.prepare_rows()
         for row in (table.cursor_row + 1, table.cursor_row - 1):
@@ -177,6 +177,8 @@ class DashboardScreen(ViewActions, SectionActions):
 
     # -- messages from panes ------------------------------------------------------------------
     def _follow_cursor(self, section_id: str | None) -> None:
+        """The table's ``selected_id`` watcher (one argument: watch() would pass old and new
+        values to a callback taking two, as ``_follow`` does)."""
         self._follow(section_id)
 
     @on(SectionsTable.Sorted)
