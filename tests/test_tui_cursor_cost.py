@@ -25,7 +25,7 @@ from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets import thread_list
-from proposal_tui.tui.widgets.thread_list import ThreadList, thread_prompt
+from proposal_tui.tui.widgets.thread_list import ThreadList
 from proposal_tui.tui.widgets.timeline import Timeline
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
@@ -35,16 +35,21 @@ from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noq
 pytestmark = pytest.mark.timeout(120)
 
 
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """From now on, count the calls of ``owner.name`` (a method or a module's function)."""
+    calls = [0]
+    original = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    layouts = [0]
-    original = Screen._refresh_layout
-
-    def counted(self: Screen, *args: Any, **kwargs: Any) -> None:
-        layouts[0] += 1
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return layouts
+    return count_calls(monkeypatch, Screen, "_refresh_layout")
 
 
 @sync
@@ -144,14 +149,7 @@ async def test_rows_away_from_the_cursor_come_from_the_row_cache(
         table = app.screen.table
         table.refresh()
         await pilot.pause()
-        rendered = [0]
-        original = DataTable._render_cell
-
-        def counted(self: DataTable, *args: Any, **kwargs: Any) -> Any:
-            rendered[0] += 1
-            return original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DataTable, "_render_cell", counted)
+        rendered = count_calls(monkeypatch, DataTable, "_render_cell")
         await pilot.press("j")
         table.refresh()  # what scrolling does: the whole table is painted again
         await pilot.pause()
@@ -195,14 +193,7 @@ async def test_a_scrolled_table_draws_only_the_lines_the_cursor_left_and_reached
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         table = app.screen.table
-        drawn = [0]
-        original = DataTable._render_line
-
-        def counted(self: DataTable, *args: Any, **kwargs: Any) -> Any:
-            drawn[0] += 1
-            return original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DataTable, "_render_line", counted)
+        drawn = count_calls(monkeypatch, DataTable, "_render_line")
         for key in ["j", "j", "k", "j", "j", "j"]:
             table.refresh()
             await pilot.pause()
@@ -310,24 +301,9 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         table, body = screen.table, screen.query_one(PreviewBody)
-        cells, texts = [0], [0]
-        render_cell, render_text = DataTable._render_cell, PreviewBody._render_text
-
-        def counted_cell(self: DataTable, *args: Any, **kwargs: Any) -> Any:
-            cells[0] += 1
-            return render_cell(self, *args, **kwargs)
-
-        def counted_text(self: PreviewBody, *args: Any, **kwargs: Any) -> Any:
-            texts[0] += 1
-            return render_text(self, *args, **kwargs)
-
-        def counted_thread(*args: Any, **kwargs: Any) -> Any:
-            texts[0] += 1
-            return thread_prompt(*args, **kwargs)
-
-        monkeypatch.setattr(DataTable, "_render_cell", counted_cell)
-        monkeypatch.setattr(PreviewBody, "_render_text", counted_text)
-        monkeypatch.setattr(thread_list, "thread_prompt", counted_thread)
+        cells = count_calls(monkeypatch, DataTable, "_render_cell")
+        texts = count_calls(monkeypatch, PreviewBody, "_render_text")
+        threads = count_calls(monkeypatch, thread_list, "thread_prompt")
         assert any(app.data.snapshot.threads_for(row.key.value or "")
                    for row in table.ordered_rows[:6])
         table.action_cursor_down()  # a first move: a late resize may drop what start-up kept
@@ -337,10 +313,10 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
                 if body._prepared:  # noqa: SLF001
                     break
             assert body._prepared  # noqa: SLF001
-            cells[0] = texts[0] = 0
+            cells[0] = texts[0] = threads[0] = 0
             getattr(table, f"action_cursor_{move}")()
             lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
-            assert (cells[0], texts[0]) == (0, 0), move
+            assert (cells[0], texts[0], threads[0]) == (0, 0, 0), move
             shown = list(body._lines)  # noqa: SLF001
             body._prepared.clear()  # noqa: SLF001 - the reference: rendered from nothing
             body.show_section(body._info, *body._source, force=True)  # noqa: SLF001
@@ -379,14 +355,7 @@ async def test_moving_to_another_pane_restyles_the_screen_once(
     app = make_app(demo_master)
     async with app.run_test(size=NARROW) as pilot:  # narrow: the panes are tabs
         await settle(pilot)
-        restyles = [0]
-        original = DashboardScreen.update_node_styles
-
-        def counted(self: DashboardScreen, *args: Any, **kwargs: Any) -> None:
-            restyles[0] += 1
-            original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DashboardScreen, "update_node_styles", counted)
+        restyles = count_calls(monkeypatch, DashboardScreen, "update_node_styles")
         for key, pane in (("t", "timeline"), ("o", "owners")):
             restyles[0] = 0
             await pilot.press(key)
