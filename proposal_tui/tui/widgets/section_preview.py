@@ -154,7 +154,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         if force:
             self._prepared.clear()
         if key != self._text_key or force:
-            if self._text_key is not None and not force:  # kept, for a move back
+            if self._text_key is not None and not force and not self.full:  # for a move back
                 self._keep(self._fit(self._source), (self._text, self._text_lines))
             self._text_key = key
             self._source = (path, body, missing, why)
