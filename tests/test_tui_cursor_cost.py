@@ -350,12 +350,17 @@ async def test_zooming_the_dashboard_timeline_never_lays_out_the_screen(
 @sync
 async def test_moving_to_another_pane_restyles_the_screen_once(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each layout class changed on the screen restyles every widget on it; a pane change
-    (and start-up) changes several, so they are set together."""
+    """Each layout class changed on the screen restyles every widget on it: a pane change
+    sets its classes together, and a wide screen starts with the right ones."""
+    restyles = count_calls(monkeypatch, DashboardScreen, "update_node_styles")
+    wide = make_app(demo_master)
+    async with wide.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert wide.screen.has_class("-show-sections")
+        assert restyles[0] == 1  # Textual's own, as the screen starts; none of ours
     app = make_app(demo_master)
     async with app.run_test(size=NARROW) as pilot:  # narrow: the panes are tabs
         await settle(pilot)
-        restyles = count_calls(monkeypatch, DashboardScreen, "update_node_styles")
         for key, pane in (("t", "timeline"), ("o", "owners")):
             restyles[0] = 0
             await pilot.press(key)

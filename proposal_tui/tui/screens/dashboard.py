@@ -67,7 +67,9 @@ class DashboardScreen(ViewActions, SectionActions):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="dashboard")
+        # Styled with its first pane's class from the start: setting it later restyles the
+        # whole screen during start-up.
+        super().__init__(id="dashboard", classes="-show-sections")
         self.selected: str | None = None
         self.active_pane = "sections"
 
