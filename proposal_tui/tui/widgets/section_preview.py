@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.strip import Strip
@@ -143,7 +144,8 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._text_key: tuple[object, ...] | None = None
         self._source: Source = (None, "", False, None)
         self._text_lines: list[Strip] = []
-        self._prepared: dict[tuple[object, ...], tuple[RenderableType, list[Strip]]] = {}
+        self._prepared: LRUCache[tuple[object, ...], tuple[RenderableType, list[Strip]]] = \
+            LRUCache(PREPARED)
 
     def show_section(self, info: Text, path: str | None, body: str, missing: bool = False,
                      why: str | None = None, force: bool = False) -> None:
@@ -155,10 +157,10 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
             self._prepared.clear()
         if key != self._text_key or force:
             if self._text_key is not None and not force and not self.full:  # for a move back
-                self._keep(self._fit(self._source), (self._text, self._text_lines))
+                self._prepared.set(self._fit(self._source), (self._text, self._text_lines))
             self._text_key = key
             self._source = (path, body, missing, why)
-            self._text, self._text_lines = self._prepared.pop(self._fit(self._source), None) \
+            self._text, self._text_lines = self._prepared.get(self._fit(self._source)) \
                 or self._render_text(self._source)
             if self.scroll_y:
                 self.scroll_to(y=0, animate=False, immediate=True)
@@ -171,12 +173,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         fit = self._fit(source)
         if fit in self._prepared or source == self._source or self.line_width <= 0:
             return
-        self._keep(fit, self._render_text(source))
-
-    def _keep(self, fit: tuple[object, ...], text: tuple[RenderableType, list[Strip]]) -> None:
-        self._prepared[fit] = text
-        while len(self._prepared) > PREPARED:
-            del self._prepared[next(iter(self._prepared))]
+        self._prepared.set(fit, self._render_text(source))
 
     def _fit(self, source: Source) -> tuple[object, ...]:
         """What a rendered text depends on besides its source (the excerpt's size too)."""

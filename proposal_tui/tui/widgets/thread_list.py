@@ -15,6 +15,7 @@ from rich.padding import Padding
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.message import Message
 from textual.strip import Strip
 
@@ -146,7 +147,7 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         self._positions: Mapping[str, Position] = {}
         self._signature: tuple[object, ...] | None = None
         self._blocks: list[list[Strip] | None] = []  # each thread's lines, once rendered
-        self._kept: dict[tuple[object, ...], list[Strip]] = {}
+        self._kept: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(KEPT_BLOCKS)
 
     @property
     def selected_thread(self) -> Thread | None:
@@ -201,13 +202,11 @@ class ThreadList(LookMixin, StripView, can_focus=True):
     def _kept_block(self, thread: Thread, now: dt.datetime,
                     positions: Mapping[str, Position]) -> list[Strip]:
         key = (*self._block_key(thread, now, positions), self.line_width, self.app.theme)
-        block = self._kept.pop(key, None)
+        block = self._kept.get(key)
         if block is None:
             block = self.render_renderable(thread_prompt(thread, now, self.look(), self.full,
                                                          positions.get(thread.id)))
-        self._kept[key] = block  # the most recent last
-        while len(self._kept) > KEPT_BLOCKS:
-            del self._kept[next(iter(self._kept))]
+            self._kept.set(key, block)
         return block
 
     def _block(self, index: int) -> list[Strip]:
