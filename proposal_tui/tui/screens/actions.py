@@ -22,7 +22,6 @@ from proposal_tui.tui.cells import plain, status_cell
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.screens.dialogs import (CommentDialog, CommentDraft, DueChoice, DueDialog,
                                               PickDialog, ReplyDialog)
-from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.thread_list import thread_text
 
 if TYPE_CHECKING:
@@ -104,10 +103,6 @@ class SectionActions(Screen[None]):
         if signature != getattr(self, "_binding_signature", None):
             self._binding_signature = signature
             self.refresh_bindings()
-            # The footer hears of it once its queue gets there, a repaint after the move
-            # that caused it; flipped now, the keys grey out in the same repaint.
-            for footer in self.query(KeyFooter):
-                footer.flip(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _CHECKED:

@@ -31,9 +31,18 @@ class KeyFooter(Footer):
         super().__init__(compact=True)
         self._shown: Shown | None = None
 
+    def on_mount(self) -> None:
+        # Footer hears of binding changes through its queue, a repaint after the move that
+        # caused them; greying keys in or out needs no rebuild, so it is done as they happen.
+        self.screen.bindings_updated_signal.subscribe(self, self._flip_now, immediate=True)
+
+    def _flip_now(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen:
+            self.flip(screen)
+
     def flip(self, screen: Screen) -> bool:
-        """Grey keys in or out in place, now; False when other keys are shown (then the
-        footer is rebuilt when the bindings signal reaches it)."""
+        """Grey keys in or out in place; False when other keys are shown (then the footer is
+        rebuilt when the bindings signal reaches it through the queue)."""
         keys, enabled = shown_keys(screen)
         if keys != self._shown or not self._bindings_ready:
             return False
