@@ -6,6 +6,7 @@ slow moves found there (each failed before the fix), so they cannot creep back.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -324,6 +325,31 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
             table._clear_caches()  # noqa: SLF001
             assert table.render_lines(Region(0, 0, table.size.width, table.size.height)) \
                 == lines
+
+
+@sync
+async def test_a_move_leaves_the_young_generation_empty_for_the_next(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The young collection runs once the move is prepared, not inside the next repaint:
+    without it, what is left is anywhere below the threshold (thousands)."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        left: list[int] = []
+        prepare = screen._prepare_next  # noqa: SLF001
+
+        def prepared() -> None:
+            prepare()
+            left.append(gc.get_count()[0])
+
+        monkeypatch.setattr(screen, "_prepare_next", prepared)
+        for _ in range(10):
+            await pilot.press("j")
+            await pilot.pause()
+        assert len(left) >= 10
+        assert max(left) < 50, left
 
 
 @sync

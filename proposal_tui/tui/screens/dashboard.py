@@ -144,12 +144,14 @@ class DashboardScreen(ViewActions, SectionActions):
 
     def _prepare_next(self) -> None:
         """Once the move is on screen, render what a move up or down would need: the table
-        rows, section texts and first threads beside the cursor (cheap if already done)."""
+        rows, section texts and first threads beside the cursor (cheap if already done); then
+        the young garbage collection, so that the next move's repaint does not run one."""
         table = self.table
         table.prepare_rows()
         for row in (table.cursor_row + 1, table.cursor_row - 1):
             if 0 <= row < table.row_count:
                 self.preview.prepare(self.data, table.ordered_rows[row].key.value or "")
+        self.papp.collect_young()
 
     def _titles(self) -> None:
         table = self.table
