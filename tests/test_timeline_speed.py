@@ -163,3 +163,28 @@ async def test_lines_kept_across_a_scroll_are_the_lines_a_fresh_draw_makes(
             timeline._lines.clear()
             assert [timeline.render_line(y) for y in range(timeline.size.height)] == kept
         assert int(timeline.scroll_y) > 0
+
+
+@sync
+async def test_the_chart_keeps_the_selection_in_view_and_scrolls_by_half_screens(
+        big: Snapshot) -> None:
+    """A selection that leaves the chart comes back to its middle, so walking down (or up)
+    the rows scrolls the chart once per half screen, not on every row."""
+    app = TimelineApp(big)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        timeline = app.query_one(Timeline)
+        ids = [sid for sid, _state in timeline._rows]
+        rows = timeline.scrollable_content_region.height - 3  # below the three ruler rows
+        assert rows >= 6
+        walk = list(range(60)) + list(range(59, -1, -1))
+        tops = []
+        for index in walk:
+            timeline.set_selected(ids[index])
+            await pilot.pause()
+            top = int(timeline.scroll_y)
+            assert top <= index < top + rows, (index, top)
+            tops.append(top)
+        scrolls = sum(1 for before, after in zip(tops, tops[1:]) if before != after)
+        assert 0 < scrolls <= 2 * (60 // (rows // 2) + 1)
+        assert tops[-1] == 0

@@ -254,12 +254,12 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         self.scroll_to(x=max(0, x - room // 3), animate=False)
 
     def scroll_to_selected(self) -> None:
+        """Bring a selection that left the chart to its middle: the chart then scrolls once
+        per half screen of cursor moves, not on each, and a scroll repaints every row."""
         index = self._index.get(self.selected) if self.selected is not None else None
         if index is None:
             return
         rows = self.scrollable_content_region.height - HEADER_ROWS
         top = int(self.scroll_y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif rows > 0 and index >= top + rows:
-            self.scroll_to(y=index - rows + 1, animate=False)
+        if index < top or (rows > 0 and index >= top + rows):
+            self.scroll_to(y=max(0, index - max(rows, 1) // 2), animate=False)
