@@ -293,9 +293,9 @@ async def test_the_panes_follow_the_cursor_in_the_same_repaint(demo_master: Path
 @sync
 async def test_a_move_finds_its_rows_and_text_rendered_ahead(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once a move is on screen, the table rows, section texts and first threads a move up
-    or down needs are rendered; the next move only assembles them, and shows what a fresh
-    render shows."""
+    """Once a move is on screen, the table rows, section facts and texts and first threads a
+    move up or down needs are rendered; the next move only assembles them, and shows what a
+    fresh render shows."""
     app = make_app(demo_master)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -304,6 +304,7 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
         table, body = screen.table, screen.query_one(PreviewBody)
         cells = count_calls(monkeypatch, DataTable, "_render_cell")
         texts = count_calls(monkeypatch, PreviewBody, "_render_text")
+        lines = count_calls(monkeypatch, PreviewBody, "render_renderable")
         threads = count_calls(monkeypatch, thread_list, "thread_prompt")
         assert any(app.data.snapshot.threads_for(row.key.value or "")
                    for row in table.ordered_rows[:6])
@@ -314,17 +315,17 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
                 if body._prepared:  # noqa: SLF001
                     break
             assert body._prepared  # noqa: SLF001
-            cells[0] = texts[0] = threads[0] = 0
+            cells[0] = texts[0] = lines[0] = threads[0] = 0
             getattr(table, f"action_cursor_{move}")()
-            lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
-            assert (cells[0], texts[0], threads[0]) == (0, 0, 0), move
+            rows = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+            assert (cells[0], texts[0], lines[0], threads[0]) == (0, 0, 0, 0), move
             shown = list(body._lines)  # noqa: SLF001
             body._prepared.clear()  # noqa: SLF001 - the reference: rendered from nothing
             body.show_section(body._info, *body._source, force=True)  # noqa: SLF001
             assert body._lines == shown  # noqa: SLF001
             table._clear_caches()  # noqa: SLF001
             assert table.render_lines(Region(0, 0, table.size.width, table.size.height)) \
-                == lines
+                == rows
 
 
 @sync

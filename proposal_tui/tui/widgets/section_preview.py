@@ -146,6 +146,8 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._text_lines: list[Strip] = []
         self._prepared: LRUCache[tuple[object, ...], tuple[RenderableType, list[Strip]]] = \
             LRUCache(PREPARED)
+        self._info_lines: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(PREPARED)
+        self._rule: tuple[tuple[object, ...], list[Strip]] | None = None
 
     def show_section(self, info: Text, path: str | None, body: str, missing: bool = False,
                      why: str | None = None, force: bool = False) -> None:
@@ -155,6 +157,8 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._info = info
         if force:
             self._prepared.clear()
+            self._info_lines.clear()
+            self._rule = None
         if key != self._text_key or force:
             if self._text_key is not None and not force and not self.full:  # for a move back
                 self._prepared.set(self._fit(self._source), (self._text, self._text_lines))
@@ -166,9 +170,12 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
                 self.scroll_to(y=0, animate=False, immediate=True)
         self._paint()
 
-    def prepare(self, path: str | None, body: str, missing: bool = False,
+    def prepare(self, info: Text, path: str | None, body: str, missing: bool = False,
                 why: str | None = None) -> None:
-        """Render a text ahead, for :meth:`show_section` to take if it comes next."""
+        """Render a section's facts and text ahead, for :meth:`show_section` to take if it
+        comes next."""
+        if self.line_width > 0:
+            self._info_rendered(info)
         source = (path, body, missing, why)
         fit = self._fit(source)
         if fit in self._prepared or source == self._source or self.line_width <= 0:
@@ -199,14 +206,27 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         by the character, and more than a screenful is one key (enter) away."""
         return max(PREVIEW_MIN_CHARS, self.line_width * self.size.height)
 
+    def _info_rendered(self, info: Text) -> list[Strip]:
+        key = (info.plain, tuple(info.spans), info.style, self.line_width, self.app.theme)
+        lines = self._info_lines.get(key)
+        if lines is None:
+            lines = self._info_lines[key] = self.render_renderable(info) if info.plain else []
+        return lines
+
+    def _rule_rendered(self) -> list[Strip]:
+        key = (self.line_width, self.app.theme)
+        if self._rule is None or self._rule[0] != key:
+            self._rule = (key, self.render_renderable(Rule(style=style(self.look(), "muted"))))
+        return self._rule[1]
+
     def _paint(self) -> None:
-        lines = self.render_renderable(self._info) if self._info.plain else []
-        if lines and self._text_lines:
-            lines += self.render_renderable(Rule(style=style(self.look(), "muted")))
-        self.set_lines(lines + self._text_lines)
+        lines = self._info_rendered(self._info)
+        rule = self._rule_rendered() if lines and self._text_lines else []
+        self.set_lines(lines + rule + self._text_lines)
 
     def on_resize(self) -> None:
         self._prepared.clear()
+        self._info_lines.clear()
         self._text, self._text_lines = self._render_text(self._source)
         self._paint()
 
@@ -235,14 +255,13 @@ class SectionPreview(LookMixin, Vertical):
         return self.query_one(ThreadList)
 
     def prepare(self, data: DashboardData, section_id: str) -> None:
-        """Render a section's text and first threads ahead of showing them."""
-        state = data.state(section_id)
-        if state is not None and data.snapshot is not None:
+        """Render a section's facts, text and first threads ahead of showing them."""
+        state, snap = data.state(section_id), data.snapshot
+        if state is not None and snap is not None:
             self.query_one(PreviewBody).prepare(
-                state.section.file, data.texts.get(section_id, ""),
+                info_text(state, snap.manifest, snap.now, self.look()), state.section.file, data.texts.get(section_id, ""),
                 missing=section_id not in data.texts, why=state.error)
-            self.thread_list.prepare(data.snapshot.threads_for(section_id), data.snapshot.now,
-                                     data.positions)
+            self.thread_list.prepare(snap.threads_for(section_id), snap.now, data.positions)
 
     def show(self, data: DashboardData, section_id: str | None, force: bool = False) -> None:
         """Show a section, or why none is shown."""
