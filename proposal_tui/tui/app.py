@@ -64,10 +64,12 @@ GC_EVERY = 1.0
 GC_IDLE = 2.0  # seconds without a key or the mouse before the full collection
 # A repaint allocates tens of thousands of short-lived segments and strips; at Python's 700
 # allocations a young collection ran dozens of times a move (~2.6 ms of it). Refcounting
-# frees them either way; collections only look for cycles, and 5,000 keeps that at ~1 ms.
-# The dashboard also runs one between cursor moves (``collect_young``), so a move's own
-# repaint starts with an empty young generation and never stops for one (~2.5 ms each).
-GC_YOUNG = 5000
+# frees most of them either way; collections only look for cycles (a Strip caches itself).
+# The dashboard runs the young collection between cursor moves once the generation is half
+# full (``collect_young``), so a move's repaint (a few thousand objects) never stops for one;
+# only once half full, not after each move, so that cached lines reach the old generation
+# (and are frozen there, see GC_EVERY) no sooner than Python's own rhythm would take them.
+GC_YOUNG = 10_000
 # The screens that follow every load (show) and theme change (restyle), open or underneath.
 DataScreen = DashboardScreen | SectionScreen | ComplianceScreen | RoundDiffScreen | ProgressScreen
 
@@ -143,8 +145,12 @@ class ProposalApp(App[int]):
         gc.freeze()
 
     def collect_young(self) -> None:
-        """Between frames, where nobody waits for it: see GC_YOUNG."""
-        gc.collect(0)
+        """Between frames, where nobody waits for it: see GC_YOUNG. The middle generation
+        too, every ``threshold[1]`` young ones, as Python itself would: otherwise the cycles
+        that outlived one collection would wait for the next pause in input."""
+        young, middle = gc.get_count()[:2]
+        if young > GC_YOUNG // 2:
+            gc.collect(1 if middle >= gc.get_threshold()[1] else 0)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
