@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.cache import LRUCache
-from textual.containers import Container, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.strip import Strip
 
@@ -246,9 +246,10 @@ class SectionPreview(LookMixin, Vertical):
         self.section_id: str | None = None
 
     def compose(self) -> ComposeResult:
-        with Container(id="preview-main"):
-            yield PreviewBody(full=self.full, id="preview-body")
-            yield ThreadList(full=self.full, id="threads")
+        # No wrapper container: each one under the panes is drawn and cut again on every
+        # cursor move's repaint (the screens' CSS sets the layout on this box itself).
+        yield PreviewBody(full=self.full, id="preview-body")
+        yield ThreadList(full=self.full, id="threads")
 
     @property
     def thread_list(self) -> ThreadList:
