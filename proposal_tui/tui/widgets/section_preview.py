@@ -140,12 +140,12 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         super().__init__(id=id)
         self.full = full
         self._info: Text = Text()
-        self._text: RenderableType = Text()
         self._text_key: tuple[object, ...] | None = None
         self._source: Source = (None, "", False, None)
         self._text_lines: list[Strip] = []
-        self._prepared: LRUCache[tuple[object, ...], tuple[RenderableType, list[Strip]]] = \
-            LRUCache(PREPARED)
+        # Lines only: a Markdown renderable is a graph with cycles, which the garbage
+        # collector then moves to its old generation if kept for a few moves.
+        self._prepared: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(PREPARED)
         self._info_lines: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(PREPARED)
         self._rule: tuple[tuple[object, ...], list[Strip]] | None = None
 
@@ -161,10 +161,10 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
             self._rule = None
         if key != self._text_key or force:
             if self._text_key is not None and not force and not self.full:  # for a move back
-                self._prepared.set(self._fit(self._source), (self._text, self._text_lines))
+                self._prepared.set(self._fit(self._source), self._text_lines)
             self._text_key = key
             self._source = (path, body, missing, why)
-            self._text, self._text_lines = self._prepared.get(self._fit(self._source)) \
+            self._text_lines = self._prepared.get(self._fit(self._source)) \
                 or self._render_text(self._source)
             if self.scroll_y:
                 self.scroll_to(y=0, animate=False, immediate=True)
@@ -186,9 +186,8 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         """What a rendered text depends on besides its source (the excerpt's size too)."""
         return (*source, self.line_width, self.size.height, self.app.theme)
 
-    def _render_text(self, source: Source) -> tuple[RenderableType, list[Strip]]:
-        renderable = self._text_renderable(*source)
-        return renderable, self.render_renderable(renderable)
+    def _render_text(self, source: Source) -> list[Strip]:
+        return self.render_renderable(self._text_renderable(*source))
 
     def _text_renderable(self, path: str | None, body: str, missing: bool,
                          why: str | None) -> RenderableType:
@@ -227,7 +226,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
     def on_resize(self) -> None:
         self._prepared.clear()
         self._info_lines.clear()
-        self._text, self._text_lines = self._render_text(self._source)
+        self._text_lines = self._render_text(self._source)
         self._paint()
 
 
@@ -260,8 +259,9 @@ class SectionPreview(LookMixin, Vertical):
         state, snap = data.state(section_id), data.snapshot
         if state is not None and snap is not None:
             self.query_one(PreviewBody).prepare(
-                info_text(state, snap.manifest, snap.now, self.look()), state.section.file, data.texts.get(section_id, ""),
-                missing=section_id not in data.texts, why=state.error)
+                info_text(state, snap.manifest, snap.now, self.look()), state.section.file,
+                data.texts.get(section_id, ""), missing=section_id not in data.texts,
+                why=state.error)
             self.thread_list.prepare(snap.threads_for(section_id), snap.now, data.positions)
 
     def show(self, data: DashboardData, section_id: str | None, force: bool = False) -> None:
