@@ -7,6 +7,7 @@ slow moves found there (each failed before the fix), so they cannot creep back.
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import GC_YOUNG
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
@@ -75,6 +77,35 @@ async def test_moving_through_every_section_lays_out_nothing(
         assert {id(k) for k in screen.query(FooterKey)} == keys  # flipped in place, not rebuilt
         last = app.data.state(ids[-1])
         assert f"{ids[-1]} · {last.section.title}"[:40] in screen_text(app)
+
+
+@sync
+async def test_the_first_load_greys_keys_in_without_rebuilding_the_footer(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before anything is read, the section keys show greyed; the first load then turns them
+    on in place (a footer rebuild and its layouts were ~150 ms of the first paint)."""
+    release = threading.Event()
+    original = app_module.load
+
+    def held_load(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "load", held_load)
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        assert app.loads == 0
+        before = {key.action: key for key in app.screen.query(FooterKey)}
+        assert {"edit_file", "comment", "assign"} <= set(before)
+        assert all(before[action].has_class("-disabled") for action in ("edit_file", "assign"))
+        release.set()
+        await settle(pilot)
+        after = {key.action: key for key in app.screen.query(FooterKey)}
+        assert after == before  # the same widgets
+        assert not after["edit_file"].has_class("-disabled")
+        assert not after["assign"].has_class("-disabled")
 
 
 @sync
