@@ -144,8 +144,8 @@ class DashboardScreen(ViewActions, SectionActions):
 
     def _prepare_next(self) -> None:
         """Once the move is on screen, render what a move up or down would need: the table
-        rows, section texts and first threads beside the cursor (cheap if already done); then
-        the young garbage collection, so that the next move's repaint does not run one."""
+        rows, section facts, texts and first threads beside the cursor (cheap if already
+        done); then, if due, the young garbage collection, so the next repaint runs none."""
         table = self.table
         table.prepare_rows()
         for row in (table.cursor_row + 1, table.cursor_row - 1):

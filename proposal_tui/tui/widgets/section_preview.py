@@ -143,8 +143,7 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         self._text_key: tuple[object, ...] | None = None
         self._source: Source = (None, "", False, None)
         self._text_lines: list[Strip] = []
-        # Lines only: a Markdown renderable is a graph with cycles, which the garbage
-        # collector then moves to its old generation if kept for a few moves.
+        # Lines only: the renderable is never read again (a resize renders from the source).
         self._prepared: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(PREPARED)
         self._info_lines: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(PREPARED)
         self._rule: tuple[tuple[object, ...], list[Strip]] | None = None
