@@ -173,13 +173,13 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
                 why: str | None = None) -> None:
         """Render a section's facts and text ahead, for :meth:`show_section` to take if it
         comes next."""
-        if self.line_width > 0:
-            self._info_rendered(info)
+        if self.line_width <= 0:
+            return
+        self._info_rendered(info)
         source = (path, body, missing, why)
         fit = self._fit(source)
-        if fit in self._prepared or source == self._source or self.line_width <= 0:
-            return
-        self._prepared.set(fit, self._render_text(source))
+        if fit not in self._prepared and source != self._source:
+            self._prepared.set(fit, self._render_text(source))
 
     def _fit(self, source: Source) -> tuple[object, ...]:
         """What a rendered text depends on besides its source (the excerpt's size too)."""
@@ -205,11 +205,10 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
         return max(PREVIEW_MIN_CHARS, self.line_width * self.size.height)
 
     def _info_rendered(self, info: Text) -> list[Strip]:
-        key = (info.plain, tuple(info.spans), info.style, self.line_width, self.app.theme)
-        lines = self._info_lines.get(key)
-        if lines is None:
-            lines = self._info_lines[key] = self.render_renderable(info) if info.plain else []
-        return lines
+        if not info.plain:
+            return []
+        return self.kept_lines(self._info_lines, (info.plain, tuple(info.spans), info.style),
+                               lambda: info)
 
     def _rule_rendered(self) -> list[Strip]:
         key = (self.line_width, self.app.theme)

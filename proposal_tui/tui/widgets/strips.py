@@ -9,8 +9,11 @@ content only renders lines at the current width and repaints this box.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import RenderableType
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -54,6 +57,18 @@ class StripView(FrameStyle, ScrollView):
         lines = console.render_lines(renderable, console.options.update_width(width),
                                      pad=False, new_lines=False)
         return [Strip(line) for line in lines]
+
+    def kept_lines(self, kept: LRUCache[tuple[object, ...], list[Strip]],
+                   key: tuple[object, ...], renderable: Callable[[], RenderableType],
+                   ) -> list[Strip]:
+        """Lines of ``renderable()`` from ``kept`` when rendered before under ``key`` at
+        this width and theme (the box's own part of the key), else rendered and kept."""
+        key = (*key, self.line_width, self.app.theme)
+        lines = kept.get(key)
+        if lines is None:
+            lines = self.render_renderable(renderable())
+            kept.set(key, lines)
+        return lines
 
     def set_lines(self, lines: list[Strip], height: int | None = None) -> None:
         """Show these lines, in a scroll range of ``height`` lines (more than there are when

@@ -195,19 +195,16 @@ class ThreadList(LookMixin, StripView, can_focus=True):
 
     def _block_key(self, thread: Thread, now: dt.datetime,
                    positions: Mapping[str, Position]) -> tuple[object, ...]:
-        """What a thread's lines depend on (the width and theme are checked apart)."""
+        """What a thread's lines depend on (``kept_lines`` adds the width and theme)."""
         return (thread.id, thread.resolved, len(thread.events), thread.last_activity,
                 positions.get(thread.id), now.replace(second=0, microsecond=0))
 
     def _kept_block(self, thread: Thread, now: dt.datetime,
                     positions: Mapping[str, Position]) -> list[Strip]:
-        key = (*self._block_key(thread, now, positions), self.line_width, self.app.theme)
-        block = self._kept.get(key)
-        if block is None:
-            block = self.render_renderable(thread_prompt(thread, now, self.look(), self.full,
-                                                         positions.get(thread.id)))
-            self._kept.set(key, block)
-        return block
+        position = positions.get(thread.id)
+        return self.kept_lines(
+            self._kept, self._block_key(thread, now, positions),
+            lambda: thread_prompt(thread, now, self.look(), self.full, position))
 
     def _block(self, index: int) -> list[Strip]:
         block = self._blocks[index]
