@@ -15,6 +15,7 @@ from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, compact_number, fit, plain, style
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.set_widths import SetWidths
 
 ALL = "*"  # row key of "everyone"; "" is the unassigned group (OwnerSummary.handle == "")
 COLUMNS = (("mark", "", 1), ("owner", "owner", 8), ("name", "name", 0),
@@ -26,7 +27,7 @@ def row_key(handle: str) -> str:
     return "@none" if handle == "" else handle
 
 
-class OwnersTable(LookMixin, DataTable[Text]):
+class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
     COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [

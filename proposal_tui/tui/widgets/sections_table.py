@@ -34,6 +34,7 @@ from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
+from proposal_tui.tui.widgets.set_widths import SetWidths
 
 NOWHERE = Coordinate(-2, -2)  # below the header row (-1): highlights no cell
 TITLE_MIN = 14
@@ -69,7 +70,7 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
     return [fixed[0], title, *fixed[1:]]
 
 
-class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
+class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[Text]):
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
     watches it, so the panes follow in the same repaint as the cursor (a message took one
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
@@ -179,7 +180,14 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
 
     def sync(self, force: bool = False) -> None:
         """Bring the rows on screen in line with snapshot + filter + sort, touching only
-        what changed."""
+        what changed. Quiet throughout: each added row also sets the cursor again."""
+        self._syncing = True
+        try:
+            self._sync(force)
+        finally:
+            self._syncing = False
+
+    def _sync(self, force: bool) -> None:
         self._ensure_layout()
         look = self.look()
         if force:
@@ -194,11 +202,7 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
                                    force)
         order = list(rows)
         self.visible_count = len(order)
-        self._syncing = True
-        try:
-            self._restore_cursor(order)
-        finally:
-            self._syncing = False
+        self._restore_cursor(order)
 
     def _restore_cursor(self, order: list[str]) -> None:
         if not order:
@@ -218,8 +222,9 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, DataTable[Text]):
         move must act on the row the user sees, not on a selection message still queued."""
         if not self.row_count or self.cursor_row < 0:
             return None
-        row = self.ordered_rows[min(self.cursor_row, self.row_count - 1)]
-        return row.key.value
+        # Not ordered_rows: DataTable rebuilds that list after every added row.
+        key = self._row_locations.get_key(min(self.cursor_row, self.row_count - 1))
+        return key.value if key is not None else None
 
     def select(self, section_id: str) -> None:
         """Move the cursor to a section (from the timeline, the palette or a test)."""

@@ -1,0 +1,73 @@
+"""What a load makes the UI thread do: no cell measured, the panes shown once.
+
+First paint at 500 sections is benchmarks/bench_tui.py's job; these tests pin what was found
+there (each failed before its fix).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import _data_table
+
+from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.widgets.owners import OwnersTable
+from proposal_tui.tui.widgets.sections_table import SectionsTable
+from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
+from tests.test_tui_support import WIDE, demo_master, make_app, settle, sync  # noqa: F401
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@sync
+async def test_tables_with_set_column_widths_measure_no_cell(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DataTable measured every new or rewritten cell to size columns whose width we set:
+    4,500 Rich measurements at start-up with 500 sections."""
+    measured: list[str] = []
+    original = _data_table.measure
+
+    def measure(console: Any, renderable: Any, default: int, **kwargs: Any) -> int:
+        measured.append(str(renderable))
+        return original(console, renderable, default, **kwargs)
+
+    monkeypatch.setattr(_data_table, "measure", measure)
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table, owners = app.screen.query_one(SectionsTable), app.screen.query_one(OwnersTable)
+        assert table.row_count == len(app.data.snapshot.states) >= 10
+        headers = {str(c.label) for t in (table, owners) for c in t.columns.values()}
+        assert measured and set(measured) <= headers  # add_column measures its header
+        measured.clear()
+        await pilot.press("ctrl+t")  # a theme change rewrites every cell of both tables
+        await settle(pilot)
+        assert table.updates >= table.row_count * len(table.columns)
+        assert measured == []
+        assert table.virtual_size.height == table.row_count + 1  # the header
+
+
+@sync
+async def test_a_load_shows_the_selected_section_once(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row the table added set its cursor again, and the first one told the screen to
+    show that section before the screen's own show did it."""
+    follows: list[str | None] = []
+    original = DashboardScreen._follow
+
+    def follow(self: DashboardScreen, section_id: str | None, force: bool = False) -> None:
+        follows.append(section_id)
+        original(self, section_id, force)
+
+    monkeypatch.setattr(DashboardScreen, "_follow", follow)
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        first = app.data.snapshot.states[0].section.id
+        assert follows == [first]
+        assert app.screen.preview.section_id == first
+        await pilot.press("j")
+        await pilot.pause()
+        assert follows[-1] == app.data.snapshot.states[1].section.id
