@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +115,24 @@ class ProposalRepo:
         """Blob contents by id, from one ``git cat-file --batch`` process."""
         return read_objects(self.root, shas)
 
-    def _working_bytes(self, path: str) -> tuple[bytes | None, str | None]:
+    def read_committed(self, wanted: Mapping[str, str]) -> dict[str, bytes]:
+        """Blob contents by id, for ``{path: blob id}``: from the work tree where the file
+        there still hashes to that id, from git for the rest. Unpacking 500 section blobs
+        from a packed history took git ~80 ms; reading and hashing the files, ~15 ms."""
+        found: dict[str, bytes] = {}
+        if not self.bare:
+            folders: dict[Path, bool] = {}
+            for path, sha in wanted.items():
+                data, problem = self._working_bytes(path, folders)
+                if data is not None and problem is None and blob_sha(data) == sha:
+                    found[sha] = data
+        found.update(self.read_blobs([sha for sha in wanted.values() if sha not in found]))
+        return found
+
+    def _working_bytes(self, path: str, folders: dict[Path, bool]
+                       ) -> tuple[bytes | None, str | None]:
+        """``folders`` remembers, for one batch of reads, which folders resolve inside the
+        work tree: a realpath of each of 500 files was most of the cost of reading them."""
         assert self.work_tree is not None
         full = self.work_tree / path
         try:
@@ -128,8 +145,11 @@ class ProposalRepo:
             return None, "is a symbolic link; section files must be regular files"
         if not stat.S_ISREG(info.st_mode):
             return None, "is not a regular file"
-        resolved = full.resolve()
-        if not resolved.is_relative_to(self.work_tree.resolve()):
+        inside = folders.get(full.parent)
+        if inside is None:  # the file is no symbolic link (lstat): only a folder can be one
+            inside = folders[full.parent] = full.parent.resolve().is_relative_to(
+                self.work_tree.resolve())
+        if not inside:
             return None, "resolves outside the repository"
         try:
             return full.read_bytes(), None
@@ -169,14 +189,17 @@ class ProposalRepo:
                 problems[path] = "is a submodule, not a file"
             else:
                 committed_ids[path] = sha
-        blobs = self.read_blobs([sha for sha in committed_ids.values() if sha not in known])
+        blobs = self.read_committed({path: sha for path, sha in committed_ids.items()
+                                     if sha not in known})
         result: dict[str, FileContent] = {}
+        folders: dict[Path, bool] = {}
         for path in paths:
             sha = committed_ids.get(path)
             committed = blobs.get(sha) if sha else None
             skip_work_tree = self.bare or (changed is not None and path in entries
                                            and path not in changed)
-            working, problem = (None, None) if skip_work_tree else self._working_bytes(path)
+            working, problem = ((None, None) if skip_work_tree
+                                else self._working_bytes(path, folders))
             result[path] = FileContent(path, committed, working, problems.get(path) or problem,
                                        sha)
         return result

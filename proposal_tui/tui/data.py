@@ -150,8 +150,8 @@ def read_texts(repo: ProposalRepo, snapshot: Snapshot,
             wanted[path] = (blob_sha(content.working), content.working)
         elif path in snapshot.blob_ids:  # unchanged, or deleted from the work tree only
             wanted[path] = (snapshot.blob_ids[path], None)
-    blobs = repo.read_blobs([sha for sha, data in wanted.values()
-                             if data is None and sha not in cache])
+    blobs = repo.read_committed({path: sha for path, (sha, data) in wanted.items()
+                                 if data is None and sha not in cache})
     texts: dict[str, str] = {}
     for state in states:
         path = state.section.file
