@@ -1,4 +1,5 @@
-"""What a load makes the UI thread do: no cell measured, the panes shown once.
+"""What start-up and a load make the UI thread do: no cell measured, the panes shown once,
+the footer composed once.
 
 First paint at 500 sections is benchmarks/bench_tui.py's job; these tests pin what was found
 there (each failed before its fix).
@@ -11,10 +12,13 @@ from typing import Any
 
 import pytest
 from textual.widgets import _data_table
+from textual.widgets._footer import FooterKey
 
 from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
+from tests.test_tui_cursor_cost import count_calls
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import WIDE, demo_master, make_app, settle, sync  # noqa: F401
 
@@ -71,3 +75,17 @@ async def test_a_load_shows_the_selected_section_once(
         await pilot.press("j")
         await pilot.pause()
         assert follows[-1] == app.data.snapshot.states[1].section.id
+
+
+@sync
+async def test_the_footer_composes_its_keys_once(
+        demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual focused the pane tabs first, so the footer composed keys for them and then
+    again for the table (~50 ms a time, during start-up)."""
+    composed = count_calls(monkeypatch, KeyFooter, "recompose")
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen.focused, SectionsTable)
+        assert composed[0] == 1
+        assert {key.action for key in app.screen.query(FooterKey)} >= {"select_cursor", "app.help"}

@@ -52,6 +52,9 @@ class FilterInput(Input):
 
 
 class DashboardScreen(ViewActions, SectionActions):
+    # Textual's default ("*") focused the pane tabs first: the footer then composed its
+    # keys for them, and again for the table once on_mount focused it (~50 ms a rebuild).
+    AUTO_FOCUS = "#sections"
     BINDINGS: ClassVar[list[BindingType]] = [
         *COMMON_BINDINGS,
         Binding("q", "quit", "quit", id="quit"),
@@ -97,7 +100,6 @@ class DashboardScreen(ViewActions, SectionActions):
         self.query_one("#sections-pane").border_title = "Sections"
         self.query_one("#timeline-pane").border_title = "Timeline"
         self.query_one("#owners-pane").border_title = "Owners"
-        self.query_one(SectionsTable).focus()
         self.watch(self.table, "selected_id", self._follow_cursor, init=False)
         self.show(self.data)
 

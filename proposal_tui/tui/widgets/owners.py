@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from proposal_tui.domain.rollup import OwnerSummary, owner_summaries
 from proposal_tui.services.dashboard import Snapshot
-from proposal_tui.tui.cells import Look, compact_number, fit, plain, style
+from proposal_tui.tui.cells import Look, column_cell, compact_number, plain, style
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
 from proposal_tui.tui.widgets.set_widths import SetWidths
@@ -113,7 +113,7 @@ class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
         for ckey, _label, width in COLUMNS:
             width = self._name_width if ckey == "name" else width
             if width:
-                out.append(Text(" ", end="") + fit(values[ckey], width))
+                out.append(column_cell(values[ckey], width))
         return tuple(out)
 
     def sync(self) -> None:

@@ -27,7 +27,7 @@ from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui import cells
-from proposal_tui.tui.cells import Look, fit
+from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.frame_style import FrameStyle
@@ -155,7 +155,7 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
             "last": lambda: cells.last_edit_cell(state, snap.manifest, snap.now, look),
             "comments": lambda: cells.comments_cell(state.open_comments, look),
         }
-        return tuple(Text(" ", end="") + fit(make[c.key](), c.width) for c in self._layout)
+        return tuple(column_cell(make[c.key](), c.width) for c in self._layout)
 
     def _width(self, key: str) -> int:
         return next((c.width for c in self._layout if c.key == key), 0)
