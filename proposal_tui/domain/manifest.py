@@ -7,6 +7,7 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
@@ -284,8 +285,22 @@ def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
     )
 
 
+@dataclass(frozen=True)
+class TomlDocument:
+    """A manifest's TOML as read, before any rule is checked: what the store may keep."""
+
+    data: dict[str, Any]
+    lines: LineMap
+
+
 def parse_manifest(text: str, path: str = MANIFEST_NAME) -> Manifest:
     """Parse and validate; raise :class:`ManifestErrors` listing every problem found."""
+    return build_manifest(read_toml(text, path), path)
+
+
+def read_toml(text: str, path: str = MANIFEST_NAME) -> TomlDocument:
+    """The TOML and where its tables and keys are; ManifestErrors for a conflict marker or
+    a syntax error."""
     conflict = _CONFLICT_RE.search(text)
     if conflict:
         line = text.count("\n", 0, conflict.start()) + 1
@@ -299,7 +314,14 @@ def parse_manifest(text: str, path: str = MANIFEST_NAME) -> Manifest:
         message = str(exc).split(" (at ")[0]
         raise ManifestErrors([ProposalError(f"TOML syntax error: {message}", path, line,
                                             column)]) from None
-    reader = _Reader(path, scan(text))
+    return TomlDocument(raw, scan(text))
+
+
+def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifest:
+    """Check every rule on TOML already read; raise :class:`ManifestErrors` listing every
+    problem found."""
+    raw = document.data
+    reader = _Reader(path, document.lines)
     zone = _zone(reader, raw.get("proposal", {}) if isinstance(raw.get("proposal"), dict) else {})
     info = _proposal(reader, raw, zone)
     people = _people(reader, raw)

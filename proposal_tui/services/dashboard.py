@@ -14,7 +14,8 @@ from functools import cached_property
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses, parse_manifest
+from proposal_tui.domain.manifest import (MANIFEST_NAME, build_manifest, manifest_statuses,
+                                          read_toml)
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import UNCOMMITTED, evaluate
 from proposal_tui.domain.wordcount import count_words, format_for_path
@@ -22,6 +23,7 @@ from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
 from proposal_tui.store.manifest_edit import recover_interrupted_edit
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.toml_cache import TomlCache
 from proposal_tui.store.wordcache import WordCache
 
 
@@ -98,7 +100,12 @@ def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None
     current, committed = repo.manifest_bytes(entries)
     manifest = cache.get(current) if cache is not None else None
     if manifest is None:
-        manifest = parse_manifest(decode_text(current, MANIFEST_NAME), MANIFEST_NAME)
+        kept = TomlCache(repo.git_dir)  # tomllib's part of the parse, for a new process
+        document = kept.get(current)
+        if document is None:
+            document = read_toml(decode_text(current, MANIFEST_NAME), MANIFEST_NAME)
+            kept.put(current, document)
+        manifest = build_manifest(document, MANIFEST_NAME)
         if cache is not None:
             cache.clear()  # one entry: the plan as it is now
             cache[current] = manifest

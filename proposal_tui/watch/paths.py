@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, read_toml
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.toml_cache import TomlCache
 
 # Names editors write next to the real file while saving (vim swap and its 4913 probe, backups,
 # emacs locks and autosaves, JetBrains safe-write, gedit, LibreOffice, generic temp files).
@@ -146,8 +147,10 @@ def manifest_section_paths(repo: ProposalRepo) -> Callable[[], list[str]]:
             info = full.stat()
             key = (info.st_mtime_ns, info.st_size, info.st_ino)
             if key != state["key"]:
-                text = full.read_bytes().decode("utf-8-sig", "replace")
-                state["paths"] = [s.file for s in parse_manifest(text).sections]
+                data = full.read_bytes()  # TOML kept by the first load, if it came first
+                document = TomlCache(repo.git_dir).get(data) or read_toml(
+                    data.decode("utf-8-sig", "replace"))
+                state["paths"] = [s.file for s in build_manifest(document).sections]
                 state["key"] = key
         except (OSError, ValueError, ProposalError):
             pass
