@@ -1,5 +1,6 @@
 """What start-up and a load make the UI thread do: no cell measured, the panes shown once,
-the footer composed once, nothing collected before the first paint.
+the footer composed once, nothing collected before the first paint, the look's classes
+processed on one widget.
 
 First paint at 500 sections is benchmarks/bench_tui.py's job; these tests pin what was found
 there (each failed before its fix).
@@ -20,8 +21,10 @@ from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
+from proposal_tui.tui.widgets.look import LookSource
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
+from proposal_tui.tui.widgets.thread_list import ThreadList
 from tests.test_tui_cursor_cost import count_calls
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import WIDE, demo_master, make_app, settle, sync  # noqa: F401
@@ -144,3 +147,28 @@ async def test_quitting_before_the_first_load_turns_the_collector_back_on(
     finally:
         release.set()
     assert gc.isenabled()
+
+
+@sync
+async def test_one_hidden_widget_carries_the_look_for_every_screen(demo_master: Path) -> None:
+    """Textual processes a widget's component classes on each restyle of it: ~25 look--*
+    classes on each of 12 widgets were ~86 ms of start-up, and more on every focus move."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        dashboard = app.screen
+        carriers = [type(node).__name__ for node in dashboard.walk_children()
+                    if any(name.startswith("look--") for name in node._get_component_classes())]
+        assert carriers == ["LookSource"]
+        table = dashboard.query_one(SectionsTable)
+        dark = table.look()
+        assert dark["overdue"].color is not None and dark["overdue"].bold
+        await pilot.press("enter")  # the section screen, above the dashboard
+        await settle(pilot)
+        assert app.screen is not dashboard and not app.screen.query(LookSource)
+        assert app.screen.query_one(ThreadList).look() == dark
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        light = app.screen.query_one(ThreadList).look()
+        assert light["overdue"].color != dark["overdue"].color
+        assert table.look() == light

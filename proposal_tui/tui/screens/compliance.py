@@ -26,7 +26,7 @@ from proposal_tui.tui.cells import Look, plain, status_name, style
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.keyed import apply_rows
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
     from proposal_tui.services.dashboard import Snapshot
@@ -102,7 +102,7 @@ def problems_text(matrix: Matrix, look: Look) -> Text:
 
 
 class ComplianceTable(LookMixin, DataTable[Text]):
-    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | set(LOOK_CLASSES)
+    """The matrix, its cells coloured with the app's look."""
 
 
 class ComplianceScreen(ViewScreen):

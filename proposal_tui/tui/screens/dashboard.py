@@ -27,6 +27,7 @@ from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.live import LiveStatus
+from proposal_tui.tui.widgets.look import LookSource
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.section_preview import SectionPreview
@@ -77,6 +78,7 @@ class DashboardScreen(ViewActions, SectionActions):
         self.active_pane = "sections"
 
     def compose(self) -> ComposeResult:
+        yield LookSource()  # the colours of every screen's Text (the others sit above this)
         yield ProposalHeader(self.papp.clock, id="header")
         yield Banner(id="banner")
         yield Tabs(*[Tab(name.capitalize(), id=f"tab-{name}") for name in PANES],

@@ -7,7 +7,7 @@ comment, the plan or the day moved."""
 from __future__ import annotations
 
 from itertools import count
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,7 +22,7 @@ from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.charts import burnup, series_of, title_line
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
     from proposal_tui.domain.model import Manifest
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class BurnUpChart(LookMixin, Static):
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
+    """The burn-up chart, coloured with the app's look."""
 
 
 class ProgressScreen(ViewScreen):

@@ -35,7 +35,7 @@ from proposal_tui.tui.cells import Look, plain, style
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.keyed import apply_rows
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
     from proposal_tui.tui.data import DashboardData
@@ -139,7 +139,7 @@ class RoundNameDialog(Dialog[str]):
 
 
 class RoundDiffTable(LookMixin, DataTable[Text]):
-    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | set(LOOK_CLASSES)
+    """Words added and removed per section, coloured with the app's look."""
 
 
 class RoundDiffScreen(ViewScreen):

@@ -3,8 +3,6 @@ checkouts, rewrites), newest first (DashboardData.activity)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import datetime as dt
 
 from rich.text import Text
@@ -13,7 +11,7 @@ from textual.widgets import Static
 from proposal_tui.services.dashboard import Activity
 from proposal_tui.tui.cells import Look, plain, short_ago, style
 from proposal_tui.tui.data import DashboardData
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 VERBS = {"commit": "committed", "comment": "commented on", "reply": "replied on",
          "resolve": "resolved a comment on", "reopen": "reopened a comment on"}
@@ -47,7 +45,6 @@ def activity_text(items: tuple[Activity, ...], now: dt.datetime, look: Look,
 
 
 class ActivityLine(LookMixin, Static):
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def show(self, data: DashboardData) -> None:
         snap = data.snapshot

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import datetime as dt
 
 from rich.text import Text
@@ -16,7 +14,7 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import time_left
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.data import DashboardData
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 TICK_SECONDS = 1.0
 
@@ -24,7 +22,6 @@ TICK_SECONDS = 1.0
 class ProposalHeader(LookMixin, Horizontal):
     """Ticks once a second, but only repaints when the countdown text actually changes."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def __init__(self, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -101,7 +98,6 @@ class ProposalHeader(LookMixin, Horizontal):
 class Banner(LookMixin, Static):
     """Repository problems, one line, naming file:line; hidden when all is well."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def show(self, data: DashboardData) -> None:
         look = self.look()

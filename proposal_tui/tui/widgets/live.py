@@ -6,13 +6,11 @@ that changes only arrive every few seconds (and why), so this stays on screen.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
 from textual.widgets import Static
 
 from proposal_tui.tui.cells import Look, plain, style
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 
 
 def live_text(mode: str, reason: str, look: Look) -> Text:
@@ -34,7 +32,6 @@ def live_text(mode: str, reason: str, look: Look) -> Text:
 class LiveStatus(LookMixin, Static):
     """Follows the app's ``live_status`` (mode, reason); hidden when live updates are off."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def on_mount(self) -> None:
         self.watch(self.app, "live_status", self._show_status, init=True)

@@ -14,7 +14,7 @@ from proposal_tui.domain.rollup import OwnerSummary, owner_summaries
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, column_cell, compact_number, plain, style
 from proposal_tui.tui.widgets.keyed import apply_rows
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.set_widths import SetWidths
 
 ALL = "*"  # row key of "everyone"; "" is the unassigned group (OwnerSummary.handle == "")
@@ -28,7 +28,6 @@ def row_key(handle: str) -> str:
 
 
 class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "filter by owner", id="owner-filter"),

@@ -29,7 +29,7 @@ from proposal_tui.domain.timeline import ago, relative_due
 from proposal_tui.tui.cells import Look, flags, plain, status_cell, style, who, words_text
 from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.border_title import retitle
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.strips import StripView
 from proposal_tui.tui.widgets.thread_list import ThreadList
 
@@ -134,7 +134,6 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
     has shown the current one: Markdown is most of what a move to another section costs.
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     def __init__(self, *, full: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -231,7 +230,6 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
 class SectionPreview(LookMixin, Vertical):
     """Read-only: nothing here edits; the screens' keys do (e, c, r, x, a, s, d)."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     class ThreadChanged(Message):
         """The highlighted thread changed (so the screens re-check which keys apply)."""

@@ -31,7 +31,7 @@ from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.frame_style import FrameStyle
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
 from proposal_tui.tui.widgets.set_widths import SetWidths
@@ -76,7 +76,6 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
     shows the result itself."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     selected_id: var[str | None] = var(None, init=False)
 

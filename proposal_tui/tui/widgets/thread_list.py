@@ -23,7 +23,7 @@ from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.timeline import ago
 from proposal_tui.tui.cells import Look, plain, style
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.strips import StripView
 
 
@@ -126,7 +126,7 @@ KEPT_BLOCKS = 64  # rendered threads kept for sections shown before or prepared 
 class ThreadList(LookMixin, StripView, can_focus=True):
     """The highlighted thread is what r and x act on."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*LOOK_CLASSES, "thread-list--highlighted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"thread-list--highlighted"}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "move(1)", "next thread", show=False, id="thread-down"),

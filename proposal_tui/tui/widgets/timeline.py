@@ -29,7 +29,7 @@ from proposal_tui.domain.timeline import Span
 from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
 from proposal_tui.tui.widgets.frame_style import FrameStyle
-from proposal_tui.tui.widgets.look import LOOK_CLASSES, LookMixin
+from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
 from proposal_tui.tui.widgets.strips import set_virtual_size
@@ -41,7 +41,6 @@ from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, Tim
 class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = set(LOOK_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "zoom", "zoom", id="timeline-zoom"),
