@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +29,8 @@ from proposal_tui.store.toml_cache import TomlCache
 from proposal_tui.store.wordcache import WordCache
 
 ACTIVITY_KEPT = 100  # newest commits and comment events in a snapshot's activity feed
+FileWords = dict[str, tuple[int, int | None, str | None, bool]]  # see _section_words
+Comments = tuple[list[Thread], dict[str, int], tuple[str, ...]]  # threads, open, errors
 
 
 @dataclass(frozen=True)
@@ -160,19 +163,13 @@ class ProposalService:
         head = self.repo.head()
         entries = self.repo.tree_entries(head) if head is not None else {}
         manifest, committed, current = load_manifest(self.repo, entries, self._parsed)
-        index = self.history.refresh(head)
+        # A first scan of a long history mostly waits on git log; the comment events and the
+        # section files are read meanwhile (~0.4 s of a cold status at 50,000 commits).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            beside = pool.submit(self._files_and_comments, manifest, entries, head, threads)
+            index = self.history.refresh(head)
+            changed, words, (all_threads, counts, comment_errors) = beside.result()
         declared = self._declared_seqs(manifest, committed, current, index)
-        changed = self.repo.changed_paths(head)
-        words = self._section_words([s.file for s in manifest.sections], entries, changed)
-        if threads:
-            all_threads = self.comments.threads()
-            counts = open_counts(all_threads)
-            comment_errors = tuple(str(e) for e in self.comments.errors)
-        else:
-            all_threads = []
-            counts, bad = self.comments.open_counts(self.repo.git_dir)
-            comment_errors = (f"{bad} malformed comment event files (see 'proposal "
-                              "validate')",) if bad else ()
         states: list[SectionState] = []
         problems: list[ProposalError] = []
         for section in manifest.ordered_sections:
@@ -193,9 +190,24 @@ class ProposalService:
                         blob_ids={p: e[1] for p in words if (e := entries.get(p))},
                         worktree_changed=None if changed is None else frozenset(changed))
 
+    def _files_and_comments(self, manifest: Manifest, entries: dict[str, tuple[str, str]],
+                            head: str | None, threads: bool
+                            ) -> tuple[set[str] | None, FileWords, Comments]:
+        """What the work tree and the comment branch say."""
+        changed = self.repo.changed_paths(head)
+        words = self._section_words([s.file for s in manifest.sections], entries, changed)
+        if threads:
+            all_threads = self.comments.threads()
+            comments = (all_threads, open_counts(all_threads),
+                        tuple(str(e) for e in self.comments.errors))
+        else:
+            counts, bad = self.comments.open_counts(self.repo.git_dir)
+            comments = ([], counts, (f"{bad} malformed comment event files (see 'proposal "
+                                     "validate')",) if bad else ())
+        return changed, words, comments
+
     def _section_words(self, paths: list[str], entries: dict[str, tuple[str, str]],
-                       changed: set[str] | None
-                       ) -> dict[str, tuple[int, int | None, str | None, bool]]:
+                       changed: set[str] | None) -> FileWords:
         """(words, uncommitted words, error, missing) per file, reading only what changed:
         committed counts come from the cache by blob id, work-tree files only where git says
         (``changed``) they may differ from HEAD."""
