@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import best_of, row, synthetic_repo
+from common import best_of_each, row, synthetic_repo
 
 CLI = [sys.executable, "-m", "proposal_tui"]
 
@@ -60,14 +60,15 @@ def main() -> int:
     small_history = synthetic_repo(sections, reference_commits, comments // 5)
     one_commit = synthetic_repo(sections, 1)
 
-    floor = best_of(runs, lambda: subprocess.run(["git", "log", "--name-only", "--format=%H"],
-                                                 cwd=big, stdout=subprocess.DEVNULL))
-    fixed = best_of(runs, lambda: (clear_cache(one_commit), status_json(one_commit)))
-    cold = best_of(runs, lambda: (clear_cache(big), status_json(big)))
+    floor, fixed, cold = best_of_each(
+        runs, lambda: subprocess.run(["git", "log", "--name-only", "--format=%H"], cwd=big,
+                                     stdout=subprocess.DEVNULL),
+        lambda: (clear_cache(one_commit), status_json(one_commit)),
+        lambda: (clear_cache(big), status_json(big)))
     status_json(big)
-    warm = best_of(runs + 2, lambda: status_json(big))
     status_json(small_history)
-    warm_small = best_of(runs + 2, lambda: status_json(small_history))
+    warm, warm_small = best_of_each(runs + 2, lambda: status_json(big),
+                                    lambda: status_json(small_history))
     naive_total, sampled = naive(big, 5 if args.small else 10)
 
     print(f"scale: {sections} sections, {commits} commits, {comments} comment events")
