@@ -67,7 +67,7 @@ def main() -> int:
         lambda: (clear_cache(big), status_json(big)))
     status_json(big)
     status_json(small_history)
-    warm, warm_small = best_of_each(runs + 2, lambda: status_json(big),
+    warm, warm_small = best_of_each(runs * 3, lambda: status_json(big),
                                     lambda: status_json(small_history))
     naive_total, sampled = naive(big, 5 if args.small else 10)
 
