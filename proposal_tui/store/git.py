@@ -23,6 +23,11 @@ _BASE_ENV = {
 }
 
 
+# For a git whose whole output is read at once: into a pipe, git log and rev-list flush after
+# every record by default (50,000 writes for a 50,000-commit log: 2.8 s instead of 2.1 s).
+NOT_INTERACTIVE = {"GIT_FLUSH": "0"}
+
+
 class GitError(ProposalError):
     """A git command failed; carries git's own first stderr line."""
 
@@ -51,7 +56,7 @@ def run_git_bytes(
         proc = subprocess.run(
             ["git", *args],
             cwd=str(cwd),
-            env=git_env(env),
+            env=git_env({**NOT_INTERACTIVE, **(env or {})}),
             input=input,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -19,7 +19,8 @@ from pathlib import Path
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
-from proposal_tui.store.git import GitError, git_env, read_objects, run_git_bytes
+from proposal_tui.store.git import (NOT_INTERACTIVE, GitError, git_env, read_objects,
+                                   run_git_bytes)
 from proposal_tui.store.plumbing import resolve_ref
 
 CACHE_VERSION = 3
@@ -216,8 +217,9 @@ def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
     RS could fake a boundary, and a piece without a commit header is glued back on.
     """
     args = ["git", "log", "-z", "--name-status", "-M", f"--format={_LOG_FORMAT}", *revs, "--"]
-    proc = subprocess.Popen(args, cwd=str(cwd), env=git_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    # Streamed, but not interactive: git's stdio buffer is enough to overlap with parsing.
+    proc = subprocess.Popen(args, cwd=str(cwd), env=git_env(NOT_INTERACTIVE),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     held = ""  # the last record seen, kept until the next one proves it complete
     tail = ""
