@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 
-from common import best_of, git, row, synthetic_repo
+from common import best_of_each, git, row, synthetic_repo
 
 from proposal_tui.store.history import HistoryStore
 from proposal_tui.store.repo import ProposalRepo
@@ -35,8 +35,7 @@ def main() -> int:
         shutil.rmtree(repo.git_dir / "proposal-tui", ignore_errors=True)
         HistoryStore(repo.root, repo.git_dir).refresh()
 
-    raw_s = best_of(runs, raw)
-    cold_s = best_of(runs, cold)
+    raw_s, cold_s = best_of_each(runs, raw, cold)
     store = HistoryStore(repo.root, repo.git_dir)
     store.refresh()
     (path / "sections" / "s00000.md").write_text("# Section 0\n\nOne more sentence.\n")

@@ -36,10 +36,6 @@ def synthetic_repo(sections: int, commits: int, comments: int = 0, authors: int 
     return path
 
 
-def best_of(runs: int, fn: Callable[[], object]) -> float:
-    return best_of_each(runs, fn)[0]
-
-
 def best_of_each(runs: int, *fns: Callable[[], object]) -> list[float]:
     """The best time of each, run in turns: on a shared machine whose speed drifts, figures
     that are divided by one another must be measured side by side, not one series after the
