@@ -7,7 +7,6 @@ slow moves found there (each failed before the fix), so they cannot creep back.
 from __future__ import annotations
 
 import gc
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.store.repo import ProposalRepo
-from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import GC_YOUNG
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
@@ -34,7 +32,7 @@ from proposal_tui.tui.widgets.timeline import Timeline
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
 from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401
-                                    make_app, screen_text, settle, sync)
+                                    hold_loads, make_app, screen_text, settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -84,14 +82,7 @@ async def test_the_first_load_greys_keys_in_without_rebuilding_the_footer(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before anything is read, the section keys show greyed; the first load then turns them
     on in place (a footer rebuild and its layouts were ~150 ms of the first paint)."""
-    release = threading.Event()
-    original = app_module.load
-
-    def held_load(*args: Any, **kwargs: Any) -> Any:
-        release.wait(20)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(app_module, "load", held_load)
+    release = hold_loads(monkeypatch)
     app = make_app(demo_master)
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(5):

@@ -9,7 +9,6 @@ there (each failed before its fix).
 from __future__ import annotations
 
 import gc
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 from textual.widgets import _data_table
 from textual.widgets._footer import FooterKey
 
-from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
@@ -27,7 +25,8 @@ from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from tests.test_tui_cursor_cost import count_calls
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo_master, make_app, settle, sync  # noqa: F401
+from tests.test_tui_support import (WIDE, demo_master, hold_loads, make_app,  # noqa: F401
+                                    settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -131,14 +130,7 @@ async def test_nothing_is_collected_until_the_first_load_is_on_screen(
 @sync
 async def test_quitting_before_the_first_load_turns_the_collector_back_on(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    release = threading.Event()
-    original = app_module.load
-
-    def held_load(*args: Any, **kwargs: Any) -> Any:
-        release.wait(20)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(app_module, "load", held_load)
+    release = hold_loads(monkeypatch)
     app = make_app(demo_master)
     try:
         async with app.run_test(size=WIDE) as pilot:

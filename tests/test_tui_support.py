@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ from proposal_tui.domain.model import Person
 from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.store.demo import build_demo
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 
 FIXED_DATE = dt.date(2026, 11, 27)  # a Friday, three weeks before the demo's deadline
@@ -56,6 +58,20 @@ def _quiet_textual(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for widget in (Input, TextArea):  # the reactive's default, so every new one starts still
         monkeypatch.setattr(widget.cursor_blink, "_default", False)
+
+
+def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make each load wait (up to 20 s) until the returned event is set: the app as it is
+    before its first snapshot."""
+    release = threading.Event()
+    original = app_module.load
+
+    def held_load(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "load", held_load)
+    return release
 
 
 def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime = NOW,
