@@ -45,6 +45,7 @@ def activity_text(items: tuple[Activity, ...], now: dt.datetime, look: Look,
 
 
 class ActivityLine(LookMixin, Static):
+    """The feed on one line, under the panes; cut at the width, never wrapped."""
 
     def show(self, data: DashboardData) -> None:
         snap = data.snapshot

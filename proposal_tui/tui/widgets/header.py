@@ -22,7 +22,6 @@ TICK_SECONDS = 1.0
 class ProposalHeader(LookMixin, Horizontal):
     """Ticks once a second, but only repaints when the countdown text actually changes."""
 
-
     def __init__(self, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
@@ -97,7 +96,6 @@ class ProposalHeader(LookMixin, Horizontal):
 
 class Banner(LookMixin, Static):
     """Repository problems, one line, naming file:line; hidden when all is well."""
-
 
     def show(self, data: DashboardData) -> None:
         look = self.look()

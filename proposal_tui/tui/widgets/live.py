@@ -32,7 +32,6 @@ def live_text(mode: str, reason: str, look: Look) -> Text:
 class LiveStatus(LookMixin, Static):
     """Follows the app's ``live_status`` (mode, reason); hidden when live updates are off."""
 
-
     def on_mount(self) -> None:
         self.watch(self.app, "live_status", self._show_status, init=True)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())

@@ -28,7 +28,6 @@ def row_key(handle: str) -> str:
 
 
 class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "filter by owner", id="owner-filter"),
         Binding("j", "cursor_down", "down", show=False, id="owners-down"),

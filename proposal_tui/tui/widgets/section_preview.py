@@ -134,7 +134,6 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
     has shown the current one: Markdown is most of what a move to another section costs.
     """
 
-
     def __init__(self, *, full: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.full = full
@@ -229,7 +228,6 @@ class PreviewBody(LookMixin, StripView, can_focus=True):
 
 class SectionPreview(LookMixin, Vertical):
     """Read-only: nothing here edits; the screens' keys do (e, c, r, x, a, s, d)."""
-
 
     class ThreadChanged(Message):
         """The highlighted thread changed (so the screens re-check which keys apply)."""

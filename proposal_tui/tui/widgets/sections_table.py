@@ -76,7 +76,6 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
     shows the result itself."""
 
-
     selected_id: var[str | None] = var(None, init=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [

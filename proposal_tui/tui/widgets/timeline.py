@@ -41,7 +41,6 @@ from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, Tim
 class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
 
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "zoom", "zoom", id="timeline-zoom"),
         Binding("up,k", "pick(-1)", "previous section", show=False, id="timeline-up"),
