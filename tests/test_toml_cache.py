@@ -118,7 +118,8 @@ def test_an_edited_manifest_is_read_again(repo: Path) -> None:
     b'{"version": 1, "blob": "BLOB", "data": {"date": "yesterday"}, "lines": {}}',
     b'{"version": 1, "blob": "BLOB", "data": [1, 2], "lines": {}}',
     b'{"version": 1, "blob": "BLOB", "data": {"table": []}, "lines": {"": [[1]]}}',
-])
+    b'{"version": 1, "blob": "BLOB", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+], ids=lambda content: f"{len(content)} bytes")
 def test_a_damaged_cache_is_a_miss_and_is_written_again(repo: Path, content: bytes) -> None:
     data = (repo / "proposal.toml").read_bytes()
     blob = ProposalRepo.open(repo).tree_entries()["proposal.toml"][1]

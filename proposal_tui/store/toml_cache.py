@@ -81,7 +81,7 @@ class TomlCache:
             if not isinstance(table, dict):
                 return None
             return TomlDocument(table, _lines(saved["lines"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing, damaged or another version: read the TOML again
 
     def put(self, data: bytes, document: TomlDocument) -> None:
