@@ -10,7 +10,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
@@ -24,6 +24,15 @@ GITLINK_MODE = "160000"
 def blob_sha(data: bytes) -> str:
     """The object id git gives these bytes, computed without running git."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass
+class WorkTreeReads:
+    """One batch of work-tree reads: each folder resolved once, each file read once (the
+    committed copy of a file and its working copy are often the same read)."""
+
+    inside: dict[Path, bool] = field(default_factory=dict)
+    files: dict[str, tuple[bytes | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,22 +124,30 @@ class ProposalRepo:
         """Blob contents by id, from one ``git cat-file --batch`` process."""
         return read_objects(self.root, shas)
 
-    def read_committed(self, wanted: Mapping[str, str]) -> dict[str, bytes]:
+    def read_committed(self, wanted: Mapping[str, str],
+                       batch: WorkTreeReads | None = None) -> dict[str, bytes]:
         """Blob contents by id, for ``{path: blob id}``: from the work tree where the file
         there still hashes to that id, from git for the rest. Unpacking 500 section blobs
-        from a packed history took git ~80 ms; reading and hashing the files, ~15 ms."""
+        from a packed history took git ~80 ms; reading and hashing the files, ~15 ms.
+        ``batch``: the caller's reads, when it reads the same files from the work tree."""
         found: dict[str, bytes] = {}
         if not self.bare:
-            folders: dict[Path, bool] = {}
+            batch = batch or WorkTreeReads()
             for path, sha in wanted.items():
-                data, problem = self._working_bytes(path, folders)
+                data, problem = self._working_bytes(path, batch)
                 if data is not None and problem is None and blob_sha(data) == sha:
                     found[sha] = data
         found.update(self.read_blobs([sha for sha in wanted.values() if sha not in found]))
         return found
 
-    def _working_bytes(self, path: str, folders: dict[Path, bool]
+    def _working_bytes(self, path: str, batch: WorkTreeReads
                        ) -> tuple[bytes | None, str | None]:
+        if path not in batch.files:
+            batch.files[path] = self._read_work_tree(path, batch.inside)
+        return batch.files[path]
+
+    def _read_work_tree(self, path: str, folders: dict[Path, bool]
+                        ) -> tuple[bytes | None, str | None]:
         """``folders`` remembers, for one batch of reads, which folders resolve inside the
         work tree: a realpath of each of 500 files was most of the cost of reading them."""
         assert self.work_tree is not None
@@ -189,17 +206,17 @@ class ProposalRepo:
                 problems[path] = "is a submodule, not a file"
             else:
                 committed_ids[path] = sha
+        batch = WorkTreeReads()
         blobs = self.read_committed({path: sha for path, sha in committed_ids.items()
-                                     if sha not in known})
+                                     if sha not in known}, batch)
         result: dict[str, FileContent] = {}
-        folders: dict[Path, bool] = {}
         for path in paths:
             sha = committed_ids.get(path)
             committed = blobs.get(sha) if sha else None
             skip_work_tree = self.bare or (changed is not None and path in entries
                                            and path not in changed)
             working, problem = ((None, None) if skip_work_tree
-                                else self._working_bytes(path, folders))
+                                else self._working_bytes(path, batch))
             result[path] = FileContent(path, committed, working, problems.get(path) or problem,
                                        sha)
         return result
