@@ -1,6 +1,6 @@
 """What start-up and a load make the UI thread do: no cell measured, the panes shown once,
 the footer composed once, nothing collected before the first paint, the look's classes
-processed on one widget.
+processed on one widget, no screen imported before it is opened.
 
 First paint at 500 sections is benchmarks/bench_tui.py's job; these tests pin what was found
 there (each failed before its fix).
@@ -9,6 +9,8 @@ there (each failed before its fix).
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +166,14 @@ async def test_one_hidden_widget_carries_the_look_for_every_screen(demo_master: 
         light = app.screen.query_one(ThreadList).look()
         assert light["overdue"].color != dark["overdue"].color
         assert table.look() == light
+
+
+def test_screens_not_shown_at_start_are_imported_when_opened() -> None:
+    """Importing the app took ~0.1 s more with every screen imported up front; the section,
+    help, compliance, round-diff and progress screens wait until first opened."""
+    later = ["compliance", "help", "progress", "rounds", "section"]
+    code = ("import sys, proposal_tui.tui.app; print(' '.join(m for m in %r if "
+            "'proposal_tui.tui.screens.' + m in sys.modules))" % later)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout.split() == []

@@ -39,12 +39,9 @@ from proposal_tui.tui.data import (DashboardData, TextCache, error_line, load, n
                                    resolve_actor)
 from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
                                        Notice, RefreshRequested)
-from proposal_tui.tui.screens.compliance import ComplianceScreen
+from proposal_tui.tui.screens.actions import SectionActions
 from proposal_tui.tui.screens.dashboard import DashboardScreen
-from proposal_tui.tui.screens.help import HelpScreen
-from proposal_tui.tui.screens.progress import ProgressScreen
-from proposal_tui.tui.screens.rounds import RoundDiffScreen
-from proposal_tui.tui.screens.section import SectionScreen
+from proposal_tui.tui.screens.views import ViewScreen
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
 
 if TYPE_CHECKING:
@@ -70,8 +67,10 @@ GC_IDLE = 2.0  # seconds without a key or the mouse before the full collection
 # only once half full, not after each move, so that cached lines reach the old generation
 # (and are frozen there, see GC_EVERY) no sooner than Python's own rhythm would take them.
 GC_YOUNG = 10_000
-# The screens that follow every load (show) and theme change (restyle), open or underneath.
-DataScreen = DashboardScreen | SectionScreen | ComplianceScreen | RoundDiffScreen | ProgressScreen
+# The screens that follow every load (show) and theme change (restyle), open or underneath:
+# the dashboard and a section's screen (both SectionActions) and the views. Named by base
+# class, so the screens not shown at start are imported when first opened.
+DataScreen = SectionActions | ViewScreen
 
 
 class ProposalApp(App[int]):
@@ -394,9 +393,13 @@ class ProposalApp(App[int]):
     # -- navigation ---------------------------------------------------------------------------
     def open_section(self, section_id: str) -> None:
         if self.data.state(section_id) is not None:
+            from proposal_tui.tui.screens.section import SectionScreen
+
             self.push_screen(SectionScreen(section_id))
 
     def action_help(self) -> None:
+        from proposal_tui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.data.actor))
 

@@ -79,11 +79,19 @@ class SectionActions(Screen[None]):
         assert isinstance(self.app, ProposalApp)
         return self.app
 
-    # Screens provide these two.
+    # Screens provide these four.
     def current_section_id(self) -> str | None:
         raise NotImplementedError
 
     def current_thread(self) -> Thread | None:
+        raise NotImplementedError
+
+    def show(self, data: DashboardData) -> None:
+        """New data, after every load: update in place."""
+        raise NotImplementedError
+
+    def restyle(self) -> None:
+        """New theme: rebuild what was built in the old colours."""
         raise NotImplementedError
 
     @property

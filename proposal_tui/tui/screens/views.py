@@ -77,6 +77,15 @@ class ViewScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
+    # Views provide these two.
+    def show(self, data: DashboardData) -> None:
+        """New data, after every load: update in place."""
+        raise NotImplementedError
+
+    def restyle(self) -> None:
+        """New theme: rebuild what was built in the old colours."""
+        raise NotImplementedError
+
     def post_answer(self, key: object, read: Callable[[], object]) -> None:
         """From a worker thread: post what ``read`` returns, or why it failed in one line."""
         try:
