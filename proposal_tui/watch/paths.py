@@ -147,7 +147,9 @@ def manifest_section_paths(repo: ProposalRepo) -> Callable[[], list[str]]:
             info = full.stat()
             key = (info.st_mtime_ns, info.st_size, info.st_ino)
             if key != state["key"]:
-                data = full.read_bytes()  # TOML kept by the first load, if it came first
+                # The TOML kept by a load, if one came first. Nothing is kept from here: this
+                # decode replaces bad UTF-8, which a load must report, not find in the cache.
+                data = full.read_bytes()
                 document = TomlCache(repo.git_dir).get(data) or read_toml(
                     data.decode("utf-8-sig", "replace"))
                 state["paths"] = [s.file for s in build_manifest(document).sections]
