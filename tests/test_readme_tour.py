@@ -8,12 +8,14 @@ from pathlib import Path
 
 from tests.cli import run
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+# The checkout's root, wherever this file sits under tests/.
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+README = ROOT / "README.md"
 
 
 def tour_commands() -> list[list[str]]:
     text = README.read_text(encoding="utf-8")
-    block = text.split("## A short tour", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    block = text.split("## A five-minute tour", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = []
     for line in block.splitlines():
         line = re.sub(r"\s+#.*$", "", line).strip()
