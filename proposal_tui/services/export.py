@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,18 +29,11 @@ from proposal_tui.domain.model import Manifest
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.compliance import ComplianceService
 from proposal_tui.services.dashboard import decode_text
+from proposal_tui.store.programs import run_pandoc
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.rounds import files_at, resolve_commit
 
 FORMATS = ("md", "html", "docx", "pdf")
-PANDOC_HELP = ("pandoc is not installed; md and html exports need nothing, docx and pdf need "
-               "pandoc: 'sudo apt-get install pandoc' (Debian/Ubuntu), 'brew install pandoc' "
-               "(macOS), 'winget install pandoc' (Windows) or https://pandoc.org/installing.html")
-PDF_ENGINES = ("pdflatex", "xelatex", "lualatex", "wkhtmltopdf", "weasyprint", "typst")
-PDF_ENGINE_HELP = ("pdf export needs a PDF engine for pandoc and none was found (tried "
-                   + ", ".join(PDF_ENGINES) + "): 'sudo apt-get install texlive-latex-recommended"
-                   "' (Debian/Ubuntu) or 'brew install --cask basictex' (macOS); or export docx "
-                   "or html and print that to PDF")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -491,49 +480,6 @@ def to_html(doc: Document) -> str:
         parts += ["</table>", "</section>"]
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
-
-
-# --- pandoc -----------------------------------------------------------------------------------
-
-def pandoc_path() -> str | None:
-    return shutil.which("pandoc")
-
-
-def pdf_engine() -> str | None:
-    return next((e for e in PDF_ENGINES if shutil.which(e)), None)
-
-
-def run_pandoc(markdown: str, fmt: str) -> bytes:
-    """docx or pdf bytes from our Markdown; raw HTML/TeX in sections is not interpreted."""
-    pandoc = pandoc_path()
-    if pandoc is None:
-        raise ProposalError(PANDOC_HELP)
-    args = [pandoc, "--from", "markdown-raw_html-raw_tex-raw_attribute", "--toc",
-            "--standalone", "--sandbox"]
-    if fmt == "pdf":
-        engine = pdf_engine()
-        if engine is None:
-            raise ProposalError(PDF_ENGINE_HELP)
-        args.append(f"--pdf-engine={engine}")
-    with tempfile.TemporaryDirectory(prefix="proposal-export-") as tmp:
-        target = Path(tmp, f"out.{fmt}")
-        try:
-            proc = subprocess.run([*args, "--output", str(target)], input=markdown.encode(),
-                                  capture_output=True, timeout=300, cwd=tmp,
-                                  env={**os.environ, "LC_ALL": "C.UTF-8"})
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ProposalError(f"pandoc failed: {exc}") from None
-        # pandoc < 2.15 has no --sandbox, and 2.17's sandbox cannot read its own docx
-        # template: retry without it (images are already reduced to their alt text).
-        if proc.returncode != 0 and (b"sandbox" in proc.stderr or
-                                     b"Could not find data file" in proc.stderr):
-            proc = subprocess.run([a for a in args if a != "--sandbox"] + ["--output",
-                                  str(target)], input=markdown.encode(), capture_output=True,
-                                  timeout=300, cwd=tmp)
-        if proc.returncode != 0 or not target.exists():
-            said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ProposalError(f"pandoc failed: {said[-1] if said else proc.returncode}")
-        return target.read_bytes()
 
 
 def pdf_page_count(data: bytes) -> int | None:

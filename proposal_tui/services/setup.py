@@ -9,7 +9,6 @@ from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
-from proposal_tui.store.git import run_git
 from proposal_tui.store.manifest_edit import writer_lock
 from proposal_tui.store.plumbing import cas_commit
 from proposal_tui.store.repo import ProposalRepo
@@ -63,8 +62,7 @@ def init_proposal(path: Path, title: str, clock: Clock) -> Path:
     try:
         repo = ProposalRepo.open(path)
     except ProposalError:
-        run_git(["init", "--quiet", "--", str(path)], path)
-        repo = ProposalRepo.open(path)
+        repo = ProposalRepo.create(path)
     if repo.bare:
         raise ProposalError(f"{path} is a bare repository; run init in a clone")
     name = repo.git_config("user.name") or "Proposal Manager"
@@ -92,5 +90,5 @@ def init_proposal(path: Path, title: str, clock: Clock) -> Path:
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-        run_git(["update-index", "--add", "--", *files], repo.root)
+        repo.stage(list(files))
     return path.resolve()

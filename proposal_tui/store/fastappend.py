@@ -32,7 +32,6 @@ import os
 import random
 import secrets
 import struct
-import subprocess
 import time
 import zlib
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
-from proposal_tui.store.git import GitError, git_env, run_git
+from proposal_tui.store.git import GitError, GitPipe, run_git
 from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, check_path,
                                          check_ref_name, update_ref_cas)
 
@@ -100,27 +99,21 @@ class _Reader:
     """One ``git cat-file --batch`` per drain attempt (fresh, so refs are read fresh)."""
 
     def __init__(self, cwd: Path | str) -> None:
-        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=str(cwd),
-                                     env=git_env(), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Interactive: each reply must be flushed before we ask the next question.
+        self.git = GitPipe(["cat-file", "--batch"], cwd, feed=True, interactive=True,
+                           capture_stderr=False)
 
     def get(self, name: str) -> tuple[str, str, bytes] | None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(name.encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().decode("ascii", "replace").split()
+        self.git.stdin.write(name.encode("utf-8") + b"\n")
+        self.git.stdin.flush()
+        header = self.git.stdout.readline().decode("ascii", "replace").split()
         if len(header) != 3:
             return None  # "<name> missing"
         sha, kind, size = header
-        return sha, kind, self.proc.stdout.read(int(size) + 1)[:-1]
+        return sha, kind, self.git.stdout.read(int(size) + 1)[:-1]
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            if self.proc.stdin:
-                self.proc.stdin.close()
-        self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        self.git.finish()
 
 
 def _parse_tree(data: bytes) -> dict[bytes, tuple[bytes, bytes]]:

@@ -1,17 +1,22 @@
 """The one door to the git binary.
 
-Every git call in proposal-tui goes through :func:`run_git` so that the rules hold everywhere:
-argument lists only (never a shell), user text only after ``--`` or through stdin, and
-``GIT_OPTIONAL_LOCKS=0`` so our reads never rewrite ``.git/index`` (which would wake the
-watcher and loop).
+Every git process proposal-tui starts is started here, by :func:`run_git` (whole output at
+once) or :class:`GitPipe` (output read as it arrives, input fed as we go), so that the rules
+hold everywhere: argument lists only (never a shell), user text only after ``--`` or through
+stdin, and ``GIT_OPTIONAL_LOCKS=0`` so our reads never rewrite ``.git/index`` (which would
+wake the watcher and loop). A test (tests/test_one_way_in.py) fails if any other module
+starts a process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 from proposal_tui.domain.errors import ProposalError
 
@@ -65,14 +70,84 @@ def run_git_bytes(
     except FileNotFoundError as exc:  # git not installed, or cwd vanished
         raise GitError(f"cannot run git in {cwd}: {exc.strerror}") from None
     if check and proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace")
-        message = stderr.strip().splitlines()
-        first = message[0] if message else f"exit status {proc.returncode}"
-        if "No space left on device" in stderr:
-            raise GitError(f"disk full: git {args[0]} could not write in {cwd} (no space left "
-                           "on device); free some space and try again")
-        raise GitError(f"git {args[0]} failed: {first}")
+        raise git_failure(args, cwd, proc.returncode, proc.stderr.decode("utf-8", "replace"))
     return proc
+
+
+def git_failure(args: Sequence[str], cwd: Path | str, code: int, stderr: str) -> GitError:
+    """The one-line error for a git that exited with ``code``: git's own first line."""
+    message = stderr.strip().splitlines()
+    first = message[0] if message else f"exit status {code}"
+    if "No space left on device" in stderr:
+        return GitError(f"disk full: git {args[0]} could not write in {cwd} (no space left "
+                        "on device); free some space and try again")
+    return GitError(f"git {args[0]} failed: {first}")
+
+
+class GitPipe:
+    """A running ``git ARGS`` whose stdout is read as it arrives, and whose stdin (with
+    ``feed``) the caller writes as it goes: a streamed ``git log``, a ``cat-file --batch``
+    conversation. Same environment rule as :func:`run_git`.
+
+    ``interactive``: the caller waits for each reply before asking again, so git must flush
+    every record (``NOT_INTERACTIVE`` would leave a reply in git's buffer: a deadlock).
+    ``capture_stderr``: keep stderr for :meth:`finish`; off for a long conversation whose
+    stderr nobody reads (a full pipe would stall git).
+    Use as a context manager, or call :meth:`finish`, which closes the pipes and waits.
+    """
+
+    def __init__(self, args: Sequence[str], cwd: Path | str, *, feed: bool = False,
+                 interactive: bool = False, capture_stderr: bool = True) -> None:
+        self.args = list(args)
+        self.cwd = cwd
+        self.returncode: int | None = None
+        self.stderr = ""
+        try:
+            self._proc = subprocess.Popen(
+                ["git", *self.args], cwd=str(cwd),
+                env=git_env(None if interactive else NOT_INTERACTIVE),
+                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL)
+        except FileNotFoundError as exc:  # git not installed, or cwd vanished
+            raise GitError(f"cannot run git in {cwd}: {exc.strerror}") from None
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self._proc.stdout is not None
+        return self._proc.stdout
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        if self._proc.stdin is None:
+            raise ValueError("this git was started without feed=True")
+        return self._proc.stdin
+
+    def finish(self) -> int:
+        """Close our ends, collect stderr, wait for git; returns (and keeps) its exit code."""
+        if self.returncode is None:
+            if self._proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._proc.stdin.close()
+            self.stdout.close()
+            if self._proc.stderr is not None:
+                self.stderr = self._proc.stderr.read().decode("utf-8", "replace")
+                self._proc.stderr.close()
+            self.returncode = self._proc.wait()
+        return self.returncode
+
+    def check(self, *, tolerate: str = "") -> None:
+        """Raise :class:`GitError` if git failed (unless its stderr says ``tolerate``)."""
+        code = self.finish()
+        if code != 0 and not (tolerate and tolerate in self.stderr):
+            raise git_failure(self.args, self.cwd, code, self.stderr)
+
+    def __enter__(self) -> GitPipe:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.finish()
 
 
 def run_git(

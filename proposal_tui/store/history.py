@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,8 @@ from pathlib import Path
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
-from proposal_tui.store.git import (NOT_INTERACTIVE, GitError, git_env, read_objects,
-                                   run_git_bytes)
+from proposal_tui.store.commits import is_ancestor
+from proposal_tui.store.git import GitPipe, read_objects
 from proposal_tui.store.plumbing import resolve_ref
 
 CACHE_VERSION = 3
@@ -216,18 +215,16 @@ def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
     Records are split on NUL + RS: a subject cannot hold NUL, so only a path beginning with
     RS could fake a boundary, and a piece without a commit header is glued back on.
     """
-    args = ["git", "log", "-z", "--name-status", "-M", f"--format={_LOG_FORMAT}", *revs, "--"]
+    args = ["log", "-z", "--name-status", "-M", f"--format={_LOG_FORMAT}", *revs, "--"]
     # Streamed, but not interactive: git's stdio buffer is enough to overlap with parsing.
-    proc = subprocess.Popen(args, cwd=str(cwd), env=git_env(NOT_INTERACTIVE),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
+    git = GitPipe(args, cwd)
     held = ""  # the last record seen, kept until the next one proves it complete
     tail = ""
     try:
-        _widen_pipe(proc.stdout.fileno())
+        _widen_pipe(git.stdout.fileno())
         # read1: parse whatever has arrived while git keeps writing (read() would wait for a
         # full megabyte with git blocked on a full pipe, and nothing would overlap).
-        while chunk := proc.stdout.read1(1 << 20):
+        while chunk := git.stdout.read1(1 << 20):
             pieces = (tail + chunk.decode("utf-8", "surrogateescape")).split("\0\x1e")
             tail = pieces.pop()
             for piece in pieces:
@@ -249,13 +246,8 @@ def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
         if held and (commit := _parse_record(held)):
             yield commit
     finally:
-        proc.stdout.close()
-        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        code = proc.wait()
-    if code != 0 and "does not have any commits" not in stderr:
-        raise GitError(f"git log failed: {(stderr.strip().splitlines() or ['?'])[0]}")
+        git.finish()
+    git.check(tolerate="does not have any commits")
 
 
 class HistoryStore:
@@ -303,7 +295,7 @@ class HistoryStore:
         if tip is None:
             self.index = HistoryIndex()
             return self.index
-        if index.tip is None or not self._is_ancestor(index.tip, tip):
+        if index.tip is None or not is_ancestor(self.cwd, index.tip, tip):
             index = HistoryIndex()
             revs = [tip]
         else:
@@ -315,10 +307,6 @@ class HistoryStore:
         self.index = index
         self._save_cache()
         return index
-
-    def _is_ancestor(self, old: str, new: str) -> bool:
-        proc = run_git_bytes(["merge-base", "--is-ancestor", old, new], self.cwd, check=False)
-        return proc.returncode == 0
 
     def _absorb(self, index: HistoryIndex, commits: Iterator[Commit]) -> int:
         """Fold commits (newest first, as they stream in) into the index; return how many.

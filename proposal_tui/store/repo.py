@@ -94,6 +94,12 @@ class ProposalRepo:
             return cls(git_dir, git_dir.parent)
         return cls(git_dir, Path(top))
 
+    @classmethod
+    def create(cls, path: Path) -> ProposalRepo:
+        """``git init`` a new repository in the existing folder ``path``, and open it."""
+        run_git(["init", "--quiet", "--", str(path)], path)
+        return cls.open(path)
+
     # -- refs -----------------------------------------------------------------------------
     def head(self) -> str | None:
         out = run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], self.root,
@@ -237,6 +243,11 @@ class ProposalRepo:
     def git_config(self, key: str) -> str:
         """A config value (repository, then global), or '' when unset."""
         return run_git(["config", "--get", key], self.root, check=False).strip()
+
+    def stage(self, paths: list[str]) -> None:
+        """Record the work-tree copies of ``paths`` in the index (``git add`` of exactly
+        these files, never anything else the user has changed)."""
+        run_git(["update-index", "--add", "--", *paths], self.root)
 
 
 __all__ = ["FileContent", "ProposalRepo", "blob_sha", "GitError"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-import shlex
-import subprocess
 import threading
 import time
 from collections import deque
@@ -32,6 +30,7 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.dashboard import Activity, ProposalService
+from proposal_tui.services.editor import edit_file, editor_command
 from proposal_tui.services.live import describe
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.tui.commands import ProposalCommands
@@ -358,10 +357,6 @@ class ProposalApp(App[int]):
         self.request_refresh("edit")
 
     # -- editor -------------------------------------------------------------------------------
-    def editor_command(self) -> list[str] | None:
-        editor = self.env.get("VISUAL") or self.env.get("EDITOR")
-        return shlex.split(editor) if editor and editor.strip() else None
-
     def open_in_editor(self, path: str) -> None:
         """Suspend the app and run $VISUAL/$EDITOR on a section file; say why when we can't."""
         work_tree = self.service.repo.work_tree
@@ -370,24 +365,28 @@ class ProposalApp(App[int]):
                         "there and push; the dashboard shows the change once it lands.",
                         title="cannot edit here", severity="warning", markup=False, timeout=10)
             return
-        command = self.editor_command()
+        try:
+            command = editor_command(self.env)
+        except ProposalError as exc:
+            self.notify(one_line(str(exc)), title="editor failed", severity="error",
+                        markup=False, timeout=10)
+            return
         if command is None:
             self.notify("Set $VISUAL or $EDITOR (for example: export EDITOR=nano) to edit "
                         "sections from here.", title="no editor", severity="warning",
                         markup=False, timeout=10)
             return
-        target = str(Path(work_tree, path))  # absolute: a name starting with '-' stays a file
         try:
             with self.suspend():
-                subprocess.call([*command, target])
+                edit_file(command, work_tree, path)
         except SuspendNotSupported:
             self.notify(f"This session cannot hand the terminal to an editor (web or headless "
                         f"mode). Edit {one_line(path)} outside; the dashboard refreshes.",
                         title="cannot open an editor", severity="warning", markup=False,
                         timeout=10)
-        except OSError as exc:
-            self.notify(f"could not run {one_line(command[0])}: {one_line(str(exc))}",
-                        title="editor failed", severity="error", markup=False, timeout=10)
+        except ProposalError as exc:
+            self.notify(one_line(str(exc)), title="editor failed", severity="error",
+                        markup=False, timeout=10)
         self.request_refresh("editor")
 
     # -- navigation ---------------------------------------------------------------------------
