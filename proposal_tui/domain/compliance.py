@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+import tomlkit
+
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Section, SectionState, Status
 from proposal_tui.domain.tomllines import scan
@@ -191,34 +193,30 @@ def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
     return result
 
 
-def _toml_string(value: str) -> str:
-    """A TOML basic string: escapes every control character so any text round-trips."""
-    out = []
-    for ch in value:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+_COMMENT_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a TOML comment
 
 
 def render_requirements(requirements: list[Requirement], origin: str = "") -> str:
-    """``requirements.toml`` text, one table per requirement (hand-editable afterwards)."""
-    lines = ["# The solicitation's requirements: the compliance matrix is computed from this",
-             "# file and each section's `requirements = [...]` in proposal.toml."]
+    """``requirements.toml`` text, one table per requirement (hand-editable afterwards).
+
+    Written by tomlkit, which escapes any text so it reads back exactly."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("The solicitation's requirements: the compliance matrix is "
+                            "computed from this"))
+    doc.add(tomlkit.comment("file and each section's `requirements = [...]` in proposal.toml."))
     if origin:
-        lines.append(f"# Imported from {origin.replace(chr(10), ' ')}")
-    for r in requirements:
-        lines += ["", "[[requirements]]", f"id = {_toml_string(r.id)}",
-                  f"text = {_toml_string(r.text)}", f"source = {_toml_string(r.source)}",
-                  f"mandatory = {'true' if r.mandatory else 'false'}"]
-    return "\n".join(lines) + "\n"
+        doc.add(tomlkit.comment(f"Imported from {_COMMENT_UNSAFE.sub(' ', origin)}"))
+    if requirements:
+        tables = tomlkit.aot()
+        for r in requirements:
+            table = tomlkit.table()
+            for key, value in (("id", r.id), ("text", r.text), ("source", r.source),
+                               ("mandatory", r.mandatory)):
+                table.add(key, value)
+            tables.append(table)
+        doc.add(tomlkit.nl())
+        doc.add("requirements", tables)
+    return tomlkit.dumps(doc)
 
 
 def build_matrix(requirements: list[Requirement] | None, manifest: Manifest,
