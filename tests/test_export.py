@@ -35,8 +35,19 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "h1", "
                 "h5", "h6", "dl", "dt", "dd", "nav", "ol", "ul", "li", "a", "section", "p",
                 "pre", "code", "em", "strong", "table", "thead", "tbody", "tr", "th", "td",
                 "blockquote", "hr", "br"}
-# markdown-it's table column alignment: the only attribute besides a link's href.
+# markdown-it's table column alignment and a list's first number: the only attributes in
+# section text besides a link's href.
 ALIGN = {"text-align:left", "text-align:center", "text-align:right"}
+
+
+def _layout_attribute(name: str, value: str | None) -> bool:
+    if name in ("th.style", "td.style"):
+        assert value in ALIGN, (name, value)
+        return True
+    if name == "ol.start":
+        assert value and value.isdigit(), (name, value)
+        return True
+    return False
 
 
 def hostile_strings() -> list[str]:
@@ -75,9 +86,7 @@ def assert_safe_html(html: str) -> None:
         assert not name.split(".")[1].startswith("on"), name
         assert name in {"html.lang", "meta.charset", "meta.http-equiv", "meta.content",
                         "a.href", "section.id", "div.class", "nav.id", "p.class",
-                        "pre.class", "th.style", "td.style"}, name
-        if name in ("th.style", "td.style"):
-            assert value in ALIGN, value
+                        "pre.class"} or _layout_attribute(name, value), name
         if name == "a.href":
             assert value and (value.startswith("#") or value.startswith(("http://", "https://",
                                                                           "mailto:"))), value
@@ -122,7 +131,7 @@ def test_html_export_is_a_complete_safe_document(repo: Path, tmp_path: Path) -> 
     commit_as(repo, "Val Writer", "val@example.com", "2026-11-27T09:00:00-05:00", "Rich text",
               {"sections/approach.md": "# Technical Approach\n\n## Drones\n\nWe use **drones** "
                "and *sensors*; see [the spec](https://example.com/spec?a=1&b=2).\n\n"
-               "- first\n- second\n\n| Item | Cost |\n|---|--:|\n| Drone | $5 |\n\n"
+               "- first\n- second\n\n3. third\n\n| Item | Cost |\n|---|--:|\n| Drone | $5 |\n\n"
                "```\ncode <b>here</b>\n```\n"})
     out = tmp_path / "bid.html"
     result = run("--repo", str(repo), "export", "-o", str(out))
@@ -134,6 +143,7 @@ def test_html_export_is_a_complete_safe_document(repo: Path, tmp_path: Path) -> 
                    "<h4>Drones</h4>", "<strong>drones</strong>", "<em>sensors</em>",
                    '<a href="https://example.com/spec?a=1&amp;b=2">the spec</a>',
                    "<ul>\n<li>first</li>\n<li>second</li>\n</ul>",
+                   '<ol start="3">\n<li>third</li>\n</ol>',
                    "<thead>\n<tr>\n<th>Item</th>\n<th style=\"text-align:right\">Cost</th>\n"
                    "</tr>\n</thead>\n<tbody>\n<tr>\n<td>Drone</td>\n"
                    "<td style=\"text-align:right\">$5</td>\n</tr>\n</tbody>",
@@ -187,8 +197,7 @@ def assert_safe_html_fragment(fragment: str) -> None:
     assert set(parsed.tags) <= ALLOWED_TAGS - {"html", "head", "meta", "title", "style",
                                                "body"}, fragment
     for name, value in parsed.attrs:
-        if name in ("th.style", "td.style"):
-            assert value in ALIGN, (name, value)
+        if _layout_attribute(name, value):
             continue
         assert name == "a.href" and value and value.startswith(("#", "http", "mailto:")), \
             (name, value)
