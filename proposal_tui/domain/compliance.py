@@ -14,8 +14,6 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-import tomlkit
-
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Section, SectionState, Status
 from proposal_tui.domain.tomllines import scan
@@ -191,32 +189,6 @@ def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
         result.append(Requirement(id=rid, text=values.get("text", ""),
                                   source=values.get("source", ""), mandatory=mandatory))
     return result
-
-
-_COMMENT_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a TOML comment
-
-
-def render_requirements(requirements: list[Requirement], origin: str = "") -> str:
-    """``requirements.toml`` text, one table per requirement (hand-editable afterwards).
-
-    Written by tomlkit, which escapes any text so it reads back exactly."""
-    doc = tomlkit.document()
-    doc.add(tomlkit.comment("The solicitation's requirements: the compliance matrix is "
-                            "computed from this"))
-    doc.add(tomlkit.comment("file and each section's `requirements = [...]` in proposal.toml."))
-    if origin:
-        doc.add(tomlkit.comment(f"Imported from {_COMMENT_UNSAFE.sub(' ', origin)}"))
-    if requirements:
-        tables = tomlkit.aot()
-        for r in requirements:
-            table = tomlkit.table()
-            for key, value in (("id", r.id), ("text", r.text), ("source", r.source),
-                               ("mandatory", r.mandatory)):
-                table.add(key, value)
-            tables.append(table)
-        doc.add(tomlkit.nl())
-        doc.add("requirements", tables)
-    return tomlkit.dumps(doc)
 
 
 def build_matrix(requirements: list[Requirement] | None, manifest: Manifest,
