@@ -35,9 +35,12 @@ def clear_cache(repo: Path) -> None:
     shutil.rmtree(repo / ".git" / "proposal-tui", ignore_errors=True)
 
 
-def naive(repo: Path, sample: int) -> tuple[float, int]:
-    import git  # GitPython: what a user's own script would reach for
-
+def naive(repo: Path, sample: int) -> tuple[float, int] | None:
+    """None without GitPython (the `bench` extra: pip install -e '.[bench]')."""
+    try:
+        import git  # GitPython: what a user's own script would reach for
+    except ImportError:
+        return None
     handle = git.Repo(repo)
     files = sorted(p.relative_to(repo).as_posix() for p in (repo / "sections").glob("*.md"))
     chosen = files[:: max(1, len(files) // sample)][:sample]
@@ -69,7 +72,7 @@ def main() -> int:
     status_json(small_history)
     warm, warm_small = best_of_each(runs * 3, lambda: status_json(big),
                                     lambda: status_json(small_history))
-    naive_total, sampled = naive(big, 5 if args.small else 10)
+    naive_result = naive(big, 5 if args.small else 10)
 
     print(f"scale: {sections} sections, {commits} commits, {comments} comment events")
     row("floor: raw git log --name-only", f"{floor:8.2f} s")
@@ -79,8 +82,13 @@ def main() -> int:
     row("warm proposal status --json (target <= 0.5 s)", f"{warm:8.2f} s")
     row(f"warm on {reference_commits} commits", f"{warm_small:8.2f} s")
     row("  warm ratio big / small (target <= 1.2)", f"{warm / warm_small:8.2f}")
-    row(f"naive GitPython per section (from {sampled})", f"{naive_total:8.1f} s")
-    row("  naive / cold", f"{naive_total / cold:8.1f}x")
+    if naive_result is None:
+        row("naive GitPython per section", "skipped: GitPython is not installed "
+            "(pip install -e '.[bench]')")
+    else:
+        naive_total, sampled = naive_result
+        row(f"naive GitPython per section (from {sampled})", f"{naive_total:8.1f} s")
+        row("  naive / cold", f"{naive_total / cold:8.1f}x")
     return 0
 
 

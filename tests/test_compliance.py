@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from proposal_tui.domain.compliance import (
-    parse_requirements,
-    parse_requirements_csv,
-    render_requirements,
-)
+from proposal_tui.domain.compliance import parse_requirements, parse_requirements_csv
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.store.requirements import render_requirements
 from tests.cli import assert_clean_error, run
 from tests.fixtures import MIA, commit_as, make_proposal
 from tests.gitutil import git

@@ -33,8 +33,21 @@ HTML_ATTACKS = [
 ]
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "h1", "h2", "h3", "h4",
                 "h5", "h6", "dl", "dt", "dd", "nav", "ol", "ul", "li", "a", "section", "p",
-                "pre", "code", "em", "strong", "table", "tr", "th", "td", "blockquote", "hr",
-                "br"}
+                "pre", "code", "em", "strong", "table", "thead", "tbody", "tr", "th", "td",
+                "blockquote", "hr", "br"}
+# markdown-it's table column alignment and a list's first number: the only attributes in
+# section text besides a link's href.
+ALIGN = {"text-align:left", "text-align:center", "text-align:right"}
+
+
+def _layout_attribute(name: str, value: str | None) -> bool:
+    if name in ("th.style", "td.style"):
+        assert value in ALIGN, (name, value)
+        return True
+    if name == "ol.start":
+        assert value and value.isdigit(), (name, value)
+        return True
+    return False
 
 
 def hostile_strings() -> list[str]:
@@ -73,7 +86,7 @@ def assert_safe_html(html: str) -> None:
         assert not name.split(".")[1].startswith("on"), name
         assert name in {"html.lang", "meta.charset", "meta.http-equiv", "meta.content",
                         "a.href", "section.id", "div.class", "nav.id", "p.class",
-                        "pre.class"}, name
+                        "pre.class"} or _layout_attribute(name, value), name
         if name == "a.href":
             assert value and (value.startswith("#") or value.startswith(("http://", "https://",
                                                                           "mailto:"))), value
@@ -118,7 +131,7 @@ def test_html_export_is_a_complete_safe_document(repo: Path, tmp_path: Path) -> 
     commit_as(repo, "Val Writer", "val@example.com", "2026-11-27T09:00:00-05:00", "Rich text",
               {"sections/approach.md": "# Technical Approach\n\n## Drones\n\nWe use **drones** "
                "and *sensors*; see [the spec](https://example.com/spec?a=1&b=2).\n\n"
-               "- first\n- second\n\n| Item | Cost |\n|---|---|\n| Drone | $5 |\n\n"
+               "- first\n- second\n\n3. third\n\n| Item | Cost |\n|---|--:|\n| Drone | $5 |\n\n"
                "```\ncode <b>here</b>\n```\n"})
     out = tmp_path / "bid.html"
     result = run("--repo", str(repo), "export", "-o", str(out))
@@ -129,9 +142,12 @@ def test_html_export_is_a_complete_safe_document(repo: Path, tmp_path: Path) -> 
     for needle in ('<section id="sec-approach"><h2>2. Technical Approach</h2>',
                    "<h4>Drones</h4>", "<strong>drones</strong>", "<em>sensors</em>",
                    '<a href="https://example.com/spec?a=1&amp;b=2">the spec</a>',
-                   "<ul><li>first</li><li>second</li></ul>",
-                   "<tr><th>Item</th><th>Cost</th></tr><tr><td>Drone</td><td>$5</td></tr>",
-                   "<pre><code>code &lt;b&gt;here&lt;/b&gt;</code></pre>",
+                   "<ul>\n<li>first</li>\n<li>second</li>\n</ul>",
+                   '<ol start="3">\n<li>third</li>\n</ol>',
+                   "<thead>\n<tr>\n<th>Item</th>\n<th style=\"text-align:right\">Cost</th>\n"
+                   "</tr>\n</thead>\n<tbody>\n<tr>\n<td>Drone</td>\n"
+                   "<td style=\"text-align:right\">$5</td>\n</tr>\n</tbody>",
+                   "<pre><code>code &lt;b&gt;here&lt;/b&gt;\n</code></pre>",
                    '<li><a href="#sec-staffing">Staffing</a></li>'):
         assert needle in html, needle
 
@@ -181,6 +197,8 @@ def assert_safe_html_fragment(fragment: str) -> None:
     assert set(parsed.tags) <= ALLOWED_TAGS - {"html", "head", "meta", "title", "style",
                                                "body"}, fragment
     for name, value in parsed.attrs:
+        if _layout_attribute(name, value):
+            continue
         assert name == "a.href" and value and value.startswith(("#", "http", "mailto:")), \
             (name, value)
 
@@ -276,11 +294,15 @@ def test_pdf_page_count_reads_the_page_tree() -> None:
 
 
 def test_markdown_to_html_stays_fast_on_pathological_text() -> None:
+    """Linear on hostile 100-200 KB sections. markdown-it-py needs up to ~3 s of CPU for the
+    worst of these on a CI machine; anything quadratic would need minutes. CPU time, so a
+    loaded machine does not make it flaky."""
     import time
 
     for text in ("*a " * 60_000, "`" + "a `` " * 40_000, "# " + " " * 200_000 + "x",
                  "[" * 100_000, "**x " * 60_000, "_a " * 60_000, "![" * 50_000 + "](",
-                 "| a " * 10_000 + "\n|---|\n" + "| b " * 10_000):
-        started = time.perf_counter()
+                 "| a " * 10_000 + "\n|---|\n" + "| b " * 10_000, "<!--" * 50_000,
+                 "[a](" * 30_000):
+        started = time.process_time()
         assert_safe_html_fragment(markdown_to_html(text))
-        assert time.perf_counter() - started < 3, text[:20]
+        assert time.process_time() - started < 12, text[:20]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from proposal_tui.services.calendar import _fold
+from proposal_tui.services.calendar import CalendarEvent, to_ics
 from tests.cli import assert_clean_error, run
 from tests.fixtures import MANIFEST, commit_as, make_proposal
 from tests.gitutil import git
@@ -100,8 +100,12 @@ def test_ics_escapes_hostile_titles(tmp_path: Path) -> None:
 
 
 def test_folding_never_splits_a_character() -> None:
-    line = "SUMMARY:" + "é📝" * 60
-    folded = _fold(line)
-    parts = folded.split("\r\n ")
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert "".join(parts) == line
+    """Long lines fold at 75 octets (icalendar writes them) between whole characters."""
+    moment = dt.datetime(2026, 12, 1, 9, 0, tzinfo=NY)
+    text = to_ics([CalendarEvent(uid="u@proposal-tui", summary="é📝" * 60, start=moment)],
+                  moment, "name")
+    data = text.encode("utf-8")
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    folded = [line for line in text.split("\r\n") if line.startswith(("SUMMARY:", " "))]
+    assert len(folded) > 2 and folded[1].startswith(" ")
+    assert "".join(line.removeprefix(" ") for line in folded) == "SUMMARY:" + "é📝" * 60

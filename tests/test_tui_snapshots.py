@@ -1,7 +1,7 @@
 """Screenshots of the dashboard on the demo at a fixed date and time (pytest-textual-snapshot).
 
 Update after an intended change with ``make snapshots`` and look at the SVGs before
-committing them. The demo's content comes from ``sample_proposals/``: editing a sample
+committing them. The demo's content comes from ``proposal_tui/samples/``: editing a sample
 changes these pictures too.
 """
 

@@ -191,36 +191,6 @@ def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
     return result
 
 
-def _toml_string(value: str) -> str:
-    """A TOML basic string: escapes every control character so any text round-trips."""
-    out = []
-    for ch in value:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def render_requirements(requirements: list[Requirement], origin: str = "") -> str:
-    """``requirements.toml`` text, one table per requirement (hand-editable afterwards)."""
-    lines = ["# The solicitation's requirements: the compliance matrix is computed from this",
-             "# file and each section's `requirements = [...]` in proposal.toml."]
-    if origin:
-        lines.append(f"# Imported from {origin.replace(chr(10), ' ')}")
-    for r in requirements:
-        lines += ["", "[[requirements]]", f"id = {_toml_string(r.id)}",
-                  f"text = {_toml_string(r.text)}", f"source = {_toml_string(r.source)}",
-                  f"mandatory = {'true' if r.mandatory else 'false'}"]
-    return "\n".join(lines) + "\n"
-
-
 def build_matrix(requirements: list[Requirement] | None, manifest: Manifest,
                  statuses: dict[str, Status] | None = None) -> Matrix:
     """Rows in requirement-file order; ``statuses`` are effective statuses by section id

@@ -4,6 +4,8 @@ Events: each section's due date (for its owner), milestones, review rounds (star
 the submission deadline. UIDs are stable (built from the proposal and the item), so importing
 a newer file updates events instead of duplicating them. A bare-date due ("2026-12-10", stored
 as 23:59:59 local) becomes an all-day event; a due with a time is a timed event in UTC.
+The file is written by the `icalendar` package (TEXT escaping, CRLF, line folding at 75
+octets without splitting a character); we only drop control characters first.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+
+import icalendar
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest
@@ -32,31 +36,9 @@ class CalendarEvent:
     all_day: bool = False
 
 
-def _text(value: str) -> str:
-    """RFC 5545 TEXT: escape backslash, semicolon, comma and newlines; drop control codes."""
-    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines of at most 75 octets, continued with CRLF + space, never splitting a character."""
-    out: list[str] = []
-    current = b""
-    limit = 75
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > limit:
-            out.append(current.decode("utf-8"))
-            current = b""
-            limit = 74  # continuation lines start with a space
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def _text(value: str) -> icalendar.vText:
+    """RFC 5545 TEXT without control codes (icalendar escapes the rest, newlines included)."""
+    return icalendar.vText(_CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _is_end_of_day(moment: dt.datetime, zone: dt.tzinfo) -> bool:
@@ -126,22 +108,27 @@ def calendar_events(manifest: Manifest, rounds: list[Round],
 
 def to_ics(events: list[CalendarEvent], now: dt.datetime, name: str) -> str:
     """The VCALENDAR text with CRLF line endings, as RFC 5545 requires."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(name)}"]
-    stamp = _utc(now)
+    calendar = icalendar.Calendar()
+    for key, value in (("version", "2.0"), ("prodid", PRODID), ("calscale", "GREGORIAN"),
+                       ("method", "PUBLISH"), ("x-wr-calname", _text(name))):
+        calendar.add(key, value)
+    stamp = now.astimezone(dt.timezone.utc)
     for e in events:
-        lines += ["BEGIN:VEVENT", f"UID:{e.uid}", f"DTSTAMP:{stamp}"]
+        event = icalendar.Event()
+        event.add("uid", e.uid)
+        event.add("dtstamp", stamp)
         if e.all_day:
             day = e.start.date()  # bare dates are stored in the proposal's zone: local day
-            lines += [f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-                      f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}"]
-        else:
-            lines.append(f"DTSTART:{_utc(e.start)}")  # no DTEND: a moment, not a span
-        lines.append(f"SUMMARY:{_text(e.summary)}")
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+        else:  # no DTEND: a moment, not a span
+            event.add("dtstart", e.start.astimezone(dt.timezone.utc))
+        event.add("summary", _text(e.summary))
         if e.description:
-            lines.append(f"DESCRIPTION:{_text(e.description)}")
+            event.add("description", _text(e.description))
         if e.categories:
-            lines.append(f"CATEGORIES:{_text(e.categories)}")
-        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+            event.add("categories", [_text(e.categories)])
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    # Insertion order (not icalendar's alphabetical one): VERSION and PRODID first, as usual.
+    return calendar.to_ical(sorted=False).decode("utf-8")

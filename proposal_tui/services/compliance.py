@@ -23,7 +23,6 @@ from proposal_tui.domain.compliance import (
     check_matrix,
     parse_requirements,
     parse_requirements_csv,
-    render_requirements,
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
@@ -36,7 +35,7 @@ from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.repo import ProposalRepo
-from proposal_tui.store.requirements import View, commit_requirements
+from proposal_tui.store.requirements import View, commit_requirements, render_requirements
 
 
 def read_requirements(repo: ProposalRepo, view: str = "worktree") -> list[Requirement] | None:

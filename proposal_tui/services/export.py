@@ -3,8 +3,8 @@ contents and a compliance appendix. Markdown and HTML are built here; docx and p
 pandoc when it is installed.
 
 HTML is built for hostile input: every user string is escaped, section Markdown is converted
-by a deliberately small converter that never passes raw HTML through (it is shown as text),
-links keep only http(s), mailto and in-page targets, images become their alt text, and a
+by markdown-it-py (CommonMark and tables) with raw HTML off (it is shown as text), links keep
+only http(s), mailto and in-page targets, images become their alt text, and a
 Content-Security-Policy forbids scripts even if something slipped through.
 """
 
@@ -13,8 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.compliance import (
@@ -254,192 +261,85 @@ td,th{border:1px solid #999;padding:.2em .5em;vertical-align:top}pre{white-space
 background:#f4f4f4;padding:.5em}.title-page{page-break-after:always}
 section{page-break-before:always}.missing{color:#a00}"""
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-_LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(([^()\s]*)(?:\s+&quot;[^)]*&quot;)?\)")
-_TICKS = re.compile(r"`+")
-_DELIMITER = re.compile(r"\*\*|__|\*|_")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*))?$")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 
 
-def _inline(text: str) -> str:
-    """Escape, then re-add the few inline forms we understand; nothing else is markup."""
-    out: list[str] = []
-    runs = list(_TICKS.finditer(text))
-    following: dict[int, int] = {}  # run index -> next run of the same length (linear scan)
-    last: dict[int, int] = {}
-    for i in range(len(runs) - 1, -1, -1):
-        size = len(runs[i].group(0))
-        if size in last:
-            following[i] = last[size]
-        last[size] = i
-    pos = i = 0
-    while i < len(runs):
-        close = following.get(i)
-        if close is None:
-            i += 1
-            continue
-        out.append(_inline_text(text[pos:runs[i].start()]))
-        out.append(f"<code>{esc(text[runs[i].end():runs[close].start()].strip())}</code>")
-        pos = runs[close].end()
-        i = close + 1
-    out.append(_inline_text(text[pos:]))
-    return "".join(out)
+def _heading(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+             env: EnvType) -> str:
+    """Section headings sit under the section's own: # becomes h3 (at most h6)."""
+    token = tokens[idx]
+    level = min(6, int(token.tag[1]) + env.get("heading_offset", 0))
+    return f"<h{level}>" if token.nesting == 1 else f"</h{level}>\n"
 
 
-def _emphasis(s: str) -> str:
-    """Pair * ** _ __ delimiters in one left-to-right pass (CommonMark's flanking rules,
-    simplified); unpaired delimiters stay literal. Linear, whatever the input."""
-    marks = list(_DELIMITER.finditer(s))
-    tags: dict[int, str] = {}  # match index -> replacement
-    opened: dict[str, int] = {}
-    for i, m in enumerate(marks):
-        mark = m.group(0)
-        before = s[m.start() - 1] if m.start() else " "
-        after = s[m.end()] if m.end() < len(s) else " "
-        word = mark[0] == "_"
-        can_open = not after.isspace() and not (word and before.isalnum())
-        can_close = not before.isspace() and not (word and after.isalnum())
-        if mark[0] == "*" and len(mark) == 1:
-            can_open = can_open and not before.isalnum()
-            can_close = can_close and not after.isalnum()
-        if can_close and mark in opened:
-            start = opened.pop(mark)
-            tag = "strong" if len(mark) == 2 else "em"
-            tags[start], tags[i] = f"<{tag}>", f"</{tag}>"
-            for other in [k for k, v in opened.items() if v > start]:
-                del opened[other]  # keep the nesting proper
-        elif can_open:
-            opened[mark] = i
-    if not tags:
-        return s
+def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+               env: EnvType) -> str:
+    """Only http(s), mailto and in-page targets become links; any other keeps its text."""
+    href = str(tokens[idx].attrGet("href") or "")
+    safe = bool(_SAFE_URL.match(href))
+    env["link_dropped"] = not safe  # links do not nest, so one flag pairs open and close
+    return f'<a href="{escapeHtml(href)}">' if safe else ""
+
+
+def _link_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                env: EnvType) -> str:
+    return "" if env.pop("link_dropped", False) else "</a>"
+
+
+def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+           env: EnvType) -> str:
+    """An image is its alt text: nothing is loaded from anywhere."""
+    return escapeHtml(self.renderInlineAsText(tokens[idx].children or [], options, env))
+
+
+def _code(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+          env: EnvType) -> str:
+    """Code blocks and fences alike, without the fence's language class (no attributes)."""
+    return f"<pre><code>{escapeHtml(tokens[idx].content)}</code></pre>\n"
+
+
+def _parser() -> MarkdownIt:
+    """CommonMark plus tables; raw HTML off (it is shown as text), no linkify, no typography.
+
+    Every link parses (``validateLink``) so an unsafe one can keep its label when rendered.
+    """
+    md = MarkdownIt("commonmark", {"html": False, "xhtmlOut": False}).enable("table")
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    for name in ("heading_open", "heading_close"):
+        md.add_render_rule(name, _heading)
+    md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("link_close", _link_close)
+    md.add_render_rule("image", _image)
+    md.add_render_rule("fence", _code)
+    md.add_render_rule("code_block", _code)
+    return md
+
+
+_MARKDOWN = _parser()
+
+
+def _drop_comments(text: str) -> str:
+    """HTML comments are notes to co-writers, not content (linear, unlike a lazy regex)."""
     out, pos = [], 0
-    for i, m in enumerate(marks):
-        if i in tags:
-            out += [s[pos:m.start()], tags[i]]
-            pos = m.end()
-    out.append(s[pos:])
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[pos:start])
+        pos = end + 3
+    out.append(text[pos:])
     return "".join(out)
-
-
-def _link(m: re.Match[str]) -> str:
-    label, url = m.group(2), html.unescape(m.group(3)).strip()
-    if m.group(1):  # an image: its alt text only, nothing is loaded
-        return label
-    if _SAFE_URL.match(url) and not any(c.isspace() or c in "\"'<>" for c in url):
-        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
-    return label
-
-
-def _inline_text(text: str) -> str:
-    return _LINK.sub(_link, _emphasis(esc(text)))
-
-
-_LIST_ITEM = re.compile(r"^\s{0,3}(?:([-*+])|(\d{1,9})[.)])\s+(.*)$")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HR = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-
-
-def _cells(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|"):
-        line = line[:-1]
-    return [c.strip() for c in line.split("|")]
 
 
 def markdown_to_html(text: str, heading_offset: int = 0) -> str:
-    """A small, safe Markdown subset: headings, paragraphs, lists, quotes, code, tables,
-    rules, emphasis, code spans and links. Raw HTML stays visible text."""
-    text = clean(text)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    """Section Markdown as safe HTML (markdown-it-py): raw HTML stays visible text, links
+    keep only safe targets, images become their alt text, control characters are dropped."""
+    text = _drop_comments(clean(text))
     if text.startswith(("---\n", "+++\n")):  # front matter is metadata, not content
         end = text.find("\n" + text[:3] + "\n", 4)
         if end > 0:
             text = text[end + 5:]
-    lines = text.split("\n")
-    out: list[str] = []
-    para: list[str] = []
-    i = 0
-
-    def flush() -> None:
-        if para:
-            out.append("<p>" + _inline(" ".join(p.strip() for p in para)) + "</p>")
-            para.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            flush()
-            i += 1
-            continue
-        fence = _FENCE.match(line)
-        if fence:
-            flush()
-            mark = fence.group(1)
-            body = []
-            i += 1
-            while i < len(lines) and not lines[i].lstrip().startswith(mark):
-                body.append(lines[i])
-                i += 1
-            out.append("<pre><code>" + esc("\n".join(body)) + "</code></pre>")
-            i += 1
-            continue
-        heading = _ATX.match(line)
-        if heading:
-            flush()
-            level = min(6, len(heading.group(1)) + heading_offset)
-            title = (heading.group(2) or "").rstrip().rstrip("#").rstrip()
-            out.append(f"<h{level}>{_inline(title)}</h{level}>")
-            i += 1
-            continue
-        if _HR.match(line):
-            flush()
-            out.append("<hr>")
-            i += 1
-            continue
-        if "|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) and \
-                "-" in lines[i + 1]:
-            flush()
-            rows = ["<tr>" + "".join(f"<th>{_inline(c)}</th>" for c in _cells(line)) + "</tr>"]
-            i += 2
-            while i < len(lines) and "|" in lines[i] and lines[i].strip():
-                rows.append("<tr>" + "".join(f"<td>{_inline(c)}</td>"
-                                             for c in _cells(lines[i])) + "</tr>")
-                i += 1
-            out.append("<table>" + "".join(rows) + "</table>")
-            continue
-        if line.lstrip().startswith(">"):
-            flush()
-            quote = []
-            while i < len(lines) and lines[i].lstrip().startswith(">"):
-                quote.append(lines[i].lstrip()[1:].removeprefix(" "))
-                i += 1
-            out.append("<blockquote>" + markdown_to_html("\n".join(quote), heading_offset)
-                       + "</blockquote>")
-            continue
-        item = _LIST_ITEM.match(line)
-        if item:
-            flush()
-            tag = "ul" if item.group(1) else "ol"
-            items: list[str] = []
-            while i < len(lines):
-                m = _LIST_ITEM.match(lines[i])
-                if m:
-                    items.append(m.group(3))
-                elif lines[i].strip() and lines[i].startswith((" ", "\t")) and items:
-                    items[-1] += " " + lines[i].strip()  # a continuation line
-                else:
-                    break
-                i += 1
-            out.append(f"<{tag}>" + "".join(f"<li>{_inline(t)}</li>" for t in items)
-                       + f"</{tag}>")
-            continue
-        para.append(line)
-        i += 1
-    flush()
-    return "\n".join(out)
+    return _MARKDOWN.render(text, {"heading_offset": heading_offset}).rstrip("\n")
 
 
 def to_html(doc: Document) -> str:

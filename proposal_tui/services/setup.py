@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import tomlkit
+
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
@@ -13,35 +15,36 @@ from proposal_tui.store.manifest_edit import writer_lock
 from proposal_tui.store.plumbing import cas_commit
 from proposal_tui.store.repo import ProposalRepo
 
+# The starter manifest; _manifest_text puts this proposal's values in through tomlkit.
 _TEMPLATE = """\
 # The plan of this proposal. Hand-edit freely: proposal-tui keeps comments and layout.
 # Format: docs/format.md in the proposal-tui repository.
 
 [proposal]
-title = {title}
+title = ""
 client = ""
 solicitation = ""
-due = {due}                 # submission deadline, with its offset
+due = 2000-01-01T17:00:00Z  # submission deadline, with its offset
 timezone = "UTC"            # IANA zone in which "today" and due dates are read
 words_per_page = 500
 
 [[people]]
-handle = {handle}
-name = {name}
-email = {email}
+handle = ""
+name = ""
+email = ""
 role = "manager"
 
 [[milestones]]
 name = "Submission"
-date = {due}
+date = 2000-01-01T17:00:00Z
 kind = "deadline"
 
 [[sections]]
 id = "exec-summary"
 title = "Executive Summary"
 file = "sections/010-exec-summary.md"
-owner = {handle}
-due = {section_due}
+owner = ""
+due = 2000-01-01
 page_limit = 2
 requirements = []
 status = "not-started"
@@ -49,13 +52,30 @@ order = 10
 """
 
 
-def _toml_str(value: str) -> str:
-    import json
+def _require_utf8(what: str, value: str) -> None:
+    """Text from argv or git config may hold undecodable bytes (surrogates): refuse it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProposalError(f"{what} is not valid UTF-8 text: {value!r}") from None
 
-    return json.dumps(value, ensure_ascii=False)
+
+def _manifest_text(title: str, due: dt.datetime, section_due: dt.date, handle: str,
+                   name: str, email: str) -> str:
+    """The template with this proposal's values, escaped by tomlkit (comments kept)."""
+    for what, value in (("git config user.name", name), ("git config user.email", email)):
+        _require_utf8(what, value)
+    doc = tomlkit.parse(_TEMPLATE)
+    doc["proposal"]["title"] = title  # type: ignore[index]
+    doc["proposal"]["due"] = due  # type: ignore[index]
+    doc["people"][0].update(handle=handle, name=name, email=email)  # type: ignore[index]
+    doc["milestones"][0]["date"] = due  # type: ignore[index]
+    doc["sections"][0].update(owner=handle, due=section_due)  # type: ignore[index]
+    return tomlkit.dumps(doc)
 
 
 def init_proposal(path: Path, title: str, clock: Clock) -> Path:
+    _require_utf8("the title", title)  # before anything is created
     path.mkdir(parents=True, exist_ok=True)
     if (path / MANIFEST_NAME).exists():
         raise ProposalError(f"{path / MANIFEST_NAME} already exists; nothing was changed")
@@ -74,10 +94,7 @@ def init_proposal(path: Path, title: str, clock: Clock) -> Path:
     today = clock.now().date()
     due = dt.datetime.combine(today + dt.timedelta(days=30), dt.time(17, 0),
                               tzinfo=dt.timezone.utc)
-    text = _TEMPLATE.format(title=_toml_str(title), due=due.isoformat(),
-                            handle=_toml_str(handle), name=_toml_str(name),
-                            email=_toml_str(email),
-                            section_due=(today + dt.timedelta(days=21)).isoformat())
+    text = _manifest_text(title, due, today + dt.timedelta(days=21), handle, name, email)
     parse_manifest(text)
     files = {MANIFEST_NAME: text.encode(), "sections/010-exec-summary.md":
              b"# Executive Summary\n\n"}

@@ -1,4 +1,4 @@
-"""Build a live demo repository from a sample proposal in ``sample_proposals/``.
+"""Build a live demo repository from a sample proposal in ``proposal_tui/samples/``.
 
 A sample is a folder holding the proposal as it stands on its *anchor* day (``proposal.toml``,
 the section files, any other files) plus ``demo.toml``, the git history that led there. The
@@ -34,13 +34,16 @@ something at risk, something waiting for review, relative to the real today.
 After the replay the repository must equal the sample (shifted): a history that ends anywhere
 else is a bug in ``demo.toml`` and is reported as a :class:`ProposalError`.
 
-This module imports neither textual nor watchdog: ``proposal demo`` must work without the UI.
+The samples ship inside the package (package data), so an installed wheel builds demos
+without a checkout. This module imports neither textual nor watchdog: ``proposal demo`` must
+work without the UI.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import importlib.resources
 import os
 import re
 import shutil
@@ -57,9 +60,9 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store.demo_comments import replay_comments
 from proposal_tui.store.git import run_git, run_git_bytes
 
-SAMPLES_DIR: Path = Path(
-    os.environ.get("PROPOSAL_SAMPLES") or Path(__file__).resolve().parents[2] / "sample_proposals"
-)
+# Package data: a real folder once the wheel is installed (pip never runs us from a zip), and
+# the demo copies files out of it with shutil, so a Path is what the code needs.
+SAMPLES_DIR: Path = Path(str(importlib.resources.files("proposal_tui").joinpath("samples")))
 
 MANIFEST = "proposal.toml"
 DEMO_FILE = "demo.toml"

@@ -1,5 +1,6 @@
-"""Read the proposal's files as one consistent view (HEAD, work tree or index), and commit
-``requirements.toml`` the careful way (plumbing, only that file, as the acting person).
+"""Read the proposal's files as one consistent view (HEAD, work tree or index), and write and
+commit ``requirements.toml`` the careful way (tomlkit; plumbing, only that file, as the acting
+person).
 
 The three views exist for the three places `proposal check` runs: a CI job reads the commit
 (HEAD), a person reads what they see (work tree), a pre-commit hook reads what is about to be
@@ -8,9 +9,12 @@ committed (the index).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from proposal_tui.domain.compliance import REQUIREMENTS_NAME
+import tomlkit
+
+from proposal_tui.domain.compliance import REQUIREMENTS_NAME, Requirement
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.atomic import write_atomic
@@ -20,6 +24,32 @@ from proposal_tui.store.plumbing import cas_commit
 from proposal_tui.store.repo import GITLINK_MODE, SYMLINK_MODE, ProposalRepo
 
 VIEWS = ("head", "worktree", "index")
+
+
+_COMMENT_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a TOML comment
+
+
+def render_requirements(requirements: list[Requirement], origin: str = "") -> str:
+    """``requirements.toml`` text, one table per requirement (hand-editable afterwards).
+
+    Written by tomlkit, which escapes any text so it reads back exactly."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("The solicitation's requirements: the compliance matrix is "
+                            "computed from this"))
+    doc.add(tomlkit.comment("file and each section's `requirements = [...]` in proposal.toml."))
+    if origin:
+        doc.add(tomlkit.comment(f"Imported from {_COMMENT_UNSAFE.sub(' ', origin)}"))
+    if requirements:
+        tables = tomlkit.aot()
+        for r in requirements:
+            table = tomlkit.table()
+            for key, value in (("id", r.id), ("text", r.text), ("source", r.source),
+                               ("mandatory", r.mandatory)):
+                table.add(key, value)
+            tables.append(table)
+        doc.add(tomlkit.nl())
+        doc.add("requirements", tables)
+    return tomlkit.dumps(doc)
 
 
 def index_entries(repo: ProposalRepo) -> dict[str, tuple[str, str]]:
