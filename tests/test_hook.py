@@ -1,12 +1,17 @@
 """The pre-receive hook, tested with real pushes into a real bare repository.
 
-The pusher is the Unix login ($USER) or PROPOSAL_PUSHER, exactly what sshd hands the hook.
+The pusher is the Unix account the hook runs as, or PROPOSAL_PUSHER when that account is a
+gated one (``proposal.gateAccounts``). These tests all push as the account running them, so
+the server fixture declares it gated and each push names its person in PROPOSAL_PUSHER, as
+the forced command of a gated key would (tests/test_hook_ssh_attacks.py tries the same with
+real accounts over SSH).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import pwd
 import random
 import subprocess
 from pathlib import Path
@@ -22,15 +27,14 @@ from tests.gitutil import author_env, git
 
 
 def push(clone: Path, *refspecs: str, user: str, force: bool = False) -> tuple[int, str]:
-    env = {**os.environ, "USER": user, "LOGNAME": user}
-    env.pop("PROPOSAL_PUSHER", None)
+    env = {**os.environ, "PROPOSAL_PUSHER": user}
     proc = subprocess.run(["git", "push", "origin", *(["--force"] if force else []),
                            *refspecs], cwd=clone, env=env, capture_output=True, text=True)
     return proc.returncode, proc.stderr
 
 
 def sync(clone: Path, user: str) -> tuple[int, str, str]:
-    res = run("--repo", str(clone), "--as", user, "sync", env={"USER": user, "LOGNAME": user})
+    res = run("--repo", str(clone), "sync", env={"PROPOSAL_PUSHER": user})
     return res.code, res.out, res.err
 
 
@@ -41,7 +45,11 @@ def server(tmp_path: Path) -> Path:
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
     res = run("--repo", str(bare), "install-hook")
     assert res.code == 0 and "pre-receive" in res.out, res.err
+    git(bare, "config", "proposal.gateAccounts", ME)
     return bare
+
+
+ME = pwd.getpwuid(os.getuid()).pw_name
 
 
 def clone(server: Path, name: str, email: str) -> Path:
@@ -167,11 +175,8 @@ def test_manager_may_push_anything_and_strangers_nothing(server: Path) -> None:
     git(mia, "commit", "-qam", "reassign", env=author_env("Mia", "mia@example.com"))
     assert push(mia, "main", user="mia")[0] == 0
     code, err = push(mia, "main:refs/heads/x", user="eve")
-    assert code != 0 and "the pusher 'eve' is not in proposal.toml" in err
-    env = {**os.environ, "USER": "eve", "PROPOSAL_PUSHER": "mia"}
-    proc = subprocess.run(["git", "push", "origin", "main:refs/heads/x"], cwd=mia, env=env,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr  # the SSH key's forced environment wins
+    assert code != 0 and "PROPOSAL_PUSHER 'eve'" in err and "is not in proposal.toml" in err
+    assert push(mia, "main:refs/heads/x", user="mia")[0] == 0
 
 
 def test_install_hook_keeps_a_foreign_hook(server: Path) -> None:
@@ -181,3 +186,18 @@ def test_install_hook_keeps_a_foreign_hook(server: Path) -> None:
     assert run("--repo", str(server), "install-hook", "--force").code == 0
     assert "proposal-tui pre-receive hook" in hook.read_text()
     assert os.access(hook, os.X_OK)
+
+
+def test_pusher_variable_counts_only_for_a_gated_account(server: Path) -> None:
+    """Item 4: PROPOSAL_PUSHER is the pusher's own environment unless the repository owner
+    declared the account gated, in a config file nobody else may write."""
+    mia = clone(server, "mia", "mia@example.com")
+    git(server, "config", "--unset-all", "proposal.gateAccounts")
+    code, err = push(mia, "main:refs/heads/x", user="mia")
+    assert code != 0 and f"the account '{ME}' is not in proposal.toml" in err
+    git(server, "config", "proposal.gateAccounts", f"someone-else {ME}")
+    (server / "config").chmod(0o664)
+    code, err = push(mia, "main:refs/heads/x", user="mia")
+    assert code != 0 and "config is writable by others than its owner" in err
+    (server / "config").chmod(0o644)
+    assert push(mia, "main:refs/heads/x", user="mia")[0] == 0

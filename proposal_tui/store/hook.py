@@ -13,17 +13,29 @@ this hook refuses pushes the pusher's role does not allow, whatever client made 
   ``Proposal-Status:`` trailer only on commits that touch nothing but their own sections;
 - a manager may do everything except rewrite the comments branch.
 
-Who pushes: ``PROPOSAL_PUSHER`` if set (put it in the SSH key's ``command=`` or
-``environment=`` in authorized_keys when several people share one Unix account), else the
-Unix login (``$USER``) matched to a handle in proposal.toml. Commit author fields are never
-trusted for this: anyone can write any name into a commit. Roles come from proposal.toml as
-it is on the server's HEAD *before* the push, so nobody can promote themselves in the push.
+What the hook trusts, and nothing else:
+
+- **The Unix account the hook runs as** (``getpwuid(getuid())``: sshd authenticated it and
+  the kernel says who it is), matched to a handle in proposal.toml. Not ``$USER``, not
+  ``$LOGNAME``, not ``PROPOSAL_PUSHER`` as such: a person with a shell sets any variable
+  (``git push --receive-pack='env PROPOSAL_PUSHER=ana git-receive-pack'``).
+- **``PROPOSAL_PUSHER`` only for a gated shared account**: an account the repository owner
+  listed in ``proposal.gateAccounts`` of the bare repository's own ``config`` file (read
+  from that file alone, never from a user's or the system's git config), and only while
+  that file is writable by its owner alone. Such an account must have no shell: every key
+  of it is forced through ``proposal gate`` with ``PROPOSAL_PUSHER`` set in the key's
+  ``command=``, and the gate refuses any command line but a plain pack command.
+- **proposal.toml on the default branch before the push** for the roles (so nobody
+  promotes themselves in the push), or the newest commit of it that parses.
+
+Commit author and committer fields are never trusted: anyone can write any name into them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import pwd
 import re
 import stat
 import sys
@@ -77,9 +89,41 @@ def _manifest_at(cwd: Path, rev: str) -> Manifest | None:
     return parse_manifest(proc.stdout.decode("utf-8-sig"), MANIFEST_NAME)
 
 
-def find_pusher(manifest: Manifest, env: Mapping[str, str]) -> Person | None:
-    name = env.get("PROPOSAL_PUSHER") or env.get("USER") or env.get("LOGNAME") or ""
-    return manifest.person(name.strip()) if name.strip() else None
+def login_name() -> str:
+    """The account the kernel says runs us (what sshd authenticated), never ``$USER``."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+def gate_accounts(git_dir: Path) -> tuple[set[str], str | None]:
+    """``proposal.gateAccounts`` from the repository's own config file, and why it is not
+    trusted (None when it is): a config the group may write is anybody's to fill in."""
+    config = git_dir / "config"
+    proc = run_git_bytes(["config", "--file", str(config), "--get-all",
+                          "proposal.gateAccounts"], git_dir, check=False)
+    names = {n for line in proc.stdout.decode("utf-8", "replace").splitlines()
+             for n in line.replace(",", " ").split()}
+    if names and config.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return names, (f"{config} is writable by others than its owner, so "
+                       "proposal.gateAccounts is not trusted (chmod 644 it)")
+    return names, None
+
+
+def pusher_name(git_dir: Path, env: Mapping[str, str]) -> tuple[str | None, str]:
+    """(the handle the push is made by, or None; how it was found, for messages)."""
+    login = login_name()
+    gated, distrust = gate_accounts(git_dir)
+    if login not in gated:
+        return login, f"the account '{login}'"
+    if distrust:
+        return None, distrust
+    named = env.get("PROPOSAL_PUSHER", "").strip()
+    if not named:
+        return None, (f"the gated account '{login}' has no PROPOSAL_PUSHER (set it in the "
+                      "key's command= in authorized_keys)")
+    return named, f"PROPOSAL_PUSHER '{named}' (gated account '{login}')"
 
 
 class _Checker:
@@ -213,6 +257,10 @@ def _normalised(manifest: Manifest, handle: str,
     return dataclasses.replace(manifest, sections=sections)
 
 
+def git_dir(cwd: Path) -> Path:
+    return Path(run_git(["rev-parse", "--absolute-git-dir"], cwd).strip())
+
+
 def check_push(cwd: Path, updates: list[tuple[str, str, str]],
                env: Mapping[str, str]) -> list[str]:
     """Every reason to refuse these ref updates (empty: accept)."""
@@ -223,11 +271,12 @@ def check_push(cwd: Path, updates: list[tuple[str, str, str]],
                 f"unknown: {exc}"]
     if manifest is None:
         return []  # bootstrapping: no roles exist before the first proposal.toml arrives
-    pusher = find_pusher(manifest, env)
+    name, how = pusher_name(git_dir(cwd), env)
+    pusher = manifest.person(name) if name else None
     if pusher is None:
-        who = env.get("PROPOSAL_PUSHER") or env.get("USER") or env.get("LOGNAME") or "?"
-        return [f"refused: the pusher '{who}' is not in {MANIFEST_NAME} [[people]] (set "
-                "PROPOSAL_PUSHER for this SSH key, or use a login named like the handle)"]
+        return [f"refused: the pusher is unknown: {how} is not in {MANIFEST_NAME} [[people]] "
+                "(one Unix account per person named like the handle, or a gated account)"
+                if name else f"refused: the pusher is unknown: {how}"]
     checker = _Checker(cwd, manifest, pusher)
     for old, new, ref in updates:
         checker.update(old, new, ref)
