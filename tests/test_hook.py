@@ -201,3 +201,49 @@ def test_pusher_variable_counts_only_for_a_gated_account(server: Path) -> None:
     assert code != 0 and "config is writable by others than its owner" in err
     (server / "config").chmod(0o644)
     assert push(mia, "main:refs/heads/x", user="mia")[0] == 0
+
+
+def test_head_naming_a_missing_branch_does_not_turn_the_hook_off(tmp_path: Path) -> None:
+    """Item 5: `git init --bare --shared=group` leaves HEAD on master; the team pushes main.
+    Only a repository with no ref at all is bootstrapped; then roles come from main."""
+    work = make_proposal(tmp_path)
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "--shared=group", "-b", "master", str(bare))
+    assert run("--repo", str(bare), "install-hook").code == 0
+    git(bare, "config", "proposal.gateAccounts", ME)
+    (bare / "config").chmod(0o644)  # --shared=group made it group-writable
+    git(work, "remote", "add", "origin", str(bare))
+    assert push(work, "main:refs/heads/early", user="anyone")[0] == 0  # bootstrap: no refs
+    code, err = push(work, "main:refs/heads/other", user="rex")
+    assert code != 0 and "no proposal.toml" not in err and \
+        "may not push refs/heads/other" in err  # roles from the only branch there is
+    assert push(work, "main", user="mia")[0] == 0
+    (work / "sections" / "summary.md").write_text("rex rewrites the summary\n")
+    git(work, "commit", "-qam", "sneaky", env=author_env("Rex", "rex@example.com"))
+    code, err = push(work, "main", user="rex")
+    assert code != 0 and "permission denied: rex (reviewer) may not push refs/heads/main" in err
+    code, err = push(work, "HEAD:refs/heads/master", user="wes")
+    assert code != 0 and "may not change which branch is the default" in err
+    assert push(work, "HEAD:refs/heads/wes-work", user="wes")[0] == 0
+    git(work, "reset", "-q", "--hard", "HEAD~2")
+    code, err = push(work, "main", user="wes", force=True)
+    assert code != 0 and "may not rewrite refs/heads/main" in err
+
+
+def test_refs_without_a_manifest_refuse_with_a_clear_message(tmp_path: Path) -> None:
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "master", str(bare))
+    assert run("--repo", str(bare), "install-hook").code == 0
+    git(bare, "config", "proposal.gateAccounts", ME)
+    work = tmp_path / "w"
+    git(tmp_path, "init", "-q", "-b", "main", str(work))
+    (work / "README").write_text("no plan yet\n")
+    git(work, "add", "README")
+    git(work, "commit", "-qm", "readme", env=author_env("Eve", "eve@example.com"))
+    git(work, "remote", "add", "origin", str(bare))
+    assert push(work, "main", user="eve")[0] == 0  # the first push: nothing to check against
+    git(work, "commit", "-q", "--allow-empty", "-m", "more",
+        env=author_env("Eve", "eve@example.com"))
+    code, err = push(work, "main", user="eve")
+    assert code != 0 and "refs/heads/main has no proposal.toml" in err
+

@@ -126,10 +126,21 @@ def pusher_name(git_dir: Path, env: Mapping[str, str]) -> tuple[str | None, str]
     return named, f"PROPOSAL_PUSHER '{named}' (gated account '{login}')"
 
 
+def default_branch(cwd: Path, refs: list[str]) -> str | None:
+    """The branch roles are read from: HEAD's if it exists (a fresh ``git init --bare``
+    leaves HEAD on a master nobody pushes), else main, else master, else the only branch."""
+    head = run_git(["symbolic-ref", "--quiet", "HEAD"], cwd, check=False).strip()
+    for ref in (head, "refs/heads/main", "refs/heads/master"):
+        if ref and ref in refs:
+            return ref
+    branches = [r for r in refs if r.startswith("refs/heads/") and r != COMMENTS_REF]
+    return branches[0] if len(branches) == 1 else None
+
+
 class _Checker:
-    def __init__(self, cwd: Path, manifest: Manifest, pusher: Person) -> None:
+    def __init__(self, cwd: Path, manifest: Manifest, pusher: Person, head_ref: str) -> None:
         self.cwd, self.manifest, self.pusher = cwd, manifest, pusher
-        self.head_ref = run_git(["symbolic-ref", "--quiet", "HEAD"], cwd, check=False).strip()
+        self.head_ref = head_ref
         self.errors: list[str] = []
 
     def deny(self, message: str) -> None:
@@ -264,20 +275,34 @@ def git_dir(cwd: Path) -> Path:
 def check_push(cwd: Path, updates: list[tuple[str, str, str]],
                env: Mapping[str, str]) -> list[str]:
     """Every reason to refuse these ref updates (empty: accept)."""
+    refs = run_git(["for-each-ref", "--format=%(refname)"], cwd).split()
+    if not refs:
+        return []  # bootstrapping: an empty repository has no roles to check against yet
+    branch = default_branch(cwd, refs)
+    if branch is None:
+        return ["refused: roles are unknown: no default branch (HEAD names a missing branch, "
+                "and there is no main, no master and not exactly one other branch); point "
+                "HEAD at the proposal's branch (git symbolic-ref HEAD refs/heads/NAME)"]
     try:
-        manifest = _manifest_at(cwd, "HEAD")
+        manifest = _manifest_at(cwd, branch)
     except ProposalError as exc:
         return [f"refused: the server's {MANIFEST_NAME} does not parse, so roles are "
                 f"unknown: {exc}"]
     if manifest is None:
-        return []  # bootstrapping: no roles exist before the first proposal.toml arrives
+        return [f"refused: roles are unknown: {branch} has no {MANIFEST_NAME} (the repository "
+                "owner pushes the first one before installing the hook)"]
     name, how = pusher_name(git_dir(cwd), env)
     pusher = manifest.person(name) if name else None
     if pusher is None:
         return [f"refused: the pusher is unknown: {how} is not in {MANIFEST_NAME} [[people]] "
                 "(one Unix account per person named like the handle, or a gated account)"
                 if name else f"refused: the pusher is unknown: {how}"]
-    checker = _Checker(cwd, manifest, pusher)
+    checker = _Checker(cwd, manifest, pusher, branch)
+    after = set(refs) - {r for _o, n, r in updates if _null(n)} | \
+        {r for _o, n, r in updates if not _null(n)}
+    if pusher.role is not Role.MANAGER and default_branch(cwd, sorted(after)) != branch:
+        checker.deny(f"may not change which branch is the default ({branch}, where the "
+                     "roles are read from)")
     for old, new, ref in updates:
         checker.update(old, new, ref)
     return checker.errors
