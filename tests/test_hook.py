@@ -247,3 +247,26 @@ def test_refs_without_a_manifest_refuse_with_a_clear_message(tmp_path: Path) -> 
     code, err = push(work, "main", user="eve")
     assert code != 0 and "refs/heads/main has no proposal.toml" in err
 
+
+def test_a_bad_manifest_is_refused_and_a_broken_server_can_be_fixed(server: Path) -> None:
+    """Item 10: a push is judged by the proposal.toml it ends with; roles come from the newest
+    one that parses, so the manager's fix goes through on a server broken before."""
+    rex = clone(server, "rex", "rex@example.com")
+    comment(rex, "rex", body="still works")
+    mia = clone(server, "mia", "mia@example.com")
+    toml = mia / "proposal.toml"
+    good = toml.read_text()
+    toml.write_text(good + "\n[[sections]\nid = \n")
+    git(mia, "commit", "-qam", "oops", env=author_env("Mia", "mia@example.com"))
+    code, err = push(mia, "main", user="mia")
+    assert code != 0 and "proposal.toml at refs/heads/main does not parse" in err
+    git(server, "fetch", "-q", str(mia), "+main:refs/heads/main")  # no hook on a fetch
+    code, _out, err = sync(rex, "rex")
+    assert code == 0, err
+    code, err = push(mia, "main:refs/heads/x", user="rex")
+    assert code != 0 and "rex (reviewer) may not push" in err  # roles still hold
+    toml.write_text(good)
+    git(mia, "commit", "-qam", "fixed", env=author_env("Mia", "mia@example.com"))
+    code, err = push(mia, "main", user="mia")
+    assert code == 0, err
+

@@ -284,7 +284,7 @@ def check_push(cwd: Path, updates: list[tuple[str, str, str]],
                 "and there is no main, no master and not exactly one other branch); point "
                 "HEAD at the proposal's branch (git symbolic-ref HEAD refs/heads/NAME)"]
     try:
-        manifest = _manifest_at(cwd, branch)
+        manifest = _roles_manifest(cwd, branch)
     except ProposalError as exc:
         return [f"refused: the server's {MANIFEST_NAME} does not parse, so roles are "
                 f"unknown: {exc}"]
@@ -305,7 +305,37 @@ def check_push(cwd: Path, updates: list[tuple[str, str, str]],
                      "roles are read from)")
     for old, new, ref in updates:
         checker.update(old, new, ref)
+        if ref == branch and not _null(new):
+            checker.errors += _ends_well(cwd, new, ref)
     return checker.errors
+
+
+def _roles_manifest(cwd: Path, branch: str) -> Manifest | None:
+    """proposal.toml on the branch, or, when a bad one got there (before this hook, or by
+    hand), the newest that parses: the manager's fix must get through on its roles."""
+    try:
+        return _manifest_at(cwd, branch)
+    except ProposalError as exc:
+        first = exc
+    commits = run_git(["rev-list", "--max-count=200", branch, "--", MANIFEST_NAME],
+                      cwd).split()
+    for sha in commits[1:]:
+        try:
+            return _manifest_at(cwd, sha)
+        except ProposalError:
+            continue
+    raise first
+
+
+def _ends_well(cwd: Path, new: str, ref: str) -> list[str]:
+    """A push may pass through a broken proposal.toml, but never leave one on the default
+    branch, managers included: it would refuse every later push."""
+    try:
+        if _manifest_at(cwd, new) is not None:
+            return []
+    except ProposalError as exc:
+        return [f"refused: {MANIFEST_NAME} at {ref} does not parse: {exc}"]
+    return [f"refused: the push leaves {ref} without {MANIFEST_NAME}"]
 
 
 def main(stdin: str | None = None, env: Mapping[str, str] = os.environ) -> int:
