@@ -270,3 +270,42 @@ def test_a_bad_manifest_is_refused_and_a_broken_server_can_be_fixed(server: Path
     code, err = push(mia, "main", user="mia")
     assert code == 0, err
 
+
+def test_rounds_and_requirements_are_managers_only(server: Path) -> None:
+    """Item 13: round/* and round-closed/* tags and requirements.toml belong to managers."""
+    wes = clone(server, "wes", "wes@example.com")
+    tagger = author_env("Wes", "wes@example.com")
+    for tag in ("round/pink", "round-closed/pink"):
+        git(wes, "tag", "-a", "-m", "mine", tag, "main", env=tagger)
+        code, err = push(wes, f"refs/tags/{tag}", user="wes")
+        assert code != 0 and f"may not push refs/tags/{tag}" in err
+    assert push(wes, "refs/tags/round/pink", user="mia")[0] == 0
+    code, err = push(wes, ":refs/tags/round/pink", user="wes")
+    assert code != 0 and "may not push refs/tags/round/pink" in err
+    assert git(server, "tag", "--list").split() == ["round/pink"]
+    (wes / "requirements.toml").write_text('[[requirements]]\nid = "L.1"\ntext = "x"\n'
+                                           'mandatory = false\n')
+    git(wes, "add", "requirements.toml")
+    git(wes, "commit", "-qm", "no longer mandatory", env=tagger)
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may not change requirements.toml" in err
+    code, err = push(wes, "main:refs/heads/wes-work", user="wes")
+    assert code != 0 and "may not change requirements.toml" in err
+    assert push(wes, "main", user="mia")[0] == 0
+
+
+def test_a_writer_resolves_by_the_threads_real_section(server: Path) -> None:
+    """Item 12: the event's own section field is the pusher's to write; the thread's section
+    is its first comment's."""
+    rex = clone(server, "rex", "rex@example.com")
+    theirs = comment(rex, "rex", section="approach", body="on val's section")
+    assert sync(rex, "rex")[0] == 0
+    wes = clone(server, "wes", "wes@example.com")
+    assert sync(wes, "wes")[0] == 0
+    event = make_event("resolve", "summary", "wes", dt.datetime.now(dt.timezone.utc),
+                       random.Random(2), thread=theirs)  # summary is Wes's, approach is not
+    CommentStore(wes).append(event, Identity("Wes Writer", "wes@example.com"))
+    code, _out, err = sync(wes, "wes")
+    assert code != 0 and f"wes (writer) may not resolve thread {theirs}" in err
+    assert [t["resolved"] for t in run("--repo", str(server), "comments", "--json").json()] \
+        == [False]

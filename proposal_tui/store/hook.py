@@ -43,10 +43,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from proposal_tui.domain.comments import event_path, from_json, replay
+from proposal_tui.domain.compliance import REQUIREMENTS_NAME
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.domain.model import Manifest, Person, Role
 from proposal_tui.domain.permissions import can
+from proposal_tui.domain.rounds import CLOSE_PREFIX, START_PREFIX
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
 
@@ -54,6 +56,7 @@ MARK = "proposal-tui pre-receive hook"
 _EVENT_PATH = re.compile(r"comments/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 _TRAILER = re.compile(r"^Proposal-Status:", re.MULTILINE | re.IGNORECASE)
 _ZERO = re.compile(r"0+")
+_ROUND_TAGS = ("refs/tags/" + START_PREFIX, "refs/tags/" + CLOSE_PREFIX)
 
 SCRIPT = """#!/bin/sh
 # {mark}: enforces the roles of proposal.toml on pushes.
@@ -158,7 +161,10 @@ class _Checker:
             self.deny(f"may not push {ref}: reviewers may only add comment events "
                       f"({COMMENTS_REF})")
         elif self.pusher.role is Role.WRITER:
-            self.writer(old, new, ref)
+            if ref.startswith(_ROUND_TAGS):
+                self.deny(f"may not push {ref}: review rounds are managers' only")
+            else:
+                self.writer(old, new, ref)
 
     # -- the comments branch: append only, events by their author ------------------------
     def comments(self, old: str, new: str) -> None:
@@ -213,9 +219,15 @@ class _Checker:
             if e.author != me:
                 self.deny(f"may not add an event written as '{e.author}' ({e.id})")
             elif e.action in ("resolve", "reopen"):
+                # The thread's section is its first comment's: the event's own field is
+                # the pusher's to write, and naming their own section proves nothing.
                 root = roots.get(e.thread)
-                if not can(self.pusher, e.action, self.manifest.section(e.section),
-                           comment_author=root.author if root else None):
+                section = self.manifest.section(root.section) if root else None
+                if root is not None and e.section != root.section:
+                    self.deny(f"may not {e.action} thread {e.thread} under section "
+                              f"'{e.section}' (the thread is on '{root.section}')")
+                elif not can(self.pusher, e.action, section,
+                             comment_author=root.author if root else None):
                     self.deny(f"may not {e.action} thread {e.thread} (not theirs)")
 
     # -- other branches, for writers ------------------------------------------------------
@@ -238,6 +250,9 @@ class _Checker:
             changed = [c for c in changed if c]
             if MANIFEST_NAME in changed:
                 self._manifest_change(sha, parents[0] if parents else None)
+            if REQUIREMENTS_NAME in changed:
+                self.deny(f"may not change {REQUIREMENTS_NAME} (commit {sha[:10]}): the "
+                          "requirements are managers' only")
             message = run_git(["show", "-s", "--format=%B", sha], self.cwd)
             if _TRAILER.search(message):
                 others = sorted(c for c in changed if c in files and c not in mine)
