@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from proposal_tui.domain.comments import make_event
+from proposal_tui.domain.comments import CommentEvent, make_event
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from tests.cli import assert_clean_error, run
@@ -309,3 +309,33 @@ def test_a_writer_resolves_by_the_threads_real_section(server: Path) -> None:
     assert code != 0 and f"wes (writer) may not resolve thread {theirs}" in err
     assert [t["resolved"] for t in run("--repo", str(server), "comments", "--json").json()] \
         == [False]
+
+
+def _takeover(thread: str, section: str, author: str) -> CommentEvent:
+    """The same id as someone's thread, dated earlier so it would sort first."""
+    return CommentEvent(id=thread, action="comment", section=section, thread=thread,
+                        author=author, created=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+                        body="taken over", kind="comment")
+
+
+def test_an_event_id_already_on_the_branch_is_refused(server: Path) -> None:
+    """Item 2: reusing another thread's id (under another section, so another file) would
+    take the thread over; the hook refuses it, and two events with one id in one push."""
+    rex = clone(server, "rex", "rex@example.com")
+    theirs = comment(rex, "rex", body="rex's point")
+    assert sync(rex, "rex")[0] == 0
+    wes = clone(server, "wes", "wes@example.com")
+    assert sync(wes, "wes")[0] == 0
+    wes_id = Identity("Wes Writer", "wes@example.com")
+    CommentStore(wes).append(_takeover(theirs, "approach", "wes"), wes_id)
+    code, _out, err = sync(wes, "wes")
+    assert code != 0 and f"event id {theirs} is already on {COMMENTS_REF}" in err
+    git(wes, "update-ref", COMMENTS_REF, "origin/proposal-comments")
+    CommentStore(wes).append(_takeover("20260101T000000000000-0000beef", "approach", "wes"),
+                             wes_id)
+    CommentStore(wes).append(_takeover("20260101T000000000000-0000beef", "staffing", "wes"),
+                             wes_id)
+    code, _out, err = sync(wes, "wes")
+    assert code != 0 and "event id 20260101T000000000000-0000beef is added twice" in err
+    (thread,) = run("--repo", str(server), "comments", "--json").json()
+    assert (thread["author"], thread["body"]) == ("rex", "rex's point")

@@ -81,6 +81,10 @@ def install_hook(git_dir: Path, force: bool = False, python: str | None = None) 
     return path
 
 
+def _event_id(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".json")
+
+
 def _null(sha: str) -> bool:
     return bool(_ZERO.fullmatch(sha))
 
@@ -190,7 +194,28 @@ class _Checker:
                                    "(comments/<section>/<id>.json)")
             else:
                 added.append(path)
+        self._unique_ids(old, added)
         self._validate(new, added, check_author=self.pusher.role is not Role.MANAGER)
+
+    def _unique_ids(self, old: str, added: list[str]) -> None:
+        """An event id names a thread: reusing one (under another section, so in another
+        file) would take that thread over, whoever pushes it."""
+        existing: set[str] = set()
+        if not _null(old):
+            listing = run_git_bytes(["ls-tree", "-r", "-z", "--name-only", old, "--",
+                                     "comments/"], self.cwd).stdout
+            existing = {_event_id(p.decode("utf-8", "surrogateescape"))
+                        for p in listing.split(b"\0") if p}
+        seen: set[str] = set()
+        for path in added:
+            event_id = _event_id(path)
+            if event_id in existing:
+                self.errors.append(f"refused: {path}: event id {event_id} is already on "
+                                   f"{COMMENTS_REF}")
+            elif event_id in seen:
+                self.errors.append(f"refused: {path}: event id {event_id} is added twice "
+                                   "in this push")
+            seen.add(event_id)
 
     def _validate(self, new: str, paths: list[str], check_author: bool) -> None:
         if not paths:
