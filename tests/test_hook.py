@@ -339,3 +339,73 @@ def test_an_event_id_already_on_the_branch_is_refused(server: Path) -> None:
     assert code != 0 and "event id 20260101T000000000000-0000beef is added twice" in err
     (thread,) = run("--repo", str(server), "comments", "--json").json()
     assert (thread["author"], thread["body"]) == ("rex", "rex's point")
+
+
+def test_a_plan_change_inside_a_merge_is_seen(server: Path) -> None:
+    """Item 3a: diff-tree lists nothing for a merge; check it against its parents."""
+    wes = clone(server, "wes", "wes@example.com")
+    who = author_env("Wes", "wes@example.com")
+    git(wes, "checkout", "-q", "-b", "side")
+    (wes / "sections" / "summary.md").write_text("# Summary\n\nside work\n")
+    git(wes, "commit", "-qam", "side", env=who)
+    git(wes, "checkout", "-q", "main")
+    (wes / "sections" / "staffing.md").write_text("# Staffing\n\nmain work\n")
+    git(wes, "commit", "-qam", "main work", env=who)
+    git(wes, "merge", "-q", "--no-ff", "--no-commit", "side", env=who)
+    toml = wes / "proposal.toml"
+    toml.write_text(toml.read_text().replace('owner = "val"', 'owner = "wes"'))
+    git(wes, "add", "proposal.toml")
+    git(wes, "commit", "-qm", "merge side", env=who)
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may only change the status of their own sections" in err
+    git(wes, "reset", "-q", "--hard", "HEAD~1")
+    git(wes, "merge", "-q", "--no-ff", "-m", "an honest merge", "side", env=who)
+    assert push(wes, "main", user="wes")[0] == 0
+
+
+def _smuggle(repo: Path, payload: str) -> str:
+    """A comment commit whose second parent is ``payload``: one event added, and the
+    payload reachable from the comments branch."""
+    event = make_event("comment", "summary", "wes", dt.datetime.now(dt.timezone.utc),
+                       random.Random(3), body="innocent")
+    from proposal_tui.domain.comments import event_path, to_json
+    blob = git(repo, "hash-object", "-w", "--stdin", input=to_json(event).decode()).strip()
+    index = repo / ".git" / "smuggle-index"
+    env = {"GIT_INDEX_FILE": str(index), **author_env("Wes", "wes@example.com")}
+    git(repo, "read-tree", COMMENTS_REF, env=env)
+    git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{event_path(event)}",
+        env=env)
+    tree = git(repo, "write-tree", env=env).strip()
+    return git(repo, "commit-tree", tree, "-p", COMMENTS_REF, "-p", payload, "-m", "comment",
+               env=env).strip()
+
+
+def test_a_plan_change_smuggled_through_the_comments_branch(server: Path) -> None:
+    """Item 3b: a commit first made reachable as the second parent of a comment commit was
+    skipped by `rev-list new --not --all` when later pushed to main."""
+    wes = clone(server, "wes", "wes@example.com")
+    comment(wes, "wes", body="first")
+    assert sync(wes, "wes")[0] == 0
+    toml = wes / "proposal.toml"
+    toml.write_text(toml.read_text().replace('owner = "val"', 'owner = "wes"'))
+    git(wes, "commit", "-qam", "grab the approach", env=author_env("Wes", "wes@example.com"))
+    grab = git(wes, "rev-parse", "HEAD").strip()
+    smuggled = _smuggle(wes, grab)
+    code, err = push(wes, f"{smuggled}:{COMMENTS_REF}", user="wes")
+    assert code != 0 and "a comment commit has exactly one parent" in err
+    git(server, "fetch", "-q", str(wes), f"{smuggled}:{COMMENTS_REF}")  # as if let in before
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may only change the status of their own sections" in err
+
+
+def test_a_trailer_is_whatever_git_calls_a_trailer(server: Path) -> None:
+    """Item 3c: `Proposal-Status : approved` is a trailer to git (and to the status rules)."""
+    wes = clone(server, "wes", "wes@example.com")
+    (wes / "sections" / "approach.md").write_text("# Approach\n\nby wes\n")
+    git(wes, "commit", "-qam", "approach\n\nProposal-Status : approved",
+        env=author_env("Wes", "wes@example.com"))
+    res = run("--repo", str(wes), "status", "--json")
+    (approach,) = [s for s in res.json()["sections"] if s["id"] == "approach"]
+    assert approach["status"] == "approved"  # the status rules read it
+    code, err = push(wes, "main", user="wes")
+    assert code != 0 and "may not set a Proposal-Status on sections they do not own" in err

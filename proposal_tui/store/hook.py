@@ -51,10 +51,10 @@ from proposal_tui.domain.permissions import can
 from proposal_tui.domain.rounds import CLOSE_PREFIX, START_PREFIX
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
+from proposal_tui.store.history import status_trailers
 
 MARK = "proposal-tui pre-receive hook"
 _EVENT_PATH = re.compile(r"comments/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.json")
-_TRAILER = re.compile(r"^Proposal-Status:", re.MULTILINE | re.IGNORECASE)
 _ZERO = re.compile(r"0+")
 _ROUND_TAGS = ("refs/tags/" + START_PREFIX, "refs/tags/" + CLOSE_PREFIX)
 
@@ -179,21 +179,31 @@ class _Checker:
             self.errors.append(f"refused: nobody may rewrite {COMMENTS_REF} (a non-fast-"
                                "forward push); run 'proposal sync' instead")
             return
-        base = old if not _null(old) else run_git(
-            ["hash-object", "-t", "tree", "/dev/null"], self.cwd).strip()
-        out = run_git_bytes(["diff-tree", "-r", "-z", "--no-renames", "--name-status", base,
-                             new], self.cwd).stdout.decode("utf-8", "surrogateescape")
-        fields = [f for f in out.split("\0") if f]
+        # Commit by commit, not old..new as a whole: no commit on this branch may carry
+        # anything but one new event file, nor bring in other history as a second parent
+        # (a commit reachable from here is not checked again when pushed to another ref).
+        empty = run_git(["hash-object", "-t", "tree", "/dev/null"], self.cwd).strip()
+        commits = [line.split() for line in run_git(
+            ["rev-list", "--reverse", "--parents", new, *(["--not", old] if not _null(old)
+                                                          else [])], self.cwd).splitlines()]
         added: list[str] = []
-        for status, path in zip(fields[::2], fields[1::2]):
-            if status != "A":
-                self.errors.append(f"refused: {path}: comment events are never changed or "
-                                   "deleted, only added")
-            elif not _EVENT_PATH.fullmatch(path):
-                self.errors.append(f"refused: {path}: not a comment event file "
-                                   "(comments/<section>/<id>.json)")
-            else:
-                added.append(path)
+        for sha, *parents in commits:
+            if len(parents) > 1 or (not parents and not _null(old)):
+                self.errors.append(f"refused: commit {sha[:10]}: a comment commit has exactly "
+                                   f"one parent, on {COMMENTS_REF} (or none, the first)")
+                continue
+            out = run_git_bytes(["diff-tree", "-r", "-z", "--no-renames", "--name-status",
+                                 parents[0] if parents else empty, sha], self.cwd).stdout
+            fields = [f for f in out.decode("utf-8", "surrogateescape").split("\0") if f]
+            for status, path in zip(fields[::2], fields[1::2]):
+                if status != "A":
+                    self.errors.append(f"refused: {path}: comment events are never changed "
+                                       "or deleted, only added")
+                elif not _EVENT_PATH.fullmatch(path):
+                    self.errors.append(f"refused: {path}: not a comment event file "
+                                       "(comments/<section>/<id>.json)")
+                else:
+                    added.append(path)
         self._unique_ids(old, added)
         self._validate(new, added, check_author=self.pusher.role is not Role.MANAGER)
 
@@ -265,35 +275,48 @@ class _Checker:
         if ref == self.head_ref and not _null(old) and not self.ancestor(old, new):
             self.deny(f"may not rewrite {ref} (non-fast-forward push)")
             return
-        commits = run_git(["rev-list", "--parents", new, "--not", "--all"], self.cwd).split("\n")
+        # Every commit this ref brings that no other ref vouches for. The comments branch
+        # vouches for nothing: a commit first hung on it as a second parent is checked here.
+        commits = [line.split() for line in run_git(
+            ["rev-list", "--parents", new, "--not", f"--exclude={COMMENTS_REF}", "--all"],
+            self.cwd).splitlines() if line]
         mine = {s.file for s in self.manifest.sections if s.owner == self.pusher.handle}
         files = {s.file for s in self.manifest.sections}
-        for line in filter(None, commits):
-            sha, *parents = line.split()
-            changed = run_git(["diff-tree", "-r", "--no-commit-id", "--name-only", "-z",
-                               "--root", sha], self.cwd).split("\0")
-            changed = [c for c in changed if c]
+        trailers = status_trailers(self.cwd, [sha for sha, *_ in commits])
+        for sha, *parents in commits:
+            changed = set()
+            for parent in parents or [None]:  # a merge, against each of its parents
+                changed |= self._changed(parent, sha)
             if MANIFEST_NAME in changed:
-                self._manifest_change(sha, parents[0] if parents else None)
+                self._manifest_change(sha, parents)
             if REQUIREMENTS_NAME in changed:
                 self.deny(f"may not change {REQUIREMENTS_NAME} (commit {sha[:10]}): the "
                           "requirements are managers' only")
-            message = run_git(["show", "-s", "--format=%B", sha], self.cwd)
-            if _TRAILER.search(message):
+            if trailers.get(sha):
                 others = sorted(c for c in changed if c in files and c not in mine)
                 if others:
                     self.deny(f"may not set a Proposal-Status on sections they do not own "
                               f"(commit {sha[:10]} touches {', '.join(others)})")
 
-    def _manifest_change(self, sha: str, parent: str | None) -> None:
+    def _changed(self, parent: str | None, sha: str) -> set[str]:
+        args = [parent, sha] if parent else ["--root", sha]
+        out = run_git_bytes(["diff-tree", "-r", "--no-commit-id", "--no-renames",
+                             "--name-only", "-z", *args], self.cwd).stdout
+        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+    def _manifest_change(self, sha: str, parents: list[str]) -> None:
+        """A writer's change to proposal.toml is their own sections' status and nothing
+        else; a merge passes when its manifest is one parent's plus such a change."""
         try:
             after = _manifest_at(self.cwd, sha)
-            before = _manifest_at(self.cwd, parent) if parent else None
+            befores = [_manifest_at(self.cwd, parent) for parent in parents]
         except ProposalError as exc:
             self.deny(f"pushed an invalid {MANIFEST_NAME} (commit {sha[:10]}): {exc}")
             return
-        if before is None or after is None or _normalised(before, self.pusher.handle) != \
-                _normalised(after, self.pusher.handle, owners_from=before):
+        me = self.pusher.handle
+        if after is None or not any(
+                before is not None and _normalised(before, me) ==
+                _normalised(after, me, owners_from=before) for before in befores):
             self.deny(f"may only change the status of their own sections in {MANIFEST_NAME} "
                       f"(commit {sha[:10]})")
 
