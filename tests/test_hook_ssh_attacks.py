@@ -66,6 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         (repo / "config").chmod(0o644)  # README step 3: config and hooks/ stay the owner's
         res = run("--repo", str(repo), "install-hook", "--python", str(server.python))
         assert res.code == 0, res.err
+        if (repo / "proposal-tui").exists():  # caches made by root here (item 6 is apart)
+            server.share(repo / "proposal-tui")
         for user in server.users:
             server.trust_repository(user, repo)
         forced = (f"env PROPOSAL_PUSHER=tom {shlex.quote(str(server.launcher))} --repo "
@@ -109,3 +111,47 @@ def test_pusher_cannot_name_themselves_through_receive_pack(site: Site, tmp_path
     assert f"permission denied: {site.writer} (writer) may only change the status" in \
         proc.stderr
     assert main_tip(site) == before
+
+
+def gated(site: Site, *command: str) -> subprocess.CompletedProcess[str]:
+    """`ssh gated-account -- COMMAND`: sshd puts COMMAND in SSH_ORIGINAL_COMMAND."""
+    return subprocess.run([*site.server.ssh_args(site.gated), "--",
+                           " ".join(shlex.quote(c) for c in command)], text=True,
+                          capture_output=True, timeout=60)
+
+
+def test_the_gate_fixes_who_acts(site: Site) -> None:
+    """Item 1: through the gated key, `--as` made tom anybody, and install-hook replaced the
+    hook. Now tom is tom: other names are refused, and the hook is the owner's."""
+    hook = site.repo / "hooks" / "pre-receive"
+    ours = hook.read_text()
+    before = main_tip(site)
+    for command in (["--as", site.manager, "assign", "approach", "tom"],
+                    ["--as", site.manager, "round", "start", "Pink Team"],
+                    ["install-hook", "--force", "--python", "/bin/true"],
+                    ["env", f"PROPOSAL_PUSHER={site.manager}", "proposal", "status"]):
+        res = gated(site, *command)
+        assert res.returncode == 3, (command, res.stderr)
+        assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert hook.read_text() == ours and main_tip(site) == before
+    assert git(site.repo, "tag", "--list").strip() == ""
+    res = gated(site, "comment", "summary", "-m", "tom's note; $HOME stays")
+    assert res.returncode == 0 and res.stdout.rstrip().endswith("as tom"), res.stderr
+
+
+def test_pushes_through_the_gate_are_toms(site: Site, tmp_path: Path) -> None:
+    clone = ssh_clone(site, site.gated, tmp_path / "t")  # upload-pack through the gate
+    toml = clone / "proposal.toml"
+    toml.write_text(toml.read_text().replace(f'owner = "{site.writer}"', 'owner = "tom"'))
+    git(clone, "commit", "-qam", "grab the summary", env=author_env("Tom", "tom@example.com"))
+    proc = ssh_push(site, clone, "origin", "main")
+    assert proc.returncode != 0 and "permission denied: tom (writer) may only change" in \
+        proc.stderr
+    proc = ssh_push(site, clone, f"--receive-pack=env PROPOSAL_PUSHER={site.manager} "
+                    "git-receive-pack", "origin", "main")
+    assert proc.returncode != 0 and "'env' is not a proposal command" in proc.stderr
+    git(clone, "reset", "-q", "--hard", "HEAD~1")
+    (clone / "sections" / "approach.md").write_text("# Approach\n\nby tom\n")
+    git(clone, "commit", "-qam", "approach", env=author_env("Tom", "tom@example.com"))
+    proc = ssh_push(site, clone, "origin", "main")
+    assert proc.returncode == 0, proc.stderr  # the approach is tom's

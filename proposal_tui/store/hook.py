@@ -66,9 +66,11 @@ exec {python} -m proposal_tui.store.hook "$@"
 
 
 def install_hook(git_dir: Path, force: bool = False, python: str | None = None) -> Path:
-    """Write hooks/pre-receive (executable by the group, for core.sharedRepository=group)."""
+    """Write hooks/pre-receive, and leave hooks/ writable by its owner alone: whatever a
+    group member drops in there runs as the next person who pushes."""
     hooks = git_dir / "hooks"
-    hooks.mkdir(exist_ok=True)
+    hooks.mkdir(mode=0o755, exist_ok=True)
+    hooks.chmod(0o755)
     path = hooks / "pre-receive"
     if path.exists() and MARK not in path.read_text("utf-8", "replace") and not force:
         raise ProposalError(f"{path} exists and is not ours; pass --force to replace it")
@@ -79,6 +81,27 @@ def install_hook(git_dir: Path, force: bool = False, python: str | None = None) 
     tmp.chmod(stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     tmp.replace(path)
     return path
+
+
+def unsafe_permissions(git_dir: Path) -> list[str]:
+    """Why hooks or config of a shared repository could be turned against its users: a
+    hook runs as whoever pushes next, and config can point core.hooksPath anywhere."""
+    hooks = git_dir / "hooks"
+    paths = [hooks, git_dir / "config"]
+    if hooks.is_dir() and not hooks.is_symlink():
+        paths += sorted(hooks.iterdir())
+    found = []
+    for path in paths:
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue
+        if mode & (stat.S_IWGRP | stat.S_IWOTH) and not stat.S_ISLNK(mode):
+            who = "group- and world-writable" if mode & stat.S_IWGRP and mode & stat.S_IWOTH \
+                else "group-writable" if mode & stat.S_IWGRP else "world-writable"
+            found.append(f"{path} is {who}: anyone who can write it runs code as the next "
+                         f"user of the repository (chmod go-w {path})")
+    return found
 
 
 def _event_id(path: str) -> str:
