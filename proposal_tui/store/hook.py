@@ -3,15 +3,24 @@
 The app's own checks only stop honest mistakes (anyone can run plain git). On the server,
 this hook refuses pushes the pusher's role does not allow, whatever client made them:
 
-- the comments branch may only grow: no deletion, no non-fast-forward, and the new commits
-  may only *add* well-formed event files ``comments/<section>/<id>.json``;
+- the comments branch may only grow: no deletion, no non-fast-forward; each new commit has
+  one parent (no other history hung on it) and only *adds* well-formed event files
+  ``comments/<section>/<id>.json`` whose id is not on the branch yet;
 - a non-manager may only add events they authored, and resolve/reopen only threads they may
-  (their own; a writer also those on sections they own), as ``domain.permissions`` says;
+  (their own; a writer also those on sections they own, by the thread's first comment), as
+  ``domain.permissions`` says;
 - a reviewer may push nothing but comment events;
-- a writer may push other branches, but may not rewrite or delete the default branch, may
-  change only the ``status`` of their own sections in ``proposal.toml``, and may put a
-  ``Proposal-Status:`` trailer only on commits that touch nothing but their own sections;
-- a manager may do everything except rewrite the comments branch.
+- a writer may push other branches, but may not rewrite or delete the default branch, nor
+  change which branch is the default, nor push ``round/*`` / ``round-closed/*`` tags, nor
+  change ``requirements.toml``; may change only the ``status`` of their own sections in
+  ``proposal.toml`` (a merge: against one of its parents), and may put a ``Proposal-Status``
+  trailer (as git parses trailers) only on commits touching nothing but their own sections.
+  Every commit not reachable from a ref other than the comments branch is checked;
+- a manager may do everything except rewrite the comments branch;
+- nobody may leave a ``proposal.toml`` that does not parse on the default branch.
+
+An empty repository (no ref at all) accepts its first push; after that, roles come from the
+default branch (HEAD's if it exists, else main, else master, else the only branch).
 
 What the hook trusts, and nothing else:
 
