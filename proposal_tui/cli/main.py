@@ -74,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def gate_main() -> int:
+    """``proposal-gate [--repo PATH]``: the same as ``proposal --repo PATH gate``."""
+    return main([*sys.argv[1:], "gate"])
+
+
 def _one_line(text: str) -> str:
     from proposal_tui.domain.text import one_line
 

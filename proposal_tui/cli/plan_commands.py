@@ -138,6 +138,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
     for error in snap.comment_errors:
         print(f"proposal: {one_line(error)}", file=sys.stderr)
+    from proposal_tui.services.gate import repository_warnings
+
+    for warning in repository_warnings(service.repo):
+        print(f"proposal: warning: {one_line(warning)}", file=sys.stderr)
     if problems or snap.comment_errors:
         return EXIT_BAD_INPUT
     print(f"ok: {len(snap.states)} sections, {len(snap.manifest.people)} people, "

@@ -62,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "this one); every pushing account must be able to run it")
     p.set_defaults(handler=cmd_install_hook)
 
+    p = sub.add_parser("gate", help="the forced command of a locked-down SSH key: serves git "
+                       "pushes and fetches of --repo, or one proposal command as the person "
+                       "the server fixed (PROPOSAL_PUSHER), from SSH_ORIGINAL_COMMAND")
+    p.set_defaults(handler=cmd_gate)
+
 
 def _message(p: argparse.ArgumentParser, required: bool, what: str = "the text") -> None:
     p.add_argument("-m", "--message", required=required, metavar="TEXT",
@@ -217,10 +222,47 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     from proposal_tui.cli.context import open_service
     from proposal_tui.store.hook import install_hook
 
+    from proposal_tui.domain.errors import ProposalError
+    from proposal_tui.services.gate import check_hook_installer
+
     service = open_service(args)
+    try:
+        manifest = service.manifest()
+    except ProposalError:
+        manifest = None  # no plan yet (or a broken one): only the owner may install
+    check_hook_installer(service.repo, manifest, args.acting)
     path = install_hook(service.repo.git_dir, force=args.force, python=args.python)
     print(f"installed {path}")
     if not service.repo.bare:
         print("note: this is not a bare repository; the hook only checks pushes into it",
               file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from proposal_tui.cli.main import build_parser
+    from proposal_tui.domain.errors import PermissionDenied
+    from proposal_tui.services import gate
+
+    if not args.repo:
+        raise PermissionDenied("gate: the forced command must name the repository "
+                               "(proposal --repo PATH gate)")
+    repo = Path(args.repo)
+    parser = build_parser()
+    commands = {name for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction) for name in action.choices}
+    asked = gate.parse_gate_command(os.environ.get("SSH_ORIGINAL_COMMAND"), repo, commands)
+    gate.enter_gate(os.environ)
+    if asked.pack is not None:
+        gate.serve(asked, repo)
+    inner = parser.parse_args(["--repo", str(repo), *asked.argv])
+    gate.check_gated_args(inner, repo)
+    handler = getattr(inner, "handler", None)
+    if handler is None:
+        from proposal_tui.cli.plan_commands import run_tui
+
+        handler = run_tui
+    return int(handler(inner) or EXIT_OK)

@@ -226,22 +226,20 @@ class Thread:
 
 
 def _unique(events: list[CommentEvent]) -> list[CommentEvent]:
-    """One event per id, in (created, id) order; a duplicated id keeps the copy that sorts
-    first by content, so every clone picks the same one whatever order it read them in."""
+    """One event per id, in (created, id) order. A repeated id keeps its first occurrence:
+    the store passes events with only the copy written first on the branch (reporting the
+    others), because ``created`` is the writer's to choose and must not decide who owns a
+    thread; identical copies (a file read twice) are the same either way."""
     by_id: dict[str, CommentEvent] = {}
     for event in events:
-        kept = by_id.get(event.id)
-        if kept is None:
-            by_id[event.id] = event
-        elif kept != event and (event.created, to_json(event)) < (kept.created, to_json(kept)):
-            by_id[event.id] = event
+        by_id.setdefault(event.id, event)
     return sorted(by_id.values(), key=lambda e: (e.created, e.id))
 
 
 def replay(events: list[CommentEvent]) -> list[Thread]:
     """Threads in order of their first event; the same output for any input order.
 
-    Duplicate ids (a copied file) count once: the first in (created, content) order.
+    Duplicate ids count once: the first given (see ``_unique``).
     """
     ordered = _unique(events)
     threads: dict[str, Thread] = {}

@@ -1,19 +1,53 @@
-"""Who is acting: --as, then PROPOSAL_USER, then git identity or the login name."""
+"""Who is acting: --as, then PROPOSAL_USER, then git identity or the login name.
+
+Unless the server fixed it: a gated SSH key's forced command sets ``PROPOSAL_PUSHER``, and
+then that person acts, and a claim to be somebody else (``--as``, ``PROPOSAL_USER``, a git
+``user.email`` of another person) is refused, never quietly overridden.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 
-from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.errors import PermissionDenied, ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.store.repo import ProposalRepo
 
 
+FIXED_BY_SERVER = "PROPOSAL_PUSHER"
+
+
+def fixed_identity(env: Mapping[str, str] = os.environ) -> str | None:
+    """The handle the server fixed for this session, or None when the user may say."""
+    return env.get(FIXED_BY_SERVER, "").strip() or None
+
+
+def _fixed_person(manifest: Manifest, repo: ProposalRepo, fixed: str, explicit: str | None,
+                  env: Mapping[str, str]) -> tuple[Person, str]:
+    for source, value in (("--as", explicit), ("PROPOSAL_USER", env.get("PROPOSAL_USER"))):
+        if value:
+            raise PermissionDenied(f"{source} is refused: the server fixes who you are "
+                                   f"('{fixed}', from {FIXED_BY_SERVER})")
+    person = manifest.person(fixed)
+    if person is None:
+        raise PermissionDenied(f"'{fixed}' (from {FIXED_BY_SERVER}) is not in "
+                               f"{manifest.path} [[people]]")
+    email = repo.git_config("user.email").lower()
+    other = next((p for p in manifest.people if p.email and p.email.lower() == email), None)
+    if other is not None and other.handle != person.handle:
+        raise PermissionDenied(f"git user.email names '{other.handle}', but the server fixes "
+                               f"who you are ('{fixed}', from {FIXED_BY_SERVER})")
+    return person, FIXED_BY_SERVER
+
+
 def find_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
                 env: Mapping[str, str] = os.environ) -> tuple[Person | None, str]:
     """The matching person (or None) and how we looked them up, for messages."""
+    fixed = fixed_identity(env)
+    if fixed:
+        return _fixed_person(manifest, repo, fixed, explicit, env)
     for source, value in (("--as", explicit), ("PROPOSAL_USER", env.get("PROPOSAL_USER"))):
         if value:
             person = manifest.person(value.strip()) or next(

@@ -131,10 +131,39 @@ class CommentStore:
                     f"file name does not match its event (expected {event_path(parsed)})",
                     path=path))
             else:
-                events.append(parsed)
+                events.append((path, parsed))
+        events = self._first_written(tip, events, errors)
         self._events, self.errors = events, errors
         if self._cache_file is not None and (new or cached is None or cached[0] != tip):
             self._save_cache(tip, listing)
+
+    def _first_written(self, tip: str, events: list[tuple[str, CommentEvent]],
+                       errors: list[ProposalError]) -> list[CommentEvent]:
+        """One event per id: the one whose file came first in the branch's history. An id
+        is the thread's identity, so a later file reusing it (under another section) could
+        take somebody's thread over by an earlier ``created``; it is reported instead."""
+        paths: dict[str, list[str]] = {}
+        for path, event in events:
+            paths.setdefault(event.id, []).append(path)
+        clashing = [p for group in paths.values() if len(group) > 1 for p in group]
+        if not clashing:
+            return [event for _path, event in events]
+        added = run_git_bytes(["log", "--reverse", "--topo-order", "--format=", "--name-only",
+                               "-z", "--diff-filter=A", tip, "--", *clashing], self.cwd,
+                              env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
+        order: dict[str, int] = {}
+        for raw in added.split(b"\0"):
+            name = raw.strip(b"\n").decode("utf-8", "replace")
+            if name:
+                order.setdefault(name, len(order))
+        kept: dict[str, str] = {}
+        for event_id, group in paths.items():
+            first = min(group, key=lambda p: (order.get(p, len(order)), p))
+            kept[event_id] = first
+            errors += [ProposalError(f"duplicate event id {event_id}: {first} was written "
+                                     "first and is the one kept; this copy is ignored",
+                                     path=p) for p in group if p != first]
+        return [event for path, event in events if kept[event.id] == path]
 
     def _list(self, tip: str) -> Listing:
         listing = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", tip], self.cwd).stdout

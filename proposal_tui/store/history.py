@@ -24,8 +24,10 @@ from proposal_tui.store.plumbing import resolve_ref
 
 CACHE_VERSION = 3
 TRAILER_KEY = "Proposal-Status"
-_LOG_FORMAT = (f"%x1e%H%x1f%P%x1f%at%x1f%an%x1f%ae%x1f"
-               f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x1d)%x1f%s")
+# git's own trailer parser (what `git interpret-trailers --parse` finds: any case, spaces
+# before the colon, folded lines), shared by the status rules and the pre-receive hook.
+TRAILER_FIELD = f"%(trailers:key={TRAILER_KEY},valueonly,separator=%x1d)"
+_LOG_FORMAT = f"%x1e%H%x1f%P%x1f%at%x1f%an%x1f%ae%x1f{TRAILER_FIELD}%x1f%s"
 _HEADER_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})\x1f")
 
 
@@ -168,6 +170,25 @@ class HistoryIndex:
         return index
 
 
+def trailer_values(field: str) -> list[str]:
+    """The values of a TRAILER_FIELD, in message order (the last one counts)."""
+    return [v.strip() for v in field.split("\x1d") if v.strip()]
+
+
+def status_trailers(cwd: Path | str, shas: list[str]) -> dict[str, list[str]]:
+    """Each commit's Proposal-Status values, read by git itself, from one ``git log``."""
+    if not shas:
+        return {}
+    out = run_git_bytes(["log", "--no-walk=unsorted", "--stdin", "--format=%H%x1f"
+                         f"{TRAILER_FIELD}%x1e"], cwd, input="\n".join(shas).encode() + b"\n")
+    found: dict[str, list[str]] = {}
+    for record in out.stdout.decode("utf-8", "replace").split("\x1e"):
+        sha, sep, field = record.strip("\n").partition("\x1f")
+        if sep:
+            found[sha] = trailer_values(field)
+    return found
+
+
 def _parse_record(record: str) -> Commit | None:
     """One commit: its header fields, then NUL-separated name-status entries."""
     header, _, rest = record.partition("\0")
@@ -175,7 +196,7 @@ def _parse_record(record: str) -> Commit | None:
     if len(fields) != 7 or len(fields[0]) not in (40, 64):
         return None
     sha, parents, ts, author, email, trailers, subject = fields
-    values = [v.strip() for v in trailers.split("\x1d") if v.strip()] if trailers else []
+    values = trailer_values(trailers) if trailers else []
     commit = Commit(sha=sha, parents=parents.split(), timestamp=int(ts), author=author,
                     email=email, subject=subject, trailer=values[-1] if values else None)
     tokens = rest.lstrip("\n").split("\0")
