@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, NoReturn
 
 from proposal_tui.domain.errors import ProposalError
 
@@ -188,3 +188,10 @@ def read_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, bytes]:
             blobs[name] = out[pos:pos + size]
         pos += size + 1  # content is followed by a newline
     return blobs
+
+
+
+def exec_git(args: Sequence[str]) -> NoReturn:
+    """Replace this process with ``git ARGS`` (same environment rule), for a session that
+    git itself serves from here on."""
+    os.execvpe("git", ["git", *args], git_env())

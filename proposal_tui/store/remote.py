@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NoReturn
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.store.git import run_git_bytes
+from proposal_tui.store.git import exec_git, run_git_bytes
 from proposal_tui.store.plumbing import resolve_ref
 
 # What a push that lost a race to another push says: fetch again and retry.
@@ -71,3 +72,12 @@ def _first(text: str, prefer: str = "") -> str:
         if "error" in line.lower() or "rejected" in line.lower():
             return line
     return lines[0] if lines else "unknown error"
+
+
+PACK_SERVICES = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
+
+
+def serve_pack(command: str, git_dir: Path) -> NoReturn:
+    """Hand the SSH session to ``git upload-pack|receive-pack GIT_DIR`` (the gate's forced
+    command); the path is the gate's own repository, never the client's text."""
+    exec_git([PACK_SERVICES[command], str(git_dir)])
