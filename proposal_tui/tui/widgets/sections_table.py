@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import RowKey, SegmentLines  # noqa: PLC2701 (pinned)
+from textual.widgets.data_table import RowKey
 
 from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
@@ -29,6 +29,7 @@ from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
+from proposal_tui.tui.textual_compat import SegmentLines
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LookMixin
@@ -74,7 +75,10 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
     watches it, so the panes follow in the same repaint as the cursor (a message took one
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
-    shows the result itself."""
+    shows the result itself.
+
+    The DataTable internals used here (``_render_line``, ``_row_locations``, ...) are listed
+    in textual_compat, with the Textual version they were checked against."""
 
     selected_id: var[str | None] = var(None, init=False)
 
