@@ -162,23 +162,27 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     def _width(self, key: str) -> int:
         return next((c.width for c in self._layout if c.key == key), 0)
 
-    def _ensure_layout(self) -> bool:
-        """(Re)create the columns when the width calls for another layout; True if rebuilt."""
+    def _wanted_layout(self) -> list[ColumnSpec]:
         width = self.size.width or (self.app.size.width if self.is_attached else 120)
         states = self.snapshot.states if self.snapshot else ()
         ids = [cell_len(one_line(s.section.id)) for s in states]
         owners = [cell_len(one_line(s.section.owner or "")) for s in states]
-        layout = column_layout(width, min(ID_MAX, max(ids, default=10)),
-                               min(OWNER_MAX, max([5, *owners])))
+        return column_layout(width, min(ID_MAX, max(ids, default=10)),
+                             min(OWNER_MAX, max([5, *owners])))
+
+    def _ensure_layout(self) -> None:
+        """(Re)create the columns when the width calls for another layout. Only inside a
+        sync: clearing the table moves the cursor off every row meanwhile, and the screen
+        must not hear of that."""
+        layout = self._wanted_layout()
         if layout == self._layout:
-            return False
+            return
         self._layout = layout
         self.clear(columns=True)
         self._cells.clear()
         for spec in layout:
             self.add_column(Text(" " + spec.label, end=""), width=spec.width + 1, key=spec.key)
         self.rebuilds += 1
-        return True
 
     def sync(self, force: bool = False) -> None:
         """Bring the rows on screen in line with snapshot + filter + sort, touching only
@@ -190,7 +194,7 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
             self._syncing = False
 
     def _sync(self, force: bool) -> None:
-        self._ensure_layout()
+        self._ensure_layout()  # rebuilt: every row is added again, the row cache starts over
         look = self.look()
         if force:
             self._built.clear()
@@ -303,8 +307,8 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
 
     # -- events -------------------------------------------------------------------------------
     def on_resize(self) -> None:
-        if self.snapshot is not None and self._ensure_layout():
-            self.sync(force=True)
+        if self.snapshot is not None and self._wanted_layout() != self._layout:
+            self.sync()
 
     @on(DataTable.RowSelected)
     def _opened(self, event: DataTable.RowSelected) -> None:
