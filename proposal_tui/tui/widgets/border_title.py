@@ -15,7 +15,7 @@ from textual.widget import Widget
 def retitle(widget: Widget, title: Text) -> None:
     """Same result as ``widget.border_title = title`` (the text is never read as markup)."""
     new = widget.render_str(Content.from_rich_text(title)).expand_tabs(4).split()[0]
-    old = widget._border_title  # noqa: SLF001 (where the setter keeps it; textual is pinned)
+    old = widget._border_title  # noqa: SLF001 - where the setter keeps it (textual_compat)
     if old is not None and old == new:
         return
     widget._border_title = new  # noqa: SLF001

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey  # noqa: PLC2701 (pinned textual version)
+
+from proposal_tui.tui.textual_compat import FooterKey
 
 Shown = tuple[tuple[str, str, str], ...]
 
@@ -48,6 +49,7 @@ class KeyFooter(Footer):
             return False
         for key in self.query(FooterKey):
             on = enabled.get(key.action, True)
+            # FooterKey keeps its state in _disabled (listed in textual_compat)
             if key._disabled == on:  # noqa: SLF001
                 key._disabled = not on  # noqa: SLF001
                 key.set_class(not on, "-disabled")

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import RowKey, SegmentLines  # noqa: PLC2701 (pinned)
+from textual.widgets.data_table import RowKey
 
 from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
@@ -29,6 +29,7 @@ from proposal_tui.services.dashboard import Snapshot
 from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
+from proposal_tui.tui.textual_compat import SegmentLines
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LookMixin
@@ -74,7 +75,10 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
     watches it, so the panes follow in the same repaint as the cursor (a message took one
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
-    shows the result itself."""
+    shows the result itself.
+
+    The DataTable internals used here (``_render_line``, ``_row_locations``, ...) are listed
+    in textual_compat, with the Textual version they were checked against."""
 
     selected_id: var[str | None] = var(None, init=False)
 
@@ -158,23 +162,27 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
     def _width(self, key: str) -> int:
         return next((c.width for c in self._layout if c.key == key), 0)
 
-    def _ensure_layout(self) -> bool:
-        """(Re)create the columns when the width calls for another layout; True if rebuilt."""
+    def _wanted_layout(self) -> list[ColumnSpec]:
         width = self.size.width or (self.app.size.width if self.is_attached else 120)
         states = self.snapshot.states if self.snapshot else ()
         ids = [cell_len(one_line(s.section.id)) for s in states]
         owners = [cell_len(one_line(s.section.owner or "")) for s in states]
-        layout = column_layout(width, min(ID_MAX, max(ids, default=10)),
-                               min(OWNER_MAX, max([5, *owners])))
+        return column_layout(width, min(ID_MAX, max(ids, default=10)),
+                             min(OWNER_MAX, max([5, *owners])))
+
+    def _ensure_layout(self) -> None:
+        """(Re)create the columns when the width calls for another layout. Only inside a
+        sync: clearing the table moves the cursor off every row meanwhile, and the screen
+        must not hear of that."""
+        layout = self._wanted_layout()
         if layout == self._layout:
-            return False
+            return
         self._layout = layout
         self.clear(columns=True)
         self._cells.clear()
         for spec in layout:
             self.add_column(Text(" " + spec.label, end=""), width=spec.width + 1, key=spec.key)
         self.rebuilds += 1
-        return True
 
     def sync(self, force: bool = False) -> None:
         """Bring the rows on screen in line with snapshot + filter + sort, touching only
@@ -186,7 +194,7 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
             self._syncing = False
 
     def _sync(self, force: bool) -> None:
-        self._ensure_layout()
+        self._ensure_layout()  # rebuilt: every row is added again, the row cache starts over
         look = self.look()
         if force:
             self._built.clear()
@@ -299,8 +307,8 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
 
     # -- events -------------------------------------------------------------------------------
     def on_resize(self) -> None:
-        if self.snapshot is not None and self._ensure_layout():
-            self.sync(force=True)
+        if self.snapshot is not None and self._wanted_layout() != self._layout:
+            self.sync()
 
     @on(DataTable.RowSelected)
     def _opened(self, event: DataTable.RowSelected) -> None:

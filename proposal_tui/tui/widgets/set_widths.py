@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from textual.widgets._data_table import CellKey, RowKey  # noqa: PLC2701 (pinned)
+from textual.widgets.data_table import CellKey, RowKey
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -23,7 +23,8 @@ else:
 
 
 class SetWidths(_Base):
-    """Measure only while some column sizes itself to its content."""
+    """Measure only while some column sizes itself to its content (the two DataTable
+    methods overridden are listed in textual_compat)."""
 
     def _measuring(self) -> bool:
         return any(column.auto_width for column in self.columns.values())

@@ -32,7 +32,8 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
         view.virtual_size = size
         return
     view.set_reactive(Widget.virtual_size, size)
-    view._scrollbar_changes.clear()  # noqa: SLF001 - as ScrollView._size_updated does (8.2.8)
+    # As ScrollView._size_updated does (these internals are listed in textual_compat):
+    view._scrollbar_changes.clear()  # noqa: SLF001
     view._scroll_update(size)  # noqa: SLF001 - scrollbars; they lay out if one shows or hides
 
 

@@ -1,0 +1,116 @@
+"""Every private part of Textual that proposal_tui touches, in one place.
+
+Checked against Textual 8.2.8 (``textual==8.2.8`` in pyproject.toml). Our widgets import
+Textual's private names only from here. The private methods they override or call, the private
+attributes they read or write and the Textual code they copy are listed below as data, which
+tests/test_textual_compat.py checks against the installed Textual: it fails, naming what changed,
+before a table or a footer draws wrong. To upgrade Textual, run that test, re-read the code at
+each ``where`` it names against the new version, then update ``TEXTUAL_VERSION`` and the digests.
+
+Private names imported:
+- ``SegmentLines`` (textual.widgets._data_table): the return type of
+  ``DataTable._render_line_in_row``, which widgets/sections_table.py overrides.
+- ``FooterKey`` (textual.widgets._footer): the footer's key widgets, which widgets/footer.py
+  greys in or out in place instead of letting Footer rebuild them all.
+(``RowKey`` and ``CellKey`` are public, in textual.widgets.data_table.)
+
+Why each override or shortcut pays for itself is said where it is made; here is only the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.scroll_view import ScrollView
+from textual.widget import PseudoClasses, Widget
+from textual.widgets import DataTable, Footer
+from textual.widgets._data_table import SegmentLines  # noqa: PLC2701 - see the docstring
+from textual.widgets._footer import FooterKey  # noqa: PLC2701 - see the docstring
+
+TEXTUAL_VERSION = "8.2.8"
+
+__all__ = ["MIRRORED", "PRIVATE", "TEXTUAL_VERSION", "FooterKey", "Mirrored", "Private",
+           "SegmentLines"]
+
+
+@dataclass(frozen=True)
+class Private:
+    """One private member of a Textual class that our code uses.
+
+    For a method, ``params`` are its parameter names after ``self``, as we override or call
+    it. For an attribute, ``value`` is the type its value must have and ``has`` the members we
+    use on that value; an attribute set in ``__init__`` is looked up on a new instance.
+    """
+
+    owner: type
+    name: str
+    use: Literal["override", "call", "read", "write"]
+    where: str
+    params: tuple[str, ...] = ()
+    value: type | tuple[type, ...] | None = None
+    has: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """A Textual function whose body our code copies or relies on line by line: ``digest``
+    starts the sha256 of its source in ``TEXTUAL_VERSION``, so any change to it is noticed."""
+
+    owner: type
+    name: str
+    digest: str
+    where: str
+
+
+_TABLE = "widgets/sections_table.py SectionsTable"
+_WIDTHS = "widgets/set_widths.py SetWidths"
+_FOOTER = "widgets/footer.py KeyFooter.flip"
+_STRIPS = "widgets/strips.py set_virtual_size"
+
+PRIVATE: tuple[Private, ...] = (
+    # The sections table: a row's lines do not depend on a cursor that is on another row.
+    Private(DataTable, "_render_line_in_row", "override", _TABLE,
+            ("row_key", "line_no", "base_style", "cursor_location", "hover_location")),
+    Private(DataTable, "_render_line", "override", _TABLE, ("y", "x1", "x2", "base_style")),
+    Private(DataTable, "_get_offsets", "call", f"{_TABLE}._render_line", ("y",)),
+    Private(DataTable, "_line_cache", "write", f"{_TABLE}._render_line", value=LRUCache,
+            has=("get", "__setitem__")),
+    Private(DataTable, "_row_locations", "read", _TABLE, has=("get", "get_key")),
+    Private(DataTable, "_show_hover_cursor", "read", _TABLE, value=bool),
+    Private(DataTable, "_update_count", "read", f"{_TABLE}._render_line", value=int),
+    Private(DataTable, "_pseudo_class_state", "write", f"{_TABLE}.prepare_rows",
+            value=PseudoClasses),
+    Private(DataTable, "_set_hover_cursor", "override", _TABLE, ("active",)),
+    # Tables whose columns all have set widths measure no cell.
+    Private(DataTable, "_update_dimensions", "override", _WIDTHS, ("new_rows",)),
+    Private(DataTable, "_update_column_widths", "override", _WIDTHS, ("updated_cells",)),
+    # The footer greys keys in or out without rebuilding them.
+    Private(Footer, "_bindings_ready", "read", _FOOTER, value=bool),
+    Private(FooterKey, "_disabled", "write", _FOOTER, value=bool),
+    # A pane's border title repaints its top line only.
+    Private(Widget, "_border_title", "write", "widgets/border_title.py retitle",
+            value=(Content, type(None))),
+    # A new scroll range without a layout of the screen.
+    Private(ScrollView, "_scrollbar_changes", "write", _STRIPS, value=set, has=("clear",)),
+    Private(ScrollView, "_scroll_update", "call", _STRIPS, ("virtual_size",)),
+)
+
+MIRRORED: tuple[Mirrored, ...] = (
+    Mirrored(DataTable, "_render_line", "a32c6991165cea90",
+             f"{_TABLE}._render_line: its line-cache key fields"),
+    Mirrored(DataTable, "_render_line_in_row", "669cc46a7ca119d2",
+             f"{_TABLE}._render_line_in_row: its row cache is keyed on both locations"),
+    Mirrored(DataTable, "render_lines", "4e0ae4f0a9bd61c0",
+             f"{_TABLE}.prepare_rows: sets _pseudo_class_state as it does"),
+    Mirrored(ScrollView, "_size_updated", "1606ca15d9392999",
+             f"{_STRIPS}: its scrollbar part"),
+    Mirrored(type(vars(Widget)["border_title"]), "__set__", "56fa711aecd98f1d",
+             "widgets/border_title.py retitle: the same title, stored the same way"),
+    Mirrored(FooterKey, "__init__", "ad69cb341018def5",
+             f"{_FOOTER}: _disabled goes with the -disabled class"),
+    Mirrored(Footer, "bindings_changed", "eb88714081bd2305",
+             "widgets/footer.py KeyFooter.bindings_changed: sets _bindings_ready, rebuilds"),
+)
