@@ -68,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="assemble the sections into one document")
     p.add_argument("--format", choices=("md", "html", "docx", "pdf"), help="default: from -o's "
                    "extension, else md")
-    p.add_argument("-o", "--output", help="file to write (default: stdout for md and html)")
+    p.add_argument("-o", "--output", help="file to write, a regular file ('-' or none: stdout, "
+                   "for md and html)")
     p.add_argument("--no-appendix", dest="appendix", action="store_false",
                    help="leave out the compliance appendix")
     p.add_argument("--rev", default="HEAD", help="export this commit or round tag (default "
@@ -76,7 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("ics", help="an iCalendar file of due dates, milestones and rounds")
-    p.add_argument("-o", "--output", help="file to write (default stdout)")
+    p.add_argument("-o", "--output", help="file to write, a regular file (default or '-': "
+                   "stdout)")
     p.add_argument("--for", dest="person", metavar="HANDLE", help="only what concerns HANDLE")
     p.set_defaults(handler=cmd_ics)
 
@@ -309,7 +311,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from proposal_tui.domain.errors import ProposalError
     from proposal_tui.services.export import ExportService
 
-    output = Path(args.output) if args.output else None
+    output = Path(args.output) if args.output not in (None, "-") else None
     fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
     if fmt in ("docx", "pdf") and output is None:
         raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
@@ -320,12 +322,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(result.data.decode("utf-8"))
         return EXIT_OK
-    from proposal_tui.store.atomic import write_atomic
+    from proposal_tui.store.atomic import write_output
 
-    try:
-        write_atomic(output.resolve(), result.data)
-    except OSError as exc:
-        raise ProposalError(f"cannot write: {exc.strerror}", str(output)) from None
+    write_output(output, result.data)
     missing = [s.id for s in doc.sections if s.problem]
     emit(f"wrote {output} ({fmt}): {len(doc.sections)} sections, {doc.words} words, "
          f"about {result.estimated_pages:.1f} pages at "
@@ -341,19 +340,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 
-def _write_text(output: str | None, text: str) -> None:
-    from proposal_tui.domain.errors import ProposalError
-    from proposal_tui.store.atomic import write_atomic
-
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        write_atomic(Path(output).resolve(), text.encode("utf-8"))
-    except OSError as exc:
-        raise ProposalError(f"cannot write: {exc.strerror}", output) from None
-
-
 def cmd_ics(args: argparse.Namespace) -> int:
     from proposal_tui.services.calendar import calendar_events, to_ics
     from proposal_tui.services.rounds import RoundService
@@ -365,12 +351,14 @@ def cmd_ics(args: argparse.Namespace) -> int:
     name = manifest.proposal.title + (f" ({args.person})" if args.person else "")
     # newline="" semantics: the CRLF line endings RFC 5545 requires must survive stdout too
     text = to_ics(events, service.clock.now(), name)
-    if args.output is None:
+    if args.output in (None, "-"):
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
     else:
-        _write_text(args.output, text)
+        from proposal_tui.store.atomic import write_output
+
+        write_output(Path(args.output), text.encode("utf-8"))
         emit(f"wrote {args.output}: {len(events)} events", err=True)
     return EXIT_OK
 
