@@ -100,7 +100,7 @@ class CommentStore:
             data = json.loads(cache.read_bytes())
             if data.get("tip") == tip:
                 return dict(data["counts"]), int(data["errors"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             pass
         counts = open_counts(self.threads())
         try:
@@ -167,7 +167,8 @@ class CommentStore:
                 blobs[sha] = ProposalError(message, line=line, column=column)
             listing = ([(path, sha) for path, sha in data["entries"]], list(data["others"]))
             tip = data["tip"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, ProposalError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ProposalError,
+                RecursionError):
             return None  # missing, damaged or stale: read the branch itself
         if not isinstance(tip, str) or any(sha not in blobs for _path, sha in listing[0]):
             return None

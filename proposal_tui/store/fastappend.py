@@ -291,7 +291,7 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
                 continue  # drained meanwhile by a drainer that ran without the lock
             except PermissionError:
                 continue  # not readable for us: its writer drains it when it gets the lock
-            except (ValueError, KeyError, TypeError, ProposalError):
+            except (ValueError, KeyError, TypeError, ProposalError, RecursionError):
                 with contextlib.suppress(OSError):
                     path.rename(path.with_suffix(".bad"))  # its writer reports it
                 continue

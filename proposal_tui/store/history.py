@@ -282,7 +282,7 @@ class HistoryStore:
     def _load_cache(self) -> HistoryIndex | None:
         try:
             return HistoryIndex.from_json(json.loads(self.cache_file.read_bytes()))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
 
     def _save_cache(self) -> None:

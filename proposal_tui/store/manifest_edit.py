@@ -93,6 +93,16 @@ def _committed_manifest(repo: ProposalRepo, tip: str | None) -> bytes:
     return proc.stdout
 
 
+def _parse_committed(data: bytes) -> Document:
+    """tomlkit's document of the committed manifest; bad bytes or nesting as one line."""
+    try:
+        return tomlkit.parse(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ProposalError(f"not valid UTF-8 (byte {exc.start})", MANIFEST_NAME) from None
+    except RecursionError:
+        raise ProposalError("nested too deeply", MANIFEST_NAME) from None
+
+
 def _refuse_local_changes(repo: ProposalRepo, paths: list[str]) -> None:
     out = run_git(["status", "--porcelain", "-z", "--untracked-files=no", "--", *paths],
                   repo.root)
@@ -113,7 +123,7 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
     written: dict[str, bytes] = {}
 
     def changes(tip: str | None) -> dict[str, bytes | None]:
-        doc = tomlkit.parse(_committed_manifest(repo, tip).decode("utf-8"))
+        doc = _parse_committed(_committed_manifest(repo, tip))
         extra = edit(doc)
         text = tomlkit.dumps(doc)
         parse_manifest(text, MANIFEST_NAME)  # never commit a manifest we would refuse to read
@@ -149,7 +159,7 @@ def finish_pending_sync(repo: ProposalRepo) -> None:
     journal = _journal(repo)
     try:
         data = json.loads(journal.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return
     head = repo.tree_entries()
     base = repo.tree_entries(data["base"]) if data.get("base") else {}

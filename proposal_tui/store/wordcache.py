@@ -26,7 +26,8 @@ class WordCache:
                 raw = json.loads(self.path.read_bytes())
                 self._data = {k: v for k, v in raw.items() if isinstance(v, (int, str))} \
                     if isinstance(raw, dict) else {}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # a cache anyone in the group
+                # may write must never stop a reader: a bad one is just a miss
                 self._data = {}
         return self._data
 
