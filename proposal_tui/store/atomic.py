@@ -10,21 +10,27 @@ import tempfile
 from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.store.shared import STATE_DIR, setting, shared_mode, state_dir
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None, *,
-                 durable: bool = True) -> None:
+                 durable: bool = True, shared: Path | None = None) -> None:
     """Write via a temp file in the same folder, fsync it, rename over, fsync the folder.
 
     ``durable=False`` skips both fsyncs (tens of ms for a large file): for caches, which a
-    crash may lose or truncate because a damaged one is simply rebuilt.
+    crash may lose or truncate because a damaged one is simply rebuilt. ``shared``: the git
+    dir whose core.sharedRepository a new file (and ``.git/proposal-tui/``) must honour.
     """
+    if shared is not None and path.parent == shared / STATE_DIR:
+        state_dir(shared)
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
+            if shared is not None:
+                mode = shared_mode(stat.S_IFREG | mode, setting(shared)) & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -106,7 +106,7 @@ class CommentStore:
         try:
             write_atomic(cache, json.dumps({"tip": tip, "counts": counts,
                                             "errors": len(self.errors)}).encode(),
-                         durable=False)
+                         durable=False, shared=cache_dir)
         except OSError:
             pass  # read-only repository: recount next time
         return counts, len(self.errors)
@@ -190,7 +190,7 @@ class CommentStore:
                 "events": events, "bad": bad}
         try:
             write_atomic(self._cache_file, json.dumps(data, separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self._cache_file.parent.parent)
             self._cached = tip, listing
         except OSError:
             pass  # read-only repository: parse the branch again next time

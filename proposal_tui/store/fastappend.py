@@ -49,6 +49,7 @@ from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, git_env, run_git
 from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, check_path,
                                          check_ref_name, update_ref_cas)
+from proposal_tui.store.shared import adjust
 
 _DIR = b"40000"
 _FILE = b"100644"
@@ -202,7 +203,9 @@ class _Objects:
         idx += pack_sum
         idx += hashlib.sha1(idx).digest()
         folder = self.objects / "pack"
-        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir()
+            adjust(folder, self.objects.parent)
         name = f"pack-{pack_sum.hex()}"
         for suffix, data in ((".pack", bytes(body)), (".idx", bytes(idx))):
             tmp = folder / f"tmp_{secrets.token_hex(6)}{suffix}"
@@ -350,8 +353,7 @@ def _spool(gdir: Path) -> Path:
     path = _state_dir(gdir) / "spool"
     with contextlib.suppress(FileExistsError):
         path.mkdir()
-        with contextlib.suppress(OSError):  # every member of a shared repo may drain
-            path.chmod(gdir.stat().st_mode & 0o7777)
+        adjust(path, gdir)  # every member of a shared repository may drain
     return path
 
 
@@ -375,6 +377,7 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
         try:
             tmp.write_bytes(request.dump())
             tmp.chmod(0o664)  # any member of a shared repository may drain and delete it
+            adjust(tmp, gdir)
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -289,7 +289,7 @@ class HistoryStore:
         try:
             write_atomic(self.cache_file, json.dumps(self.index.to_json(),
                                                      separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self.cache_file.parent.parent)
         except OSError:
             pass  # a read-only repository still works; it just rescans next time
 

@@ -28,8 +28,9 @@ from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.git import run_git, run_git_bytes
-from proposal_tui.store.plumbing import cas_commit, check_path
+from proposal_tui.store.plumbing import _open_lock, cas_commit, check_path
 from proposal_tui.store.repo import GITLINK_MODE, SYMLINK_MODE, ProposalRepo, blob_sha
+from proposal_tui.store.shared import state_dir
 
 Document = tomlkit.TOMLDocument
 Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
@@ -63,9 +64,11 @@ def writer_lock(repo: ProposalRepo, blocking: bool = True) -> Iterator[bool]:
 
     Yields whether the lock is held (always True when blocking).
     """
-    lock_path = repo.git_dir / "proposal-tui" / "manifest.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
+    handle = _open_lock(state_dir(repo.git_dir) / "manifest.lock")
+    if handle is None:  # not even readable: the compare-and-swap alone keeps edits correct
+        yield True
+        return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -203,7 +206,10 @@ def _journal(repo: ProposalRepo) -> Path:
 
 def _write_journal(repo: ProposalRepo, base: str | None, files: dict[str, bytes]) -> None:
     data = {"base": base, "files": {path: blob_sha(content) for path, content in files.items()}}
-    write_atomic(_journal(repo), json.dumps(data).encode())
+    try:
+        write_atomic(_journal(repo), json.dumps(data).encode(), shared=repo.git_dir)
+    except PermissionError:
+        pass  # a folder someone else made, not for the group: edit without crash recovery
 
 
 def finish_pending_sync(repo: ProposalRepo) -> None:

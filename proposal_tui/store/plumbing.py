@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import random
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,11 +30,11 @@ except ImportError:  # pragma: no cover - not POSIX: the compare-and-swap alone 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, run_git, run_git_bytes
+from proposal_tui.store.shared import adjust, state_dir, writable
 
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object names
 # Keep git from spilling split-index files or asking a monitor daemon about our private index.
 _INDEX_CONFIG = ("-c", "core.splitIndex=false", "-c", "core.fsmonitor=false")
-_TMP_DIR = "proposal-tui"  # a subfolder, so a watcher on .git (non-recursive) never sees churn
 _REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)|[/.]$")
 
 ChangesFn = Callable[[str | None], Mapping[str, bytes | None]]
@@ -132,7 +134,10 @@ def _build(cwd: Path | str, gdir: Path, parent: str | None,
         check_path(path)
     if parent is not None:
         _check_sha(parent, "parent")
-    index = _state_dir(gdir) / f"tmp-index-{secrets.token_hex(8)}"
+    folder = _state_dir(gdir)
+    if not writable(folder):  # made by someone else, not for the group: a private folder
+        folder = Path(tempfile.gettempdir())
+    index = folder / f"tmp-index-{secrets.token_hex(8)}"
     env = {"GIT_INDEX_FILE": str(index)}
     try:
         added = {p: d for p, d in sorted(changes.items()) if d is not None}
@@ -194,19 +199,17 @@ def update_ref_cas(cwd: Path | str, ref: str, new: str, old: str | None,
 
 
 def _state_dir(gdir: Path) -> Path:
-    """Our scratch folder. It copies the git dir's permissions, so in a group-shared repository
-    (core.sharedRepository, as on a shared SSH server) every member can still write there."""
-    path = gdir / _TMP_DIR
-    try:
-        path.mkdir()
-    except FileExistsError:
-        return path
-    with contextlib.suppress(OSError):
-        path.chmod(gdir.stat().st_mode & 0o7777)
-    return path
+    """Our scratch folder, made as git makes its own folders (core.sharedRepository), so in a
+    group-shared repository every member can still write there."""
+    return state_dir(gdir)
 
 
 def _open_lock(path: Path) -> IO[bytes] | None:
+    """A lock file in ``.git/proposal-tui/``, created for the group when we create it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        adjust(path, path.parent.parent)
+        return os.fdopen(fd, "a+b")
     for mode in ("a+b", "rb"):  # flock needs no write access: a colleague's file will do
         with contextlib.suppress(OSError):
             return open(path, mode)

@@ -48,7 +48,7 @@ class WordCache:
             return
         try:
             write_atomic(self.path, json.dumps(self._data, separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self.path.parent.parent)
             self._dirty = False
         except OSError:
             pass  # read-only repository: counts are simply recomputed next time
