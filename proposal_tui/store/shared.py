@@ -5,7 +5,7 @@ On a shared server several Unix accounts write one repository (``git init --shar
 locks, the comment spool, caches, the edit journal) must then stay writable by the group,
 or the first person to run ``proposal`` locks everybody else out of plan edits and comments.
 :func:`adjust` applies the same mode git's ``adjust_shared_perm`` would; the setting is read
-once per git dir, and only when something is created.
+once per git dir and process, and only when the git dir looks shared (see :func:`setting`).
 """
 
 from __future__ import annotations
