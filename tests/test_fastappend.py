@@ -54,11 +54,15 @@ def test_a_queued_batch_becomes_one_commit_per_event_in_a_pack(tmp_path: Path) -
     gdir, _ = fastappend._repo_info(repo)
     spool = fastappend._spool(gdir)
     batch = events(12)
+    waiting = []  # each request flocked, as the command that queued it holds it while waiting
     for i, e in enumerate(batch):
         request = fastappend.Request(COMMENTS_REF, event_path(e), to_json(e), message(e),
                                      ANN if e.author == "ann" else BOB, e.created)
-        (spool / f"{i:04d}.req").write_bytes(request.dump())
+        waiting.append(fastappend._claim(spool / f"{i:04d}.tmp", request.dump(), gdir))
+        (spool / f"{i:04d}.tmp").rename(spool / f"{i:04d}.req")
     fastappend._drain(repo, gdir, spool)
+    for claim in waiting:
+        claim.close()
     assert list(spool.iterdir()) == []
     assert list((repo / "objects" / "pack").glob("pack-*.idx"))  # written as a pack
     assert git(repo, "fsck", "--strict", "--no-dangling").strip() == ""

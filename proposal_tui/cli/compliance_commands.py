@@ -4,11 +4,11 @@ ics and progress. Imports stay lazy so `proposal --help` loads none of this."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from proposal_tui.cli.output import emit, emit_json
 from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
@@ -68,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="assemble the sections into one document")
     p.add_argument("--format", choices=("md", "html", "docx", "pdf"), help="default: from -o's "
                    "extension, else md")
-    p.add_argument("-o", "--output", help="file to write (default: stdout for md and html)")
+    p.add_argument("-o", "--output", help="file to write, a regular file ('-' or none: stdout, "
+                   "for md and html)")
     p.add_argument("--no-appendix", dest="appendix", action="store_false",
                    help="leave out the compliance appendix")
     p.add_argument("--rev", default="HEAD", help="export this commit or round tag (default "
@@ -76,7 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("ics", help="an iCalendar file of due dates, milestones and rounds")
-    p.add_argument("-o", "--output", help="file to write (default stdout)")
+    p.add_argument("-o", "--output", help="file to write, a regular file (default or '-': "
+                   "stdout)")
     p.add_argument("--for", dest="person", metavar="HANDLE", help="only what concerns HANDLE")
     p.set_defaults(handler=cmd_ics)
 
@@ -96,7 +98,7 @@ def _service(args: argparse.Namespace) -> Any:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    emit_json(data)
 
 
 def _clean(text: str, limit: int | None = None) -> str:
@@ -117,8 +119,8 @@ def cmd_requirements_import(args: argparse.Namespace) -> int:
     compliance = ComplianceService(service.repo, service.clock, service)
     sha, requirements = compliance.import_csv(manifest, person, Path(args.file), args.replace)
     mandatory = sum(r.mandatory for r in requirements)
-    print(f"committed {sha[:10]} as {person.handle}: {len(requirements)} requirements "
-          f"({mandatory} mandatory) in requirements.toml")
+    emit(f"committed {sha[:10]} as {person.handle}: {len(requirements)} requirements "
+         f"({mandatory} mandatory) in requirements.toml")
     return EXIT_OK
 
 
@@ -131,8 +133,8 @@ def cmd_requirements_list(args: argparse.Namespace) -> int:
                       "mandatory": r.mandatory} for r in requirements])
         return EXIT_OK
     for r in requirements:
-        print(f"{_clean(r.id):<12} {'mandatory' if r.mandatory else 'optional ':<9}  "
-              f"{_clean(r.source, 14):<14}  {_clean(r.text, 80)}")
+        emit(f"{_clean(r.id):<12} {'mandatory' if r.mandatory else 'optional ':<9}  "
+             f"{_clean(r.source, 14):<14}  {_clean(r.text, 80)}")
     return EXIT_OK
 
 
@@ -145,7 +147,7 @@ def cmd_compliance(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(matrix_json(matrix))
     else:
-        print(compliance_text(matrix))
+        emit(compliance_text(matrix))
     return EXIT_OK
 
 
@@ -192,16 +194,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         _print_json(report.to_json())
         return EXIT_OK if report.ok else EXIT_FAILED
     for finding in report.failures:
-        print(f"FAIL {_clean(str(finding))}")
+        emit(f"FAIL {_clean(str(finding))}")
     if not args.quiet:
         for finding in report.warnings:
-            print(f"warn {_clean(str(finding))}")
+            emit(f"warn {_clean(str(finding))}")
     elapsed = time.perf_counter() - started
     verdict = "ok" if report.ok else f"{len(report.failures)} problem(s)"
     if not args.quiet or not report.ok:
-        print(f"check: {verdict}: {report.sections} sections, {report.requirements} "
-              f"requirements ({elapsed * 1000:.0f} ms)", file=sys.stdout if report.ok
-              else sys.stderr)
+        emit(f"check: {verdict}: {report.sections} sections, {report.requirements} "
+             f"requirements ({elapsed * 1000:.0f} ms)", err=not report.ok)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -222,8 +223,8 @@ def cmd_round_start(args: argparse.Namespace) -> int:
     manifest = service.manifest()
     person = actor(args, service, manifest)
     rnd = rounds.start(manifest, person, args.name, args.rev, args.message)
-    print(f"started round '{rnd.name}': tagged {rnd.commit[:10]} as {rnd.tag} "
-          f"({person.handle}); share it with 'git push origin {rnd.tag}'")
+    emit(f"started round '{rnd.name}': tagged {rnd.commit[:10]} as {rnd.tag} "
+         f"({person.handle}); share it with 'git push origin {rnd.tag}'")
     return EXIT_OK
 
 
@@ -234,8 +235,8 @@ def cmd_round_close(args: argparse.Namespace) -> int:
     manifest = service.manifest()
     person = actor(args, service, manifest)
     rnd = rounds.close(manifest, person, args.name, args.rev, args.message)
-    print(f"closed round '{rnd.name}' at {str(rnd.closed_commit)[:10]} "
-          f"(round-closed/{rnd.name}, {person.handle})")
+    emit(f"closed round '{rnd.name}' at {str(rnd.closed_commit)[:10]} "
+         f"(round-closed/{rnd.name}, {person.handle})")
     return EXIT_OK
 
 
@@ -250,7 +251,7 @@ def cmd_round_list(args: argparse.Namespace) -> int:
         _print_json([round_json(r, c) for r, c in listed])
         return EXIT_OK
     if not listed:
-        print("no review rounds yet (start one with 'proposal round start pink')")
+        emit("no review rounds yet (start one with 'proposal round start pink')")
         return EXIT_OK
     zone = manifest.proposal.timezone
     for r, cover in listed:
@@ -258,11 +259,11 @@ def cmd_round_list(args: argparse.Namespace) -> int:
         state = "open" if r.open else \
             f"closed {r.closed_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}"  # type: ignore
         reviewed = [c for c in cover if c.reviewed]
-        print(f"{r.name:<12} {when}  {r.commit[:10]}  {state:<22} "
-              f"reviewed {len(reviewed)}/{len(cover)} sections")
+        emit(f"{r.name:<12} {when}  {r.commit[:10]}  {state:<22} "
+             f"reviewed {len(reviewed)}/{len(cover)} sections")
         missing = [c.section for c in cover if not c.reviewed]
         if missing and r.open:
-            print(f"{'':<12} not reviewed yet: {', '.join(missing)}")
+            emit(f"{'':<12} not reviewed yet: {', '.join(missing)}")
     return EXIT_OK
 
 
@@ -272,7 +273,7 @@ def cmd_round_diff(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(diff.to_json())
         return EXIT_OK
-    print(round_diff_text(diff))
+    emit(round_diff_text(diff))
     return EXIT_OK
 
 
@@ -310,7 +311,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from proposal_tui.domain.errors import ProposalError
     from proposal_tui.services.export import ExportService
 
-    output = Path(args.output) if args.output else None
+    output = Path(args.output) if args.output not in (None, "-") else None
     fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
     if fmt in ("docx", "pdf") and output is None:
         raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
@@ -321,38 +322,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(result.data.decode("utf-8"))
         return EXIT_OK
-    from proposal_tui.store.atomic import write_atomic
+    from proposal_tui.store.atomic import write_output
 
-    try:
-        write_atomic(output.resolve(), result.data)
-    except OSError as exc:
-        raise ProposalError(f"cannot write: {exc.strerror}", str(output)) from None
+    write_output(output, result.data)
     missing = [s.id for s in doc.sections if s.problem]
-    print(f"wrote {output} ({fmt}): {len(doc.sections)} sections, {doc.words} words, "
-          f"about {result.estimated_pages:.1f} pages at "
-          f"{doc.manifest.proposal.words_per_page} words/page"
-          + (", with the compliance appendix" if doc.matrix is not None else ""))
+    emit(f"wrote {output} ({fmt}): {len(doc.sections)} sections, {doc.words} words, "
+         f"about {result.estimated_pages:.1f} pages at "
+         f"{doc.manifest.proposal.words_per_page} words/page"
+         + (", with the compliance appendix" if doc.matrix is not None else ""))
     if result.pdf_pages is not None:
         same = round(result.estimated_pages) == result.pdf_pages
-        print(f"pages: estimated {result.estimated_pages:.1f}, PDF {result.pdf_pages}"
-              + ("" if same else " (they differ: trust the PDF for page limits)"))
+        emit(f"pages: estimated {result.estimated_pages:.1f}, PDF {result.pdf_pages}"
+             + ("" if same else " (they differ: trust the PDF for page limits)"))
     if missing:
-        print(f"proposal: sections without text: {', '.join(missing)}", file=sys.stderr)
+        emit(f"proposal: sections without text: {', '.join(missing)}", err=True)
     return EXIT_OK
 
-
-
-def _write_text(output: str | None, text: str) -> None:
-    from proposal_tui.domain.errors import ProposalError
-    from proposal_tui.store.atomic import write_atomic
-
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        write_atomic(Path(output).resolve(), text.encode("utf-8"))
-    except OSError as exc:
-        raise ProposalError(f"cannot write: {exc.strerror}", output) from None
 
 
 def cmd_ics(args: argparse.Namespace) -> int:
@@ -366,13 +351,15 @@ def cmd_ics(args: argparse.Namespace) -> int:
     name = manifest.proposal.title + (f" ({args.person})" if args.person else "")
     # newline="" semantics: the CRLF line endings RFC 5545 requires must survive stdout too
     text = to_ics(events, service.clock.now(), name)
-    if args.output is None:
+    if args.output in (None, "-"):
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
     else:
-        _write_text(args.output, text)
-        print(f"wrote {args.output}: {len(events)} events", file=sys.stderr)
+        from proposal_tui.store.atomic import write_output
+
+        write_output(Path(args.output), text.encode("utf-8"))
+        emit(f"wrote {args.output}: {len(events)} events", err=True)
     return EXIT_OK
 
 

@@ -59,19 +59,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from proposal_tui.domain.errors import ProposalError
 
     try:
-        return int(handler(args) or EXIT_OK)
+        code = int(handler(args) or EXIT_OK)
+        sys.stdout.flush()  # inside the try: a reader gone early is seen here, not at exit
+        return code
     except ProposalError as exc:
         print(f"proposal: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # before OSError, its base: `proposal comments | head -1`
+        # The reader has what it wanted; point stdout at /dev/null so the flush at exit
+        # cannot fail again, and end quietly as `cat` would when its reader is gone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:  # disk full, permissions: say which file, never a traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"proposal: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_FAILED
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
 
 
 def gate_main() -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from proposal_tui.cli.output import emit, emit_json
 from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_OK
 
 
@@ -84,7 +84,7 @@ def run_tui(args: argparse.Namespace) -> int:
     """Open the dashboard; with no terminal to draw on (a pipe), print the status table."""
     service = open_service(args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(_status_text(service))
+        emit(_status_text(service))
         return EXIT_OK
     from proposal_tui.tui.app import run
 
@@ -103,7 +103,7 @@ def _report_problems(snap: Any) -> None:
     from proposal_tui.domain.text import one_line
 
     for problem in snap.problems:
-        print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+        emit(f"proposal: {one_line(str(problem))}", err=True)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -114,9 +114,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         # Indented for people; compact (and several times faster to encode) for scripts.
         indent = 2 if sys.stdout.isatty() else None
-        print(json.dumps(snapshot_json(snap), ensure_ascii=False, indent=indent))
+        emit_json(snapshot_json(snap), indent)
     else:
-        print(status_table(snap))
+        emit(status_table(snap))
     _report_problems(snap)
     return EXIT_BAD_INPUT if snap.problems else EXIT_OK
 
@@ -131,21 +131,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         snap = service.snapshot()
     except ManifestErrors as exc:
         for problem in exc.problems:
-            print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+            emit(f"proposal: {one_line(str(problem))}", err=True)
         return EXIT_BAD_INPUT
     problems: list[ProposalError] = list(snap.problems)
     for problem in problems:
-        print(f"proposal: {one_line(str(problem))}", file=sys.stderr)
+        emit(f"proposal: {one_line(str(problem))}", err=True)
     for error in snap.comment_errors:
-        print(f"proposal: {one_line(error)}", file=sys.stderr)
+        emit(f"proposal: {one_line(error)}", err=True)
     from proposal_tui.services.gate import repository_warnings
 
     for warning in repository_warnings(service.repo):
-        print(f"proposal: warning: {one_line(warning)}", file=sys.stderr)
+        emit(f"proposal: warning: {one_line(warning)}", err=True)
     if problems or snap.comment_errors:
         return EXIT_BAD_INPUT
-    print(f"ok: {len(snap.states)} sections, {len(snap.manifest.people)} people, "
-          f"{len(snap.manifest.milestones)} milestones")
+    emit(f"ok: {len(snap.states)} sections, {len(snap.manifest.people)} people, "
+         f"{len(snap.manifest.milestones)} milestones")
     return EXIT_OK
 
 
@@ -158,8 +158,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     service = open_service(args)
     snap = service.snapshot(threads=False)
     rounds = RoundService(service.repo, service.clock).rounds()
-    print(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns,
-                        rounds))
+    emit(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns,
+                       rounds))
     return EXIT_OK
 
 
@@ -171,7 +171,7 @@ def _edit(args: argparse.Namespace, fn_name: str, *fn_args: Any, **kwargs: Any) 
     manifest = service.manifest()
     person = actor(args, service, manifest)
     sha = getattr(edits, fn_name)(service.repo, manifest, person, *fn_args, **kwargs)
-    print(f"committed {sha[:10]} as {person.handle}")
+    emit(f"committed {sha[:10]} as {person.handle}")
     return EXIT_OK
 
 
@@ -203,7 +203,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from proposal_tui.services.setup import init_proposal
 
     path = init_proposal(Path(args.dir), args.title, clock_from_env())
-    print(f"initialised a proposal in {path}; edit proposal.toml, then 'proposal status'")
+    emit(f"initialised a proposal in {path}; edit proposal.toml, then 'proposal status'")
     return EXIT_OK
 
 
@@ -211,6 +211,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from proposal_tui.store.demo import build_demo
 
     path = build_demo(Path(args.dir), args.sample, now=clock_from_env().now())
-    print(f"demo proposal '{args.sample}' ready in {path}")
-    print(f"try: proposal --repo {path} status")
+    emit(f"demo proposal '{args.sample}' ready in {path}")
+    emit(f"try: proposal --repo {path} status")
     return EXIT_OK

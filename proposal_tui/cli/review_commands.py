@@ -5,11 +5,11 @@ server-side enforcement of roles on pushes)."""
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from typing import Any
 
+from proposal_tui.cli.output import emit, emit_json
 from proposal_tui.cli.main import EXIT_OK
 
 _LINES = re.compile(r"(\d+)(?:-(\d+))?")
@@ -120,7 +120,7 @@ def cmd_comment(args: argparse.Namespace) -> int:
     event = reviews.comment(manifest, person, args.section, body, kind=args.kind,
                             round=_round(reviews, args.round), line_start=start,
                             line_end=end, quote=args.quote)
-    print(f"commented {event.id} on {event.section} as {person.handle}")
+    emit(f"commented {event.id} on {event.section} as {person.handle}")
     return EXIT_OK
 
 
@@ -138,7 +138,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     body = _text(args.message)
     reviews, manifest, person = _open(args)
     event = reviews.reply(manifest, person, args.comment_id, body)
-    print(f"replied {event.id} to {event.thread} as {person.handle}")
+    emit(f"replied {event.id} to {event.thread} as {person.handle}")
     return EXIT_OK
 
 
@@ -147,7 +147,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     reviews, manifest, person = _open(args)
     event = reviews.set_resolved(manifest, person, args.comment_id, args.resolved, note)
     verb = "resolved" if args.resolved else "reopened"
-    print(f"{verb} {event.thread} as {person.handle}")
+    emit(f"{verb} {event.thread} as {person.handle}")
     return EXIT_OK
 
 
@@ -163,14 +163,14 @@ def cmd_comments(args: argparse.Namespace) -> int:
     threads = reviews.select(manifest, args.section, args.open, mine)
     items = [reviews.thread_json(manifest, t) for t in threads]
     if args.json:
-        print(json.dumps(items, ensure_ascii=False, indent=2))
+        emit_json(items)
     else:
         for item in items:
-            print(_thread_text(item))
+            emit(_thread_text(item))
         if not items:
-            print("no comments")
+            emit("no comments")
     for error in reviews.store.errors:
-        print(f"proposal: {one_line(str(error))}", file=sys.stderr)
+        emit(f"proposal: {one_line(str(error))}", err=True)
     return EXIT_OK
 
 
@@ -212,9 +212,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     service = open_service(args)
     result = sync_comments(service.repo, args.remote)
-    print(f"sync with {args.remote}: {result.received} comment events received, "
-          f"{result.sent} sent" + (f", {result.attempts} attempts" if result.attempts > 1
-                                   else ""))
+    emit(f"sync with {args.remote}: {result.received} comment events received, "
+         f"{result.sent} sent" + (f", {result.attempts} attempts" if result.attempts > 1
+                                  else ""))
     return EXIT_OK
 
 
@@ -232,10 +232,10 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
         manifest = None  # no plan yet (or a broken one): only the owner may install
     check_hook_installer(service.repo, manifest, args.acting)
     path = install_hook(service.repo.git_dir, force=args.force, python=args.python)
-    print(f"installed {path}")
+    emit(f"installed {path}")
     if not service.repo.bare:
-        print("note: this is not a bare repository; the hook only checks pushes into it",
-              file=sys.stderr)
+        emit("note: this is not a bare repository; the hook only checks pushes into it",
+             err=True)
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.nesting import TooDeep, loads_json
 
 VERSION = 1
 ACTIONS = ("comment", "reply", "resolve", "reopen")
@@ -148,7 +149,9 @@ def from_json(data: bytes, origin: str) -> CommentEvent:
     except UnicodeDecodeError as exc:
         raise ProposalError(f"not UTF-8 (byte {exc.start})", path=origin) from None
     try:
-        obj = json.loads(text)
+        obj = loads_json(text)
+    except TooDeep as exc:
+        raise ProposalError(str(exc), path=origin) from None
     except json.JSONDecodeError as exc:
         raise ProposalError(f"invalid JSON: {exc.msg}", path=origin, line=exc.lineno,
                             column=exc.colno) from None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.model import Manifest, Section, SectionState, Status
 from proposal_tui.domain.tomllines import scan
 
@@ -101,7 +102,9 @@ def parse_requirements(text: str, path: str = REQUIREMENTS_NAME) -> list[Require
     """``requirements.toml`` to requirements in file order; the first problem is raised with
     its line, since a matrix built on half a file would be silently wrong."""
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)
+    except TooDeep as exc:
+        raise ProposalError(str(exc), path) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.model import (
     STATUS_VALUES,
     Manifest,
@@ -307,7 +308,9 @@ def read_toml(text: str, path: str = MANIFEST_NAME) -> TomlDocument:
         raise ManifestErrors([ProposalError(
             "unresolved merge-conflict marker; resolve the conflict and commit", path, line)])
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)
+    except TooDeep as exc:
+        raise ManifestErrors([ProposalError(str(exc), path)]) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
@@ -358,8 +361,8 @@ def manifest_statuses(text: str) -> dict[str, str]:
     Used on old versions from history, which need not satisfy today's validation.
     """
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        raw = loads_toml(text)
+    except (tomllib.TOMLDecodeError, TooDeep):
         return {}
     result: dict[str, str] = {}
     sections = raw.get("sections")

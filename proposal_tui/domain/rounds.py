@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from proposal_tui.domain.comments import CommentEvent, Thread, replay
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.nesting import TooDeep, loads_toml
 
 # A round name becomes part of a tag (round/<name>): keep it boring on purpose.
 ROUND_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -149,8 +150,8 @@ def section_files(manifest_text: str) -> dict[str, tuple[str, str]]:
     """Section id -> (file, title) from any version of proposal.toml, however invalid by
     today's rules: old commits must still be readable."""
     try:
-        raw = tomllib.loads(manifest_text)
-    except tomllib.TOMLDecodeError:
+        raw = loads_toml(manifest_text)
+    except (tomllib.TOMLDecodeError, TooDeep):
         return {}
     result: dict[str, tuple[str, str]] = {}
     sections = raw.get("sections")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_for_display", "one_line"]
+__all__ = ["clean_for_display", "csv_cell", "one_line"]
 
 CR_MARKER = "\u240d"  # ␍ SYMBOL FOR CARRIAGE RETURN
 ELLIPSIS = "\u2026"
@@ -105,3 +105,14 @@ def one_line(s: str, limit: int | None = None) -> str:
     if limit == 0:
         return ""
     return s[: limit - 1].rstrip() + ELLIPSIS
+
+
+def csv_cell(s: str) -> str:
+    """A text cell for CSV: cleaned for display, and never a spreadsheet formula.
+
+    OWASP's CSV-injection advice: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return is prefixed with ``'`` so spreadsheets show it as text. Numbers we write
+    ourselves are not passed through here, so ``-3`` stays a number.
+    """
+    s = clean_for_display(s)
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s

@@ -85,8 +85,10 @@ class Snapshot:
 
 def decode_text(data: bytes, path: str) -> str:
     """UTF-8 or a ProposalError naming the line of the first bad byte."""
-    if b"\0" in data[:8192]:
-        raise ProposalError("binary file, not text (a section must be a text file)", path)
+    nul = data.find(b"\0", 0, 8192)
+    if nul >= 0:
+        raise ProposalError("contains a NUL byte: a binary file, not text (save it as "
+                            "UTF-8 text)", path, data.count(b"\n", 0, nul) + 1)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -12,8 +12,8 @@ from proposal_tui.domain.manifest import SECTION_ID_RE, check_section_path
 from proposal_tui.domain.model import Manifest, Person, Status, parse_status, STATUS_VALUES
 from proposal_tui.domain.permissions import require
 from proposal_tui.services.identity import identity_of
-from proposal_tui.store.manifest_edit import Document, apply_edit, section_table, set_key, \
-    toml_date
+from proposal_tui.store.manifest_edit import Document, apply_edit, check_new_file_path, \
+    section_table, set_key, toml_date
 from proposal_tui.store.repo import ProposalRepo
 
 
@@ -99,6 +99,7 @@ def add_section(repo: ProposalRepo, manifest: Manifest, actor: Person, *, sectio
     file = file or default_file(section_id, order)
     if why := check_section_path(file):
         raise ProposalError(f"file '{file}' {why}")
+    check_new_file_path(repo, file)  # before reading or writing anything through it
     stub = _initial_text(repo, file, title)
 
     def edit(doc: Document) -> dict[str, bytes]:

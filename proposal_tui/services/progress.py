@@ -18,6 +18,7 @@ from proposal_tui.domain.comments import open_counts, replay
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest
 from proposal_tui.domain.rounds import section_files
+from proposal_tui.domain.text import csv_cell
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.progress import commit_at, first_parent_log, manifest_blob, tree_files
@@ -105,13 +106,13 @@ class ProgressService:
 
 def to_csv(rows: list[ProgressRow]) -> str:
     """Long format (one line per day and section): spreadsheets pivot it, charts plot it.
-    Titles are the only free text; a leading = + - @ is neutralised against formula injection."""
+    Text cells are cleaned of terminal controls and guarded against formula injection
+    (:func:`~proposal_tui.domain.text.csv_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        title = "'" + r.title if r.title[:1] in ("=", "+", "-", "@", "\t", "\r") else r.title
-        writer.writerow([r.day.isoformat(), r.section, title, r.words,
+        writer.writerow([r.day.isoformat(), csv_cell(r.section), csv_cell(r.title), r.words,
                          "" if r.word_limit is None else r.word_limit, r.open_comments,
                          r.commit or ""])
     return buffer.getvalue()

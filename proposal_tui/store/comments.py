@@ -100,13 +100,13 @@ class CommentStore:
             data = json.loads(cache.read_bytes())
             if data.get("tip") == tip:
                 return dict(data["counts"]), int(data["errors"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             pass
         counts = open_counts(self.threads())
         try:
             write_atomic(cache, json.dumps({"tip": tip, "counts": counts,
                                             "errors": len(self.errors)}).encode(),
-                         durable=False)
+                         durable=False, shared=cache_dir)
         except OSError:
             pass  # read-only repository: recount next time
         return counts, len(self.errors)
@@ -196,7 +196,8 @@ class CommentStore:
                 blobs[sha] = ProposalError(message, line=line, column=column)
             listing = ([(path, sha) for path, sha in data["entries"]], list(data["others"]))
             tip = data["tip"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, ProposalError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ProposalError,
+                RecursionError):
             return None  # missing, damaged or stale: read the branch itself
         if not isinstance(tip, str) or any(sha not in blobs for _path, sha in listing[0]):
             return None
@@ -218,7 +219,7 @@ class CommentStore:
                 "events": events, "bad": bad}
         try:
             write_atomic(self._cache_file, json.dumps(data, separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self._cache_file.parent.parent)
             self._cached = tip, listing
         except OSError:
             pass  # read-only repository: parse the branch again next time

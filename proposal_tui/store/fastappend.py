@@ -46,8 +46,9 @@ except ImportError:  # pragma: no cover - not POSIX
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, GitPipe, run_git
-from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, check_path,
-                                         check_ref_name, update_ref_cas)
+from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, blocked_message,
+                                         check_path, check_ref_name, update_ref_cas)
+from proposal_tui.store.shared import adjust
 
 _DIR = b"40000"
 _FILE = b"100644"
@@ -195,7 +196,9 @@ class _Objects:
         idx += pack_sum
         idx += hashlib.sha1(idx).digest()
         folder = self.objects / "pack"
-        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir()
+            adjust(folder, self.objects.parent)
         name = f"pack-{pack_sum.hex()}"
         for suffix, data in ((".pack", bytes(body)), (".idx", bytes(idx))):
             tmp = folder / f"tmp_{secrets.token_hex(6)}{suffix}"
@@ -272,6 +275,28 @@ class _Chain:
         return True
 
 
+def _read_live_request(path: Path) -> bytes | None:
+    """The request's bytes while the command that queued it still waits for it; None (and
+    the request removed) once that command is gone.
+
+    A writer holds an exclusive flock on its request file from before the file appears in the
+    spool until it knows the outcome; the kernel drops the lock when the process dies,
+    however it dies (kill -9 of the whole group included). So a request we can lock is one
+    nobody waits for: publishing it later would add a comment its author was never told of.
+    """
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read()  # its writer is alive and waiting
+        except OSError:
+            return handle.read()  # no flock here: as before, commit what is queued
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
 def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
     """Commit every queued request, then delete the requests (only after the ref moved)."""
     for attempt in range(retries + 1):
@@ -279,12 +304,15 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
         queued: dict[str, list[tuple[Path, Request]]] = {}
         for path in sorted(spool.glob("*.req")):
             try:
-                request = Request.load(path.read_bytes())
+                raw = _read_live_request(path)
+                if raw is None:
+                    continue  # its command was killed: never published behind its back
+                request = Request.load(raw)
             except FileNotFoundError:
                 continue  # drained meanwhile by a drainer that ran without the lock
             except PermissionError:
                 continue  # not readable for us: its writer drains it when it gets the lock
-            except (ValueError, KeyError, TypeError, ProposalError):
+            except (ValueError, KeyError, TypeError, ProposalError, RecursionError):
                 with contextlib.suppress(OSError):
                     path.rename(path.with_suffix(".bad"))  # its writer reports it
                 continue
@@ -318,8 +346,8 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
             return
         spent = time.monotonic() - started
         time.sleep(random.uniform(0, spent * min(2 ** attempt, 16)))
-    raise GitError("could not update the comments branch: too many attempts lost to other "
-                   "writers (or a stale .lock file next to the ref blocks it)")
+    raise GitError(blocked_message(gdir, next(iter(queued), "refs/heads/proposal-comments"),
+                                   "the comments branch"))
 
 
 def checked_out_branches(cwd: Path | str, bare: bool = False) -> set[str]:
@@ -343,8 +371,7 @@ def _spool(gdir: Path) -> Path:
     path = _state_dir(gdir) / "spool"
     with contextlib.suppress(FileExistsError):
         path.mkdir()
-        with contextlib.suppress(OSError):  # every member of a shared repo may drain
-            path.chmod(gdir.stat().st_mode & 0o7777)
+        adjust(path, gdir)  # every member of a shared repository may drain
     return path
 
 
@@ -365,19 +392,14 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
         mine = spool / f"{name}.req"
         tmp = spool / f"{name}.tmp"
-        try:
-            tmp.write_bytes(request.dump())
-            tmp.chmod(0o664)  # any member of a shared repository may drain and delete it
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        claim = _claim(tmp, request.dump(), gdir)
     except OSError as exc:  # e.g. disk full: the general path reports it in git's words
         raise Unsupported(f"cannot queue: {exc}") from None
     if handle is None:
+        claim.close()
         tmp.unlink()
         raise Unsupported("cannot open the writer lock")
-    with handle:
+    with handle, claim:
         tmp.replace(mine)
         try:
             _wait(cwd, gdir, spool, mine, handle, timeout)
@@ -387,6 +409,25 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
             except FileNotFoundError:
                 return  # it landed before the failure (or the interrupt)
             raise
+
+
+def _claim(tmp: Path, data: bytes, gdir: Path) -> IO[bytes]:
+    """Write the request to ``tmp`` and keep it flocked while we wait (see
+    :func:`_read_live_request`): the lock is taken before the file is renamed into view."""
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o664)
+    claim = os.fdopen(fd, "r+b")
+    try:
+        fcntl.flock(claim, fcntl.LOCK_EX)
+        claim.write(data)
+        claim.flush()
+        os.fchmod(fd, 0o664)  # any member of a shared repository may drain and delete it
+        adjust(tmp, gdir)
+    except OSError:
+        claim.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return claim
 
 
 def _wait(cwd: Path | str, gdir: Path, spool: Path, mine: Path, handle: IO[bytes],

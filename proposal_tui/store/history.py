@@ -295,14 +295,14 @@ class HistoryStore:
     def _load_cache(self) -> HistoryIndex | None:
         try:
             return HistoryIndex.from_json(json.loads(self.cache_file.read_bytes()))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
 
     def _save_cache(self) -> None:
         try:
             write_atomic(self.cache_file, json.dumps(self.index.to_json(),
                                                      separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self.cache_file.parent.parent)
         except OSError:
             pass  # a read-only repository still works; it just rescans next time
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,8 +28,9 @@ from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.git import run_git, run_git_bytes
-from proposal_tui.store.plumbing import cas_commit
-from proposal_tui.store.repo import ProposalRepo, blob_sha
+from proposal_tui.store.plumbing import _open_lock, cas_commit, check_path
+from proposal_tui.store.repo import GITLINK_MODE, SYMLINK_MODE, ProposalRepo, blob_sha
+from proposal_tui.store.shared import state_dir
 
 Document = tomlkit.TOMLDocument
 Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
@@ -61,9 +64,11 @@ def writer_lock(repo: ProposalRepo, blocking: bool = True) -> Iterator[bool]:
 
     Yields whether the lock is held (always True when blocking).
     """
-    lock_path = repo.git_dir / "proposal-tui" / "manifest.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
+    handle = _open_lock(state_dir(repo.git_dir) / "manifest.lock")
+    if handle is None:  # not even readable: the compare-and-swap alone keeps edits correct
+        yield True
+        return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -73,6 +78,52 @@ def writer_lock(repo: ProposalRepo, blocking: bool = True) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def check_new_file_path(repo: ProposalRepo, path: str,
+                        entries: dict[str, tuple[str, str]] | None = None) -> None:
+    """Refuse, before anything is written, a file path an edit would commit and write.
+
+    Every folder on the way must be a real folder, in the committed tree (``entries``, HEAD's
+    by default) and in the work tree: a symbolic link there would send the write outside the
+    repository, and committing through it would turn the committed link into a folder.
+    """
+    check_path(path)
+    entries = repo.tree_entries() if entries is None else entries
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        last = depth == len(parts)
+        entry = entries.get(prefix)
+        if entry is not None and (not last or entry[0] in (SYMLINK_MODE, GITLINK_MODE)):
+            kind = {SYMLINK_MODE: "a symbolic link", GITLINK_MODE: "a submodule"}.get(
+                entry[0], "a file")
+            raise ProposalError(f"'{prefix}' is committed as {kind}, not a folder we may "
+                                "write in (nothing was changed)", path)
+        _check_work_tree_component(repo, prefix, last, path)
+
+
+def _check_work_tree_component(repo: ProposalRepo, prefix: str, last: bool,
+                               path: str) -> None:
+    if repo.work_tree is None:
+        return
+    try:
+        st = os.lstat(Path(repo.work_tree, prefix))
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise ProposalError(f"'{prefix}' is a symbolic link in the work tree; writing through "
+                            "it could leave the repository (nothing was changed)", path)
+    if not last and not stat.S_ISDIR(st.st_mode):
+        raise ProposalError(f"'{prefix}' is not a folder (nothing was changed)", path)
+    if last and not stat.S_ISREG(st.st_mode):
+        raise ProposalError("is not a regular file (nothing was changed)", path)
+
+
+def _check_work_tree_path(repo: ProposalRepo, path: str) -> None:
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        _check_work_tree_component(repo, "/".join(parts[:depth]), depth == len(parts), path)
 
 
 def recover_interrupted_edit(repo: ProposalRepo) -> None:
@@ -91,6 +142,16 @@ def _committed_manifest(repo: ProposalRepo, tip: str | None) -> bytes:
     if proc.returncode != 0:
         raise ProposalError(f"no {MANIFEST_NAME} in the committed tree; commit it first")
     return proc.stdout
+
+
+def _parse_committed(data: bytes) -> Document:
+    """tomlkit's document of the committed manifest; bad bytes or nesting as one line."""
+    try:
+        return tomlkit.parse(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ProposalError(f"not valid UTF-8 (byte {exc.start})", MANIFEST_NAME) from None
+    except RecursionError:
+        raise ProposalError("nested too deeply", MANIFEST_NAME) from None
 
 
 def _refuse_local_changes(repo: ProposalRepo, paths: list[str]) -> None:
@@ -113,8 +174,12 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
     written: dict[str, bytes] = {}
 
     def changes(tip: str | None) -> dict[str, bytes | None]:
-        doc = tomlkit.parse(_committed_manifest(repo, tip).decode("utf-8"))
+        doc = _parse_committed(_committed_manifest(repo, tip))
         extra = edit(doc)
+        if extra:
+            entries = repo.tree_entries(tip) if tip else {}
+            for path in extra:
+                check_new_file_path(repo, path, entries)
         text = tomlkit.dumps(doc)
         parse_manifest(text, MANIFEST_NAME)  # never commit a manifest we would refuse to read
         written.clear()
@@ -141,16 +206,35 @@ def _journal(repo: ProposalRepo) -> Path:
 
 def _write_journal(repo: ProposalRepo, base: str | None, files: dict[str, bytes]) -> None:
     data = {"base": base, "files": {path: blob_sha(content) for path, content in files.items()}}
-    write_atomic(_journal(repo), json.dumps(data).encode())
+    try:
+        write_atomic(_journal(repo), json.dumps(data).encode(), shared=repo.git_dir)
+    except PermissionError:
+        pass  # a folder someone else made, not for the group: edit without crash recovery
 
 
 def finish_pending_sync(repo: ProposalRepo) -> None:
-    """Complete a work-tree update that a crash interrupted; touch nothing a person changed."""
+    """Complete a work-tree update that a crash interrupted; touch nothing a person changed.
+
+    Best effort: what cannot be finished (a file behind a symbolic link, a journal naming
+    what is not there) is left as it is and the journal dropped, so a half-done edit never
+    blocks the next one; `git status` shows what was left.
+    """
     journal = _journal(repo)
     try:
         data = json.loads(journal.read_bytes())
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return
+    except (OSError, ValueError, RecursionError):
+        journal.unlink(missing_ok=True)
+        return
+    try:
+        _finish(repo, data)
+    except (ProposalError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    journal.unlink(missing_ok=True)
+
+
+def _finish(repo: ProposalRepo, data: dict) -> None:
     head = repo.tree_entries()
     base = repo.tree_entries(data["base"]) if data.get("base") else {}
     landed = {path: sha for path, sha in data.get("files", {}).items()
@@ -165,19 +249,32 @@ def finish_pending_sync(repo: ProposalRepo) -> None:
             # Only the pre-edit text (or our own half-finished update) may be replaced.
             if now in (base.get(path, ("", None))[1], sha) and sha in blobs:
                 todo[path] = blobs[sha]
+    todo = {path: blob for path, blob in todo.items() if _writable(repo, path)}
     if todo:
         _sync_work_tree(repo, todo)
     if repo.work_tree is not None:
         for path in data.get("files", {}):
+            if not _writable(repo, path):
+                continue
             target = Path(repo.work_tree, path)
             for stale in target.parent.glob(f".{target.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # a temp file of a write that was killed
-    journal.unlink(missing_ok=True)
+
+
+def _writable(repo: ProposalRepo, path: str) -> bool:
+    try:
+        check_path(path)
+        _check_work_tree_path(repo, path)
+    except ProposalError:
+        return False
+    return True
 
 
 def _sync_work_tree(repo: ProposalRepo, files: dict[str, bytes]) -> None:
     """Bring just the files we committed up to date in the work tree and the index."""
     assert repo.work_tree is not None
+    for path in files:
+        _check_work_tree_path(repo, path)  # never write through a symbolic link
     for path, data in files.items():
         write_atomic(Path(repo.work_tree, path), data)
     run_git(["update-index", "--add", "--", *files], repo.root)

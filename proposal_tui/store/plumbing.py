@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import random
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,11 +30,11 @@ except ImportError:  # pragma: no cover - not POSIX: the compare-and-swap alone 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, run_git, run_git_bytes
+from proposal_tui.store.shared import adjust, state_dir, writable
 
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object names
 # Keep git from spilling split-index files or asking a monitor daemon about our private index.
 _INDEX_CONFIG = ("-c", "core.splitIndex=false", "-c", "core.fsmonitor=false")
-_TMP_DIR = "proposal-tui"  # a subfolder, so a watcher on .git (non-recursive) never sees churn
 _REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)|[/.]$")
 
 ChangesFn = Callable[[str | None], Mapping[str, bytes | None]]
@@ -132,7 +134,10 @@ def _build(cwd: Path | str, gdir: Path, parent: str | None,
         check_path(path)
     if parent is not None:
         _check_sha(parent, "parent")
-    index = _state_dir(gdir) / f"tmp-index-{secrets.token_hex(8)}"
+    folder = _state_dir(gdir)
+    if not writable(folder):  # made by someone else, not for the group: a private folder
+        folder = Path(tempfile.gettempdir())
+    index = folder / f"tmp-index-{secrets.token_hex(8)}"
     env = {"GIT_INDEX_FILE": str(index)}
     try:
         added = {p: d for p, d in sorted(changes.items()) if d is not None}
@@ -187,26 +192,86 @@ def update_ref_cas(cwd: Path | str, ref: str, new: str, old: str | None,
     if proc.returncode == 0:
         return True
     stderr = proc.stderr.decode("utf-8", "replace")
-    if resolve_ref(cwd, ref) != old or "File exists" in stderr:
+    if "File exists" in stderr:
+        check_ref_lock(git_dir(cwd), ref)
+        return False
+    if resolve_ref(cwd, ref) != old:
         return False
     first = stderr.strip().splitlines()
     raise GitError(f"git update-ref failed: {first[0] if first else proc.returncode}")
 
 
+# git holds a ref lock for milliseconds (it gives up on a busy one after 100 ms). One that has
+# blocked us for seconds belongs to a git that was killed; past STALE_LOCK_SECONDS no live
+# writer can still be behind it, so it is cleared.
+BLOCKING_LOCK_SECONDS = 2.0
+STALE_LOCK_SECONDS = 10.0
+
+
+class RefLocked(GitError):
+    """A ref lock too young to clear, yet older than a live git holds one."""
+
+
+def ref_locks(gdir: Path, ref: str) -> list[Path]:
+    """The lock files that block an update of ``ref`` when a killed git leaves them."""
+    return [gdir / f"{ref}.lock", gdir / "packed-refs.lock"]
+
+
+def check_ref_lock(gdir: Path, ref: str) -> None:
+    """Clear a stale lock next to ``ref``; raise RefLocked naming one that blocks too long.
+
+    Cleared safely: the lock is first renamed into our own folder and removed only if it is
+    still the very file we judged (same inode), so a lock a new writer took meanwhile is put
+    back, never removed.
+    """
+    for lock in ref_locks(gdir, ref):
+        try:
+            st = os.lstat(lock)
+        except OSError:
+            continue
+        age = time.time() - st.st_mtime
+        if age < BLOCKING_LOCK_SECONDS:
+            continue  # a live writer, most likely: retry
+        if age < STALE_LOCK_SECONDS:
+            raise RefLocked(locked_message(ref, lock))
+        aside = state_dir(gdir) / f"stale-{lock.name}-{secrets.token_hex(4)}"
+        try:
+            os.rename(lock, aside)
+        except OSError:
+            continue  # gone meanwhile, or not ours to move: retry, then name it
+        if os.lstat(aside).st_ino == st.st_ino:
+            os.unlink(aside)
+        else:
+            with contextlib.suppress(OSError):
+                os.link(aside, lock)  # never over a lock taken since
+            os.unlink(aside)
+
+
+def locked_message(ref: str, lock: Path) -> str:
+    return (f"could not update {ref}: {lock} exists (left by a git that was killed?); if no "
+            f"git command is running on this repository, remove {lock}")
+
+
+def blocked_message(gdir: Path, ref: str, what: str) -> str:
+    """The error after too many lost attempts, naming a lock file if one is in the way."""
+    for lock in ref_locks(gdir, ref):
+        if lock.exists():
+            return locked_message(ref, lock)
+    return f"could not update {what}: too many attempts lost to other writers"
+
+
 def _state_dir(gdir: Path) -> Path:
-    """Our scratch folder. It copies the git dir's permissions, so in a group-shared repository
-    (core.sharedRepository, as on a shared SSH server) every member can still write there."""
-    path = gdir / _TMP_DIR
-    try:
-        path.mkdir()
-    except FileExistsError:
-        return path
-    with contextlib.suppress(OSError):
-        path.chmod(gdir.stat().st_mode & 0o7777)
-    return path
+    """Our scratch folder, made as git makes its own folders (core.sharedRepository), so in a
+    group-shared repository every member can still write there."""
+    return state_dir(gdir)
 
 
 def _open_lock(path: Path) -> IO[bytes] | None:
+    """A lock file in ``.git/proposal-tui/``, created for the group when we create it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        adjust(path, path.parent.parent)
+        return os.fdopen(fd, "a+b")
     for mode in ("a+b", "rb"):  # flock needs no write access: a colleague's file will do
         with contextlib.suppress(OSError):
             return open(path, mode)
@@ -271,8 +336,7 @@ def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
             # spreads out writers we cannot queue (git, other tools, lock timeouts).
             spent = time.monotonic() - started
             time.sleep(random.uniform(0, spent * min(2 ** attempt, 16)))
-    raise GitError(f"could not update {ref}: {retries + 1} attempts lost to other writers "
-                   "(or a stale .lock file next to the ref blocks it)")
+    raise GitError(blocked_message(gdir, ref, ref))
 
 
 __all__ = ["build_commit", "cas_commit", "check_path", "check_ref_name", "git_dir",

@@ -91,6 +91,6 @@ class TomlCache:
                  "data": encode(document.data), "lines": _lines_json(document.lines)}
         try:
             write_atomic(self.file, json.dumps(saved, separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self.file.parent.parent)
         except OSError:
             pass  # read-only repository: read the TOML again next time

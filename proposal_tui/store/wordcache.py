@@ -26,7 +26,8 @@ class WordCache:
                 raw = json.loads(self.path.read_bytes())
                 self._data = {k: v for k, v in raw.items() if isinstance(v, (int, str))} \
                     if isinstance(raw, dict) else {}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # a cache anyone in the group
+                # may write must never stop a reader: a bad one is just a miss
                 self._data = {}
         return self._data
 
@@ -47,7 +48,7 @@ class WordCache:
             return
         try:
             write_atomic(self.path, json.dumps(self._data, separators=(",", ":")).encode(),
-                         durable=False)
+                         durable=False, shared=self.path.parent.parent)
             self._dirty = False
         except OSError:
             pass  # read-only repository: counts are simply recomputed next time
