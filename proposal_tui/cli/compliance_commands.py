@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from proposal_tui.cli.output import emit, emit_json
-from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from proposal_tui.cli.main import EXIT_FAILED, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:

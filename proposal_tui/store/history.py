@@ -19,7 +19,7 @@ from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.commits import is_ancestor
-from proposal_tui.store.git import GitPipe, read_objects
+from proposal_tui.store.git import GitPipe, read_objects, run_git_bytes
 from proposal_tui.store.plumbing import resolve_ref
 
 CACHE_VERSION = 3
