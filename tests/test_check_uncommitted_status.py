@@ -69,7 +69,8 @@ def test_an_uncommitted_status_edit_is_the_newest_signal(repo: Path) -> None:
     assert result.code == 0, (result.out, result.err)
     assert _warned_not_started(result.json()) == ["L.2", "M.1"]  # answered only by approach
     text = run("--repo", str(repo), "check")
-    assert text.code == 0 and ("mandatory requirement 'M.1' is answered only by sections not started yet: "
+    assert text.code == 0, text.err
+    assert ("mandatory requirement 'M.1' is answered only by sections not started yet: "
             "approach") in text.out
     # The dashboard reads the same edit the same way.
     status = run("--repo", str(repo), "status", "--json")
