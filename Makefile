@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup demo clean snapshots bench
+.PHONY: run test setup demo clean snapshots bench mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ test: $(STAMP)
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_tui_snapshots.py --snapshot-update
 
+# Mutation testing of domain/ and store/ ([tool.mutmut] in pyproject.toml); slow, so not part
+# of `make test` or CI. Resumable: a second run continues where the last stopped. Narrow it
+# with MUTANTS, e.g. make mutate MUTANTS='proposal_tui.domain.*'
+MUTANTS ?=
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
+
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info mutants .mutmut-cache

@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from proposal_tui.domain.text import clean_for_display, one_line
 
 DATA = Path(__file__).resolve().parent / "data" / "hostile-strings.txt"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "hostile-strings.txt"
+# The team's shared copy lives in a "shared" folder beside the checkout (or a worktree's
+# parent); a checkout elsewhere has none, and the sync test says so rather than passing.
+SHARED = next((p / "shared" / "hostile-strings.txt" for p in Path(__file__).resolve().parents
+               if (p / "shared" / "hostile-strings.txt").is_file()), None)
 
 
 def decode(line: str, controls: bool = False) -> str:
@@ -59,11 +62,15 @@ EXPECTED = {
 
 # --- the shared hostile strings ---------------------------------------------------------------
 
-def test_data_copy_is_usable_and_in_sync() -> None:
+def test_data_copy_is_usable() -> None:
     assert len(RAW_LINES) >= 20
     assert any("\x1b" in decode(line) for line in RAW_LINES), "escapes must be exercised"
-    if SHARED.exists():
-        assert DATA.read_text(encoding="utf-8") == SHARED.read_text(encoding="utf-8")
+
+
+def test_data_copy_is_in_sync_with_the_shared_file() -> None:
+    if SHARED is None:
+        pytest.skip("no shared/hostile-strings.txt beside this checkout: sync not checked")
+    assert DATA.read_text(encoding="utf-8") == SHARED.read_text(encoding="utf-8"), SHARED
 
 
 @pytest.mark.parametrize("controls", [False, True], ids=["hex-escapes", "all-escapes"])

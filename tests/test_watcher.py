@@ -407,7 +407,7 @@ def test_our_own_reads_wake_nothing(clone: Path, watchers) -> None:
     run_git(["diff", "--stat"], clone)
     service = ProposalService(repo)
     snap = service.snapshot()
-    assert snap.state("exec-summary") is not None or snap.states
+    assert snap.state("exec-summary") is not None
     service.snapshot()
     CommentStore(clone).threads()
     settle(w)
