@@ -26,8 +26,8 @@ from common import median, percentile, row, synthetic_repo
 def worker(repo_path: str, index: int, count: int, start_at: float, think_ms: float) -> None:
     """One reviewer: a separate process, as one SSH session would be."""
     from proposal_tui.domain.clock import SystemClock
-    from proposal_tui.services.dashboard import load_manifest
     from proposal_tui.services.reviews import ReviewService
+    from proposal_tui.services.snapshot import load_manifest
     from proposal_tui.store.repo import ProposalRepo
 
     repo = ProposalRepo.open(repo_path)

@@ -27,10 +27,10 @@ from common import median, percentile, row, synthetic_repo
 
 import proposal_tui.tui.app as app_module
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.dashboard_data import DashboardData
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.app import ProposalApp
-from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 
 ENV = {"GIT_AUTHOR_NAME": "Person 3", "GIT_AUTHOR_EMAIL": "p3@example.com",

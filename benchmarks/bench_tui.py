@@ -86,7 +86,7 @@ def dashboard(repo: Path, displays: list[float], clock: Callable[[], float]):  #
     from textual._compositor import CompositorUpdate
 
     from proposal_tui.domain.clock import SystemClock
-    from proposal_tui.services.dashboard import ProposalService
+    from proposal_tui.services.snapshot import ProposalService
     from proposal_tui.store.repo import ProposalRepo
     from proposal_tui.tui.app import ProposalApp
 

@@ -115,7 +115,7 @@ def test_manifest_with_100000_sections(tmp_path: Path) -> None:
 def test_ten_megabyte_comment_round_trips(repo: Path) -> None:
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.store.repo import ProposalRepo
-    from proposal_tui.services.dashboard import load_manifest
+    from proposal_tui.services.snapshot import load_manifest
 
     opened = ProposalRepo.open(repo)
     manifest = load_manifest(opened)[0]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService, load_manifest
 from proposal_tui.services.edits import set_status
 from proposal_tui.services.reviews import ReviewService
+from proposal_tui.services.snapshot import ProposalService, load_manifest
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.repo import ProposalRepo
 from tests.fixtures import make_proposal

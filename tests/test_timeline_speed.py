@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService, Snapshot
+from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.cells import LOOK_NAMES
 from proposal_tui.tui.widgets.timeline import Timeline

@@ -137,7 +137,7 @@ async def test_hostile_requirement_texts_are_shown_literally(demo: Path) -> None
 
 def test_the_req_filter_matches_the_sections_answering_a_requirement(demo_master: Path) -> None:
     from proposal_tui.domain.clock import FixedClock
-    from proposal_tui.services.dashboard import ProposalService
+    from proposal_tui.services.snapshot import ProposalService
     from proposal_tui.store.repo import ProposalRepo
     from proposal_tui.tui.filtering import matches, parse_query
     from tests.test_tui_support import NOW

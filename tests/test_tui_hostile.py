@@ -15,7 +15,7 @@ import tomli_w
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.screens.dashboard import DashboardScreen

@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, TextArea
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
 from proposal_tui.domain.timeline import time_left
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.screens.dashboard import DashboardScreen

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.services.rounds import RoundService
 from proposal_tui.store.repo import ProposalRepo

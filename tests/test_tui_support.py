@@ -22,7 +22,7 @@ from rich.cells import cell_len
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Person
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.demo import build_demo
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui import app as app_module

@@ -12,10 +12,10 @@ from rich.text import Text
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui import cells
-from proposal_tui.tui.data import DashboardData, error_line, load, resolve_actor
+from proposal_tui.services.dashboard_data import DashboardData, error_line, load, resolve_actor
 from proposal_tui.tui.filtering import SORT_CYCLE, matches, ordered, parse_query
 from proposal_tui.tui.screens.actions import allowed
 from proposal_tui.tui.screens.dialogs import due_choices

@@ -18,8 +18,8 @@ import pytest
 from watchdog.observers import Observer
 
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.services.setup import init_proposal
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fingerprint import FileStat, Fingerprint, diff, fingerprint
 from proposal_tui.store.git import run_git

@@ -9,8 +9,8 @@ import os
 from proposal_tui.domain.clock import Clock, FixedClock, SystemClock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
-from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.services.identity import acting_person
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.repo import ProposalRepo
 
 

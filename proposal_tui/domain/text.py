@@ -1,4 +1,5 @@
-"""Make other people's text safe to show in a terminal.
+"""Other people's text: read it from bytes (:func:`decode_text`), and make it safe to show in
+a terminal.
 
 Commit messages, section titles, comments and names come from anyone with push access. Rich
 and Textual pass control characters through to the terminal, so a string holding
@@ -32,7 +33,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_for_display", "one_line"]
+from proposal_tui.domain.errors import ProposalError
+
+__all__ = ["clean_for_display", "decode_text", "one_line"]
 
 CR_MARKER = "\u240d"  # ␍ SYMBOL FOR CARRIAGE RETURN
 ELLIPSIS = "\u2026"
@@ -105,3 +108,15 @@ def one_line(s: str, limit: int | None = None) -> str:
     if limit == 0:
         return ""
     return s[: limit - 1].rstrip() + ELLIPSIS
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """UTF-8 or a ProposalError naming the line of the first bad byte."""
+    if b"\0" in data[:8192]:
+        raise ProposalError("binary file, not text (a section must be a text file)", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProposalError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8",
+                            path, line) from None

@@ -27,14 +27,19 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (MANIFEST_NAME, ManifestErrors, manifest_statuses,
-                                          parse_manifest)
+from proposal_tui.domain.manifest import (
+    MANIFEST_NAME,
+    ManifestErrors,
+    manifest_statuses,
+    parse_manifest,
+)
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, effective_status
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
-from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
 from proposal_tui.services.identity import identity_of
+from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements
 

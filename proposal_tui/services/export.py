@@ -30,9 +30,9 @@ from proposal_tui.domain.compliance import (
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.domain.model import Manifest
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.compliance import ComplianceService
-from proposal_tui.services.dashboard import decode_text
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.rounds import files_at, resolve_commit
 

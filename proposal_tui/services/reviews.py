@@ -19,7 +19,7 @@ from proposal_tui.domain.comments import (KINDS, Anchor, CommentEvent, Thread, e
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, Section
 from proposal_tui.domain.permissions import require
-from proposal_tui.services.dashboard import decode_text
+from proposal_tui.domain.text import decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fastappend import Unsupported, append_file, checked_out_branches

@@ -31,11 +31,11 @@ from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import Activity, ProposalService
+from proposal_tui.services.snapshot import Activity, ProposalService
 from proposal_tui.services.live import describe
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.tui.commands import ProposalCommands
-from proposal_tui.tui.data import (DashboardData, TextCache, error_line, load, note_activity,
+from proposal_tui.services.dashboard_data import (DashboardData, TextCache, error_line, load, note_activity,
                                    resolve_actor)
 from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
                                        Notice, RefreshRequested)

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.snapshot import ProposalService
 from proposal_tui.store.demo import build_demo
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui.app import ProposalApp

@@ -29,8 +29,8 @@ from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
-    from proposal_tui.services.dashboard import Snapshot
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
+    from proposal_tui.services.snapshot import Snapshot
 
 COLUMNS = ("requirement", "m", "answered", "text")
 

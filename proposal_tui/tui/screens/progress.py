@@ -26,7 +26,7 @@ from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
     from proposal_tui.domain.model import Manifest
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
 
 
 class BurnUpChart(LookMixin, Static):

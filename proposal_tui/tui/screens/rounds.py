@@ -28,7 +28,7 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Role
 from proposal_tui.domain.rounds import Round, SectionDiff, order_rounds, round_name
 from proposal_tui.domain.text import one_line
-from proposal_tui.tui.data import resolve_actor
+from proposal_tui.services.dashboard_data import resolve_actor
 from proposal_tui.tui.screens.dialogs import Dialog
 from proposal_tui.services.rounds import HEAD, RoundDiff, RoundService
 from proposal_tui.tui.cells import Look, plain, style
@@ -38,7 +38,7 @@ from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
 
 COLUMNS = ("section", "words", "added", "removed", "comments")
 OUTCOMES = {"resolved-by-edit": ("✔ resolved by edits", "success"),

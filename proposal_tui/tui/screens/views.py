@@ -21,8 +21,8 @@ from proposal_tui.domain.text import one_line
 
 if TYPE_CHECKING:
     from proposal_tui.domain.model import Manifest
+    from proposal_tui.services.dashboard_data import DashboardData
     from proposal_tui.tui.app import ProposalApp
-    from proposal_tui.tui.data import DashboardData
 
 # Not in the dashboard's footer (it is full at 120 columns); in the palette and the help.
 VIEW_BINDINGS: list[BindingType] = [

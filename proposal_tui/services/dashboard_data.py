@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, SectionState
-from proposal_tui.domain.text import clean_for_display, one_line
-from proposal_tui.services.dashboard import Activity, ProposalService, Snapshot, decode_text
+from proposal_tui.domain.text import clean_for_display, decode_text, one_line
 from proposal_tui.services.identity import find_person
 from proposal_tui.services.reviews import ReviewService
+from proposal_tui.services.snapshot import Activity, ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo, blob_sha
 
 PREVIEW_LIMIT = 256_000  # bytes of a section shown in the preview; the rest is elided

@@ -16,10 +16,10 @@ from functools import cached_property
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (MANIFEST_NAME, build_manifest, manifest_statuses,
-                                          read_toml)
+from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import UNCOMMITTED, evaluate
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
@@ -81,18 +81,6 @@ class Snapshot:
         for thread in self.threads:
             index.setdefault(thread.section, []).append(thread)
         return index
-
-
-def decode_text(data: bytes, path: str) -> str:
-    """UTF-8 or a ProposalError naming the line of the first bad byte."""
-    if b"\0" in data[:8192]:
-        raise ProposalError("binary file, not text (a section must be a text file)", path)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ProposalError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8",
-                            path, line) from None
 
 
 def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None = None,
