@@ -28,8 +28,7 @@ from common import median, percentile, row, synthetic_repo
 import proposal_tui.tui.app as app_module
 from proposal_tui.domain.clock import SystemClock
 from proposal_tui.services.dashboard_data import DashboardData
-from proposal_tui.services.snapshot import ProposalService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 
@@ -86,7 +85,7 @@ async def measure(path: Path, sections: int, commits: int) -> Run:
         return data
 
     app_module.load = timed_load  # type: ignore[assignment]
-    service = ProposalService(ProposalRepo.open(path), SystemClock())
+    service = Workspace(path, SystemClock()).proposals
     app = TimedApp(service, actor="p0", env={}, refresh_every=None, watch=True)
     app.watch_options = {"rescan_interval": None}
     app.run_stats = stats

@@ -17,10 +17,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.compliance import (
     REQUIREMENTS_NAME,
     Matrix,
@@ -99,7 +99,8 @@ def esc(text: str) -> str:
 @dataclass
 class ExportService:
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
+    compliance: ComplianceService
 
     def document(self, rev: str = "HEAD", appendix: bool = True) -> Document:
         """Everything to export, read from one commit so the result is reproducible."""
@@ -134,7 +135,7 @@ class ExportService:
         if appendix and raw[REQUIREMENTS_NAME] is not None:
             requirements = parse_requirements(decode_text(raw[REQUIREMENTS_NAME],
                                                           REQUIREMENTS_NAME))
-            statuses = ComplianceService(self.repo, self.clock).statuses(manifest)
+            statuses = self.compliance.statuses(manifest)
             matrix = build_matrix(requirements, manifest, statuses)
         return Document(manifest=manifest, commit=commit, rev=rev,
                         exported_at=self.clock.now(), sections=tuple(sections), matrix=matrix)
