@@ -85,8 +85,8 @@ async def measure(path: Path, sections: int, commits: int) -> Run:
         return data
 
     app_module.load = timed_load  # type: ignore[assignment]
-    service = Workspace(path, SystemClock()).proposals
-    app = TimedApp(service, actor="p0", env={}, refresh_every=None, watch=True)
+    app = TimedApp(Workspace(path, SystemClock(), acting="p0", env={}), refresh_every=None,
+                   watch=True)
     app.watch_options = {"rescan_interval": None}
     app.run_stats = stats
     try:

@@ -17,11 +17,11 @@ from textual.strip import Strip
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.services.snapshot import Snapshot
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.cells import LOOK_NAMES
 from proposal_tui.tui.widgets.timeline import Timeline
 from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, Row, ruler_canvases,
                                                     section_canvas, span_of)
-from proposal_tui.services.workspace import Workspace
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import sync
 

@@ -11,11 +11,11 @@ import pytest
 import tomli_w
 
 from proposal_tui.domain.text import one_line
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.demo import build_demo
 from proposal_tui.tui.screens.compliance import ComplianceScreen, ComplianceTable
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.sections_table import SectionsTable
-from proposal_tui.services.workspace import Workspace
 from tests.test_tui_hostile import COMMENTABLE
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import (FIXED_DATE, NOW, WIDE, demo, demo_master,  # noqa: F401

@@ -20,6 +20,7 @@ from textual.widgets._footer import FooterKey
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import GC_YOUNG
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
@@ -27,7 +28,6 @@ from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets import thread_list
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from proposal_tui.tui.widgets.timeline import Timeline
-from proposal_tui.services.workspace import Workspace
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_keys import add_thread
 from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401

@@ -15,9 +15,9 @@ import tomli_w
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.text import one_line
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.section import SectionScreen
-from proposal_tui.services.workspace import Workspace
 from tests.gitutil import git
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import NOW, make_app, screen_text, settle, sync

@@ -20,6 +20,7 @@ from textual.widgets import Input, OptionList, TextArea
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
 from proposal_tui.domain.timeline import time_left
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.dialogs import CommentDialog, DueDialog, PickDialog, ReplyDialog
 from proposal_tui.tui.screens.help import HelpScreen
@@ -28,7 +29,6 @@ from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.timeline import Timeline
-from proposal_tui.services.workspace import Workspace
 from tests.gitutil import git
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401

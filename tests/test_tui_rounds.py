@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.clock import FixedClock
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen, RoundDiffTable
-from proposal_tui.services.workspace import Workspace
 from tests.gitutil import author_env, git
 from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
 from tests.test_tui_support import (NOW, WIDE, demo, demo_master,  # noqa: F401

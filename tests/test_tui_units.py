@@ -12,6 +12,7 @@ from rich.text import Text
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui import cells
 from proposal_tui.services.dashboard_data import DashboardData, error_line, load
 from proposal_tui.services.identity import resolve_actor
@@ -22,7 +23,6 @@ from proposal_tui.tui.themes import other_theme
 from proposal_tui.tui.widgets.sections_table import TITLE_MIN, column_layout
 from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, ruler_rows,
                                                     section_row, span_of)
-from proposal_tui.services.workspace import Workspace
 from tests.fixtures import make_proposal
 from tests.test_tui_support import NOW, ZONE
 
