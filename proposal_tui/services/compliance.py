@@ -27,12 +27,8 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (
-    MANIFEST_NAME,
-    ManifestErrors,
-    manifest_statuses,
-    parse_manifest,
-)
+from proposal_tui.domain.manifest import (MANIFEST_NAME, ManifestErrors, manifest_statuses,
+                                          parse_manifest)
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, effective_status

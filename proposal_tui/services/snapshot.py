@@ -17,7 +17,8 @@ from functools import cached_property
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
+from proposal_tui.domain.manifest import (MANIFEST_NAME, build_manifest, manifest_statuses,
+                                          read_toml)
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import UNCOMMITTED, evaluate
 from proposal_tui.domain.text import decode_text

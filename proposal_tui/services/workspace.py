@@ -11,10 +11,11 @@ imports none of them.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.domain.clock import Clock, SystemClock
 from proposal_tui.domain.model import Manifest, Person
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
     from proposal_tui.services.sync import SyncResult
     from proposal_tui.store.comments import CommentStore
     from proposal_tui.store.fingerprint import Change
+
+
+class _built_once(cached_property):  # noqa: N801 - used as a decorator, like cached_property
+    """A cached_property that builds its value once even when two threads ask for it first
+    at the same time (Python 3.12 dropped cached_property's own lock): two comment stores
+    would each cache the branch, and a service could hold the one nobody else uses."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        with instance._building:
+            return super().__get__(instance, owner)
 
 
 class Workspace:
@@ -56,15 +69,16 @@ class Workspace:
         self.clock: Clock = clock or SystemClock()
         self.acting = acting
         self.env: Mapping[str, str] = os.environ if env is None else env
+        self._building = threading.RLock()
 
     # -- stores ---------------------------------------------------------------------------
-    @cached_property
+    @_built_once
     def repo(self) -> ProposalRepo:
         if isinstance(self.path, ProposalRepo):
             return self.path
         return ProposalRepo.open(self.path)
 
-    @cached_property
+    @_built_once
     def comments(self) -> CommentStore:
         """The comment branch, cached in memory and in ``<git dir>/proposal-tui/``."""
         from proposal_tui.store.comments import CommentStore
@@ -72,14 +86,14 @@ class Workspace:
         return CommentStore(self.repo.root, cache_dir=self.repo.git_dir)
 
     # -- services -------------------------------------------------------------------------
-    @cached_property
+    @_built_once
     def proposals(self) -> ProposalService:
         """The plan and its state now (:meth:`ProposalService.snapshot`)."""
         from proposal_tui.services.snapshot import ProposalService
 
         return ProposalService(self.repo, self.clock, self.comments)
 
-    @cached_property
+    @_built_once
     def reviews(self) -> ReviewService:
         """Comments: write them, list them, locate their passages (one thread at a time)."""
         return self.new_reviews()
@@ -92,31 +106,31 @@ class Workspace:
 
         return ReviewService(self.repo, self.clock, self.comments)
 
-    @cached_property
+    @_built_once
     def rounds(self) -> RoundService:
         from proposal_tui.services.rounds import RoundService
 
         return RoundService(self.repo, self.clock, self.comments)
 
-    @cached_property
+    @_built_once
     def compliance(self) -> ComplianceService:
         from proposal_tui.services.compliance import ComplianceService
 
         return ComplianceService(self.repo, self.clock, self.proposals)
 
-    @cached_property
+    @_built_once
     def export(self) -> ExportService:
         from proposal_tui.services.export import ExportService
 
         return ExportService(self.repo, self.clock, self.compliance)
 
-    @cached_property
+    @_built_once
     def progress(self) -> ProgressService:
         from proposal_tui.services.progress import ProgressService
 
         return ProgressService(self.repo, self.clock, self.comments)
 
-    @cached_property
+    @_built_once
     def edits(self) -> PlanEdits:
         """Plan edits (assign, set status, set due, add a section), each one commit."""
         from proposal_tui.services.edits import PlanEdits
