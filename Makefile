@@ -21,8 +21,10 @@ run: $(STAMP)
 	echo "demo proposal: $$dir" && \
 	$(BIN)/proposal --repo "$$dir"
 
+# The layering contracts first (pyproject.toml [tool.importlinter]): a broken one fails the build.
 test: $(STAMP)
 	@bash tests/setup_machine.sh
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 snapshots: $(STAMP)

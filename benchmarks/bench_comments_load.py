@@ -26,16 +26,14 @@ from common import median, percentile, row, synthetic_repo
 def worker(repo_path: str, index: int, count: int, start_at: float, think_ms: float) -> None:
     """One reviewer: a separate process, as one SSH session would be."""
     from proposal_tui.domain.clock import SystemClock
-    from proposal_tui.services.dashboard import load_manifest
-    from proposal_tui.services.reviews import ReviewService
-    from proposal_tui.store.repo import ProposalRepo
+    from proposal_tui.services.workspace import Workspace
 
-    repo = ProposalRepo.open(repo_path)
-    manifest = load_manifest(repo)[0]
+    workspace = Workspace(repo_path, SystemClock())
+    manifest = workspace.proposals.manifest()
     people = manifest.people
     me = people[index % len(people)]
     sections = manifest.ordered_sections
-    reviews = ReviewService(repo, SystemClock())
+    reviews = workspace.reviews
     latencies: list[float] = []
     failures: list[str] = []
     time.sleep(max(0.0, start_at - time.time()))

@@ -27,10 +27,9 @@ from common import median, percentile, row, synthetic_repo
 
 import proposal_tui.tui.app as app_module
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.dashboard_data import DashboardData
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import ProposalApp
-from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 
 ENV = {"GIT_AUTHOR_NAME": "Person 3", "GIT_AUTHOR_EMAIL": "p3@example.com",
@@ -86,8 +85,8 @@ async def measure(path: Path, sections: int, commits: int) -> Run:
         return data
 
     app_module.load = timed_load  # type: ignore[assignment]
-    service = ProposalService(ProposalRepo.open(path), SystemClock())
-    app = TimedApp(service, actor="p0", env={}, refresh_every=None, watch=True)
+    app = TimedApp(Workspace(path, SystemClock(), acting="p0", env={}), refresh_every=None,
+                   watch=True)
     app.watch_options = {"rescan_interval": None}
     app.run_stats = stats
     try:

@@ -86,12 +86,10 @@ def dashboard(repo: Path, displays: list[float], clock: Callable[[], float]):  #
     from textual._compositor import CompositorUpdate
 
     from proposal_tui.domain.clock import SystemClock
-    from proposal_tui.services.dashboard import ProposalService
-    from proposal_tui.store.repo import ProposalRepo
+    from proposal_tui.services.workspace import Workspace
     from proposal_tui.tui.app import ProposalApp
 
-    app = ProposalApp(ProposalService(ProposalRepo.open(repo), SystemClock()), actor="p0",
-                      refresh_every=None)
+    app = ProposalApp(Workspace(repo, SystemClock(), acting="p0"), refresh_every=None)
     original = app._display
 
     def timed_display(screen, renderable):  # noqa: ANN001, ANN202

@@ -6,7 +6,7 @@ import datetime as dt
 
 from proposal_tui.domain.comments import CommentEvent, replay
 from proposal_tui.domain.manifest import parse_manifest
-from proposal_tui.services.dashboard import ACTIVITY_KEPT, Activity, ProposalService
+from proposal_tui.services.snapshot import ACTIVITY_KEPT, Activity, ProposalService
 from proposal_tui.store.history import HistoryIndex
 from tests.fixtures import MANIFEST
 

@@ -113,16 +113,13 @@ def test_manifest_with_100000_sections(tmp_path: Path) -> None:
 
 
 def test_ten_megabyte_comment_round_trips(repo: Path) -> None:
-    from proposal_tui.services.reviews import ReviewService
-    from proposal_tui.store.repo import ProposalRepo
-    from proposal_tui.services.dashboard import load_manifest
+    from proposal_tui.services.workspace import Workspace
 
-    opened = ProposalRepo.open(repo)
-    manifest = load_manifest(opened)[0]
-    reviews = ReviewService(opened)
+    workspace = Workspace(repo)
+    manifest = workspace.proposals.manifest()
     body = "x" * 10_000_000
-    reviews.comment(manifest, manifest.person("rex"), "summary", body)  # type: ignore[arg-type]
-    assert ReviewService(opened).threads()[0].root.body == body  # type: ignore[union-attr]
+    workspace.reviews.comment(manifest, manifest.person("rex"), "summary", body)  # type: ignore[arg-type]
+    assert Workspace(repo).reviews.threads()[0].root.body == body  # type: ignore[union-attr]
     assert _json(repo)["summary"]["open_comments"] == 1
 
 

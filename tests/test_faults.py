@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService, load_manifest
 from proposal_tui.services.edits import set_status
-from proposal_tui.services.reviews import ReviewService
+from proposal_tui.services.snapshot import load_manifest
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.repo import ProposalRepo
 from tests.fixtures import make_proposal
@@ -29,7 +29,7 @@ CTX = multiprocessing.get_context("fork")
 def _comment_writer(repo: Path, fd: int) -> None:
     opened = ProposalRepo.open(repo)
     manifest = load_manifest(opened)[0]
-    reviews = ReviewService(opened)
+    reviews = Workspace(opened).reviews
     rex = manifest.person("rex")
     assert rex is not None
     while True:
@@ -89,7 +89,7 @@ def test_kill_9_while_commenting(tmp_path: Path) -> None:
     assert len(reported) > 0
     opened = ProposalRepo.open(shared)
     manifest = load_manifest(opened)[0]
-    after = ReviewService(opened).comment(manifest, manifest.person("rex"), "summary", "ok")
+    after = Workspace(opened).reviews.comment(manifest, manifest.person("rex"), "summary", "ok")
     assert after.id in {e.id for e in CommentStore(shared).events()}
 
 
@@ -102,7 +102,7 @@ def test_kill_9_while_editing_the_manifest(tmp_path: Path) -> None:
     _fsck_clean(repo)
     history = set(git(repo, "rev-list", "HEAD").split())
     assert set(reported) <= history, "a commit that reported success is not on the branch"
-    snap = ProposalService(ProposalRepo.open(repo), SystemClock()).snapshot()  # recovers
+    snap = Workspace(repo, SystemClock()).proposals.snapshot()  # recovers
     assert snap.state("staffing") is not None
     # The work tree matches HEAD again (an interrupted update was finished), no temp files.
     assert git(repo, "status", "--porcelain") == "?? notes.txt\n"

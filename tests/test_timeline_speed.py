@@ -16,8 +16,8 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService, Snapshot
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.snapshot import Snapshot
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.cells import LOOK_NAMES
 from proposal_tui.tui.widgets.timeline import Timeline
 from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, Row, ruler_canvases,
@@ -39,7 +39,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     synth = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(synth)
     repo = synth.generate(tmp_path_factory.mktemp("big") / "proposal", SECTIONS, 600)
-    return ProposalService(ProposalRepo.open(repo), FixedClock(NOW)).snapshot()
+    return Workspace(repo, FixedClock(NOW)).proposals.snapshot()
 
 
 class TimelineApp(App[None]):

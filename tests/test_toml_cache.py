@@ -16,7 +16,7 @@ from proposal_tui.domain import manifest as manifest_module
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import (ManifestErrors, build_manifest, parse_manifest,
                                           read_toml)
-from proposal_tui.services.dashboard import load_manifest
+from proposal_tui.services.snapshot import load_manifest
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.toml_cache import TomlCache, decode, encode
 from tests.fixtures import MANIFEST, make_proposal

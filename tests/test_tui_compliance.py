@@ -3,14 +3,13 @@ dashboard to a requirement's sections, and hostile requirement texts are shown l
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 import tomli_w
 
 from proposal_tui.domain.text import one_line
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.demo import build_demo
 from proposal_tui.tui.screens.compliance import ComplianceScreen, ComplianceTable
 from proposal_tui.tui.screens.dashboard import DashboardScreen
@@ -137,12 +136,10 @@ async def test_hostile_requirement_texts_are_shown_literally(demo: Path) -> None
 
 def test_the_req_filter_matches_the_sections_answering_a_requirement(demo_master: Path) -> None:
     from proposal_tui.domain.clock import FixedClock
-    from proposal_tui.services.dashboard import ProposalService
-    from proposal_tui.store.repo import ProposalRepo
     from proposal_tui.tui.filtering import matches, parse_query
     from tests.test_tui_support import NOW
 
-    snap = ProposalService(ProposalRepo.open(demo_master), FixedClock(NOW)).snapshot()
+    snap = Workspace(demo_master, FixedClock(NOW)).proposals.snapshot()
     query = parse_query("req:l.3.2")
     assert query.requirements == ("l.3.2",) and not query.empty
     assert [s.section.id for s in snap.states if matches(s, query)] == ["tech-approach"]

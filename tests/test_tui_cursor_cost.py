@@ -20,8 +20,7 @@ from textual.widgets._footer import FooterKey
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import GC_YOUNG
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
@@ -252,7 +251,7 @@ async def test_the_pane_renders_about_a_screenful_of_a_long_section(demo: Path) 
 
 def test_the_snapshot_finds_states_and_threads_as_a_scan_would(demo_master: Path) -> None:
     """Both lookups run on every cursor move and now use indexes built once per snapshot."""
-    snap = ProposalService(ProposalRepo.open(demo_master), FixedClock(NOW)).snapshot()
+    snap = Workspace(demo_master, FixedClock(NOW)).proposals.snapshot()
     assert snap.threads
     for state in snap.states:
         assert snap.state(state.section.id) is state

@@ -15,9 +15,7 @@ import tomli_w
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.services.reviews import ReviewService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.section import SectionScreen
 from tests.gitutil import git
@@ -72,11 +70,11 @@ def hostile_repo(root: Path) -> Path:
     (repo / "proposal.toml").write_text(tomli_w.dumps(manifest), encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", LINES[8], env=AUTHOR)  # the clipboard-writing subject
-    service = ProposalService(ProposalRepo.open(repo), FixedClock(NOW))
+    service = Workspace(repo, FixedClock(NOW)).proposals
     manifest_obj = service.manifest()
     boss = manifest_obj.person("boss")
     assert boss is not None
-    reviews = ReviewService(ProposalRepo.open(repo), FixedClock(NOW - dt.timedelta(hours=1)))
+    reviews = Workspace(repo, FixedClock(NOW - dt.timedelta(hours=1))).reviews
     for line in COMMENTABLE:
         reviews.comment(manifest_obj, boss, "s00", line)
     return repo

@@ -20,9 +20,7 @@ from textual.widgets import Input, OptionList, TextArea
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
 from proposal_tui.domain.timeline import time_left
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.services.reviews import ReviewService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.dialogs import CommentDialog, DueDialog, PickDialog, ReplyDialog
 from proposal_tui.tui.screens.help import HelpScreen
@@ -40,7 +38,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def fresh(repo: Path):  # noqa: ANN201 - Snapshot
-    return ProposalService(ProposalRepo.open(repo), FixedClock(NOW)).snapshot()
+    return Workspace(repo, FixedClock(NOW)).proposals.snapshot()
 
 
 def last_commit(repo: Path, ref: str = "HEAD") -> tuple[str, str, str]:
@@ -55,8 +53,8 @@ def table(app) -> SectionsTable:  # noqa: ANN001
 
 
 def add_thread(repo: Path, author: str, section: str, body: str) -> str:
-    reviews = ReviewService(ProposalRepo.open(repo), FixedClock(NOW - dt.timedelta(hours=2)))
-    service = ProposalService(ProposalRepo.open(repo), FixedClock(NOW))
+    reviews = Workspace(repo, FixedClock(NOW - dt.timedelta(hours=2))).reviews
+    service = Workspace(repo, FixedClock(NOW)).proposals
     manifest = service.manifest()
     person = manifest.person(author)
     assert person is not None
@@ -306,7 +304,7 @@ async def test_d_changes_the_due_date_validated(demo: Path) -> None:
 @sync
 async def test_c_comments_with_a_kind_and_a_line(demo: Path) -> None:
     app = make_app(demo, actor="helen")
-    before = {t.id for t in ReviewService(ProposalRepo.open(demo)).threads()}
+    before = {t.id for t in Workspace(demo).reviews.threads()}
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         open_before = app.data.state("exec-summary").open_comments
@@ -323,7 +321,7 @@ async def test_c_comments_with_a_kind_and_a_line(demo: Path) -> None:
         assert isinstance(app.screen, DashboardScreen)
         assert app.data.state("exec-summary").open_comments == open_before + 1
         assert "Quote the SLA" in screen_text(app)
-    threads = [t for t in ReviewService(ProposalRepo.open(demo)).threads() if t.id not in before]
+    threads = [t for t in Workspace(demo).reviews.threads() if t.id not in before]
     assert len(threads) == 1
     root = threads[0].root
     assert root is not None
@@ -347,7 +345,7 @@ async def test_r_replies_to_the_highlighted_thread(demo: Path) -> None:
         await pilot.press(*"Done, see the new first paragraph")
         await pilot.press("ctrl+s")
         await settle(pilot)
-    thread = ReviewService(ProposalRepo.open(demo)).thread(thread_id)
+    thread = Workspace(demo).reviews.thread(thread_id)
     assert [(r.author, r.body) for r in thread.replies] == [
         ("ana", "Done, see the new first paragraph")]
     assert last_commit(demo, "proposal-comments")[0] == "Ana Ruiz"
@@ -367,11 +365,11 @@ async def test_x_resolves_then_reopens(demo: Path) -> None:
         assert app.data.state("exec-summary").open_comments == count - 1
         assert threads.selected_thread.id == thread_id  # the highlight follows the thread
         assert "✔ resolved by helen" in screen_text(app)
-        assert ReviewService(ProposalRepo.open(demo)).thread(thread_id).resolved
+        assert Workspace(demo).reviews.thread(thread_id).resolved
         await pilot.press("x")
         await settle(pilot)
         assert app.data.state("exec-summary").open_comments == count
-    assert not ReviewService(ProposalRepo.open(demo)).thread(thread_id).resolved
+    assert not Workspace(demo).reviews.thread(thread_id).resolved
     assert last_commit(demo, "proposal-comments")[0] == "Helen Park"
 
 

@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.services.reviews import ReviewService
-from proposal_tui.services.rounds import RoundService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen, RoundDiffTable
 from tests.gitutil import author_env, git
@@ -30,12 +27,12 @@ def at(hours: float) -> FixedClock:
 
 def two_rounds(repo: Path) -> None:
     """pink at NOW-5h; helen comments on security; raj edits it and resolves; red at NOW-1h."""
-    proposals = ProposalService(ProposalRepo.open(repo), at(5))
+    proposals = Workspace(repo, at(5)).proposals
     manifest = proposals.manifest()
     ana, helen, raj = (manifest.person(h) for h in ("ana", "helen", "raj"))
     assert ana and helen and raj
-    RoundService(ProposalRepo.open(repo), at(5)).start(manifest, ana, "pink")
-    thread = ReviewService(ProposalRepo.open(repo), at(4)).comment(
+    Workspace(repo, at(5)).rounds.start(manifest, ana, "pink")
+    thread = Workspace(repo, at(4)).reviews.comment(
         manifest, helen, "security", BODY, kind="must-fix")
     path = repo / "sections" / "09-security-privacy.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nDana Ruiz owns the PCI scope.\n",
@@ -43,9 +40,9 @@ def two_rounds(repo: Path) -> None:
     git(repo, "commit", "-qam", "Security: name the PCI scope owner",
         env=author_env("Raj", "raj.mehta@meridian-transit.example",
                        (NOW - dt.timedelta(hours=3)).isoformat()))
-    ReviewService(ProposalRepo.open(repo), at(2)).set_resolved(manifest, raj, thread.id, True)
-    RoundService(ProposalRepo.open(repo), at(1)).close(manifest, ana, "pink")
-    RoundService(ProposalRepo.open(repo), at(1)).start(manifest, ana, "red")
+    Workspace(repo, at(2)).reviews.set_resolved(manifest, raj, thread.id, True)
+    Workspace(repo, at(1)).rounds.close(manifest, ana, "pink")
+    Workspace(repo, at(1)).rounds.start(manifest, ana, "red")
 
 
 async def open_rounds(pilot) -> RoundDiffScreen:  # noqa: ANN001
@@ -111,11 +108,11 @@ async def test_the_timeline_marks_rounds_and_each_sections_review_coverage(demo:
     from proposal_tui.tui.widgets.timeline import Timeline
 
     two_rounds(demo)
-    proposals = ProposalService(ProposalRepo.open(demo), at(0.5))
+    proposals = Workspace(demo, at(0.5)).proposals
     manifest = proposals.manifest()
     helen = manifest.person("helen")
     assert helen is not None
-    ReviewService(ProposalRepo.open(demo), at(0.5)).comment(manifest, helen, "risk",
+    Workspace(demo, at(0.5)).reviews.comment(manifest, helen, "risk",
                                                             "Top risk first", kind="must-fix")
     app = make_app(demo)
     async with app.run_test(size=WIDE) as pilot:

@@ -22,9 +22,8 @@ from rich.cells import cell_len
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Person
-from proposal_tui.services.dashboard import ProposalService
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.demo import build_demo
-from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 
@@ -76,10 +75,8 @@ def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime = NOW,
              env: dict[str, str] | None = None, **kwargs: Any) -> ProposalApp:
-    clock = FixedClock(now)
-    service = ProposalService(ProposalRepo.open(repo), clock)
-    app = ProposalApp(service, clock=clock, actor=actor, env=env if env is not None else {},
-                      refresh_every=None, **kwargs)
+    workspace = Workspace(repo, FixedClock(now), acting=actor, env=env if env is not None else {})
+    app = ProposalApp(workspace, refresh_every=None, **kwargs)
     app.animation_level = "none"
     return app
 

@@ -12,10 +12,10 @@ from rich.text import Text
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui import cells
-from proposal_tui.tui.data import DashboardData, error_line, load, resolve_actor
+from proposal_tui.services.dashboard_data import DashboardData, error_line, load
+from proposal_tui.services.identity import resolve_actor
 from proposal_tui.tui.filtering import SORT_CYCLE, matches, ordered, parse_query
 from proposal_tui.tui.screens.actions import allowed
 from proposal_tui.tui.screens.dialogs import due_choices
@@ -32,7 +32,7 @@ LATER = dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZONE)  # the fixture's staffing i
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Snapshot
     repo = make_proposal(tmp_path_factory.mktemp("units"))
-    return ProposalService(ProposalRepo.open(repo), FixedClock(LATER)).snapshot()
+    return Workspace(repo, FixedClock(LATER)).proposals.snapshot()
 
 
 def test_the_filter_language() -> None:
@@ -160,7 +160,7 @@ def test_permissions_by_role(snap) -> None:  # noqa: ANN001
 
 def test_load_runs_without_an_app_and_names_the_actor(tmp_path: Path) -> None:
     repo = make_proposal(tmp_path)
-    service = ProposalService(ProposalRepo.open(repo), FixedClock(NOW))
+    service = Workspace(repo, FixedClock(NOW)).proposals
     data = load(service, None, {}, 1)
     assert data.actor.person is not None and data.actor.person.handle == "mia"  # git email
     assert "Technical Approach" in data.texts["approach"]

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.tui.charts import series_of
-from proposal_tui.tui.screens.compliance import ComplianceScreen, ComplianceTable
-from proposal_tui.tui.screens.progress import ProgressScreen
-from proposal_tui.tui.screens.rounds import RoundDiffScreen, RoundDiffTable
+from proposal_tui.tui.screens.compliance import ComplianceTable
+from proposal_tui.tui.screens.rounds import RoundDiffTable
 from tests.cli import run
 from tests.gitutil import git
 from tests.test_tui_compliance import open_compliance

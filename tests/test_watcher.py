@@ -18,8 +18,8 @@ import pytest
 from watchdog.observers import Observer
 
 from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.dashboard import ProposalService
 from proposal_tui.services.setup import init_proposal
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fingerprint import FileStat, Fingerprint, diff, fingerprint
 from proposal_tui.store.git import run_git
@@ -405,7 +405,7 @@ def test_our_own_reads_wake_nothing(clone: Path, watchers) -> None:
     before = (w.stats.relevant_events, w.stats.checks, len(rec.changes))
     run_git(["status"], clone)
     run_git(["diff", "--stat"], clone)
-    service = ProposalService(repo)
+    service = Workspace(repo).proposals
     snap = service.snapshot()
     assert snap.state("exec-summary") is not None
     service.snapshot()

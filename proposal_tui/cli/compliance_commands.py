@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.cli.output import emit, emit_json
-from proposal_tui.cli.main import EXIT_FAILED, EXIT_OK
+from proposal_tui.domain.exit_codes import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from proposal_tui.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,10 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_progress)
 
 
-def _service(args: argparse.Namespace) -> Any:
-    from proposal_tui.cli.context import open_service
+def _workspace(args: argparse.Namespace) -> Workspace:
+    from proposal_tui.cli.context import open_workspace
 
-    return open_service(args)
+    return open_workspace(args)
 
 
 def _print_json(data: Any) -> None:
@@ -110,24 +113,19 @@ def _clean(text: str, limit: int | None = None) -> str:
 # -- requirements, compliance, check -------------------------------------------------------
 
 def cmd_requirements_import(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import actor
-    from proposal_tui.services.compliance import ComplianceService
+    from proposal_tui.cli.context import acting
 
-    service = _service(args)
-    manifest = service.manifest()
-    person = actor(args, service, manifest)
-    compliance = ComplianceService(service.repo, service.clock, service)
-    sha, requirements = compliance.import_csv(manifest, person, Path(args.file), args.replace)
+    act = acting(args)
+    sha, requirements = act.workspace.compliance.import_csv(act.manifest, act.person,
+                                                            Path(args.file), args.replace)
     mandatory = sum(r.mandatory for r in requirements)
-    emit(f"committed {sha[:10]} as {person.handle}: {len(requirements)} requirements "
-         f"({mandatory} mandatory) in requirements.toml")
+    emit(f"committed {sha[:10]} as {act.person.handle}: {len(requirements)} requirements "
+          f"({mandatory} mandatory) in requirements.toml")
     return EXIT_OK
 
 
 def cmd_requirements_list(args: argparse.Namespace) -> int:
-    from proposal_tui.services.compliance import read_requirements
-
-    requirements = read_requirements(_service(args).repo) or []
+    requirements = _workspace(args).compliance.requirements() or []
     if args.json:
         _print_json([{"id": r.id, "text": r.text, "source": r.source,
                       "mandatory": r.mandatory} for r in requirements])
@@ -140,10 +138,8 @@ def cmd_requirements_list(args: argparse.Namespace) -> int:
 
 def cmd_compliance(args: argparse.Namespace) -> int:
     from proposal_tui.domain.compliance import matrix_json
-    from proposal_tui.services.compliance import ComplianceService
 
-    service = _service(args)
-    matrix, _snap = ComplianceService(service.repo, service.clock, service).matrix()
+    matrix, _snap = _workspace(args).compliance.matrix()
     if args.json:
         _print_json(matrix_json(matrix))
     else:
@@ -185,11 +181,8 @@ def compliance_text(matrix: Any) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     import time
 
-    from proposal_tui.services.compliance import ComplianceService
-
     started = time.perf_counter()
-    service = _service(args)
-    report = ComplianceService(service.repo, service.clock, service).check(args.view)
+    report = _workspace(args).compliance.check(args.view)
     if args.json:
         _print_json(report.to_json())
         return EXIT_OK if report.ok else EXIT_FAILED
@@ -209,42 +202,34 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- review rounds --------------------------------------------------------------------------
 
-def _rounds(args: argparse.Namespace) -> tuple[Any, Any]:
-    from proposal_tui.services.rounds import RoundService
-
-    service = _service(args)
-    return service, RoundService(service.repo, service.clock)
-
-
 def cmd_round_start(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import actor
+    from proposal_tui.cli.context import acting
 
-    service, rounds = _rounds(args)
-    manifest = service.manifest()
-    person = actor(args, service, manifest)
-    rnd = rounds.start(manifest, person, args.name, args.rev, args.message)
+    act = acting(args)
+    rnd = act.workspace.rounds.start(act.manifest, act.person, args.name, args.rev,
+                                     args.message)
     emit(f"started round '{rnd.name}': tagged {rnd.commit[:10]} as {rnd.tag} "
-         f"({person.handle}); share it with 'git push origin {rnd.tag}'")
+          f"({act.person.handle}); share it with 'git push origin {rnd.tag}'")
     return EXIT_OK
 
 
 def cmd_round_close(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import actor
+    from proposal_tui.cli.context import acting
 
-    service, rounds = _rounds(args)
-    manifest = service.manifest()
-    person = actor(args, service, manifest)
-    rnd = rounds.close(manifest, person, args.name, args.rev, args.message)
+    act = acting(args)
+    rnd = act.workspace.rounds.close(act.manifest, act.person, args.name, args.rev,
+                                     args.message)
     emit(f"closed round '{rnd.name}' at {str(rnd.closed_commit)[:10]} "
-         f"(round-closed/{rnd.name}, {person.handle})")
+          f"(round-closed/{rnd.name}, {act.person.handle})")
     return EXIT_OK
 
 
 def cmd_round_list(args: argparse.Namespace) -> int:
     from proposal_tui.services.rounds import round_json
 
-    service, rounds = _rounds(args)
-    manifest = service.manifest()
+    workspace = _workspace(args)
+    manifest = workspace.proposals.manifest()
+    rounds = workspace.rounds
     events = rounds.events()
     listed = [(r, rounds.coverage(r, manifest, events)) for r in rounds.rounds()]
     if args.json:
@@ -268,8 +253,7 @@ def cmd_round_list(args: argparse.Namespace) -> int:
 
 
 def cmd_round_diff(args: argparse.Namespace) -> int:
-    service, rounds = _rounds(args)
-    diff = rounds.diff(args.a, args.b, args.section)
+    diff = _workspace(args).rounds.diff(args.a, args.b, args.section)
     if args.json:
         _print_json(diff.to_json())
         return EXIT_OK
@@ -309,20 +293,18 @@ _SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "htm
 
 def cmd_export(args: argparse.Namespace) -> int:
     from proposal_tui.domain.errors import ProposalError
-    from proposal_tui.services.export import ExportService
 
     output = Path(args.output) if args.output not in (None, "-") else None
     fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
     if fmt in ("docx", "pdf") and output is None:
         raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
-    service = _service(args)
-    exporter = ExportService(service.repo, service.clock)
+    exporter = _workspace(args).export
     doc = exporter.document(args.rev, args.appendix)
     result = exporter.export(doc, fmt, output)
     if output is None:
         sys.stdout.write(result.data.decode("utf-8"))
         return EXIT_OK
-    from proposal_tui.store.atomic import write_output
+    from proposal_tui.services.output import write_output
 
     write_output(output, result.data)
     missing = [s.id for s in doc.sections if s.problem]
@@ -341,24 +323,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ics(args: argparse.Namespace) -> int:
-    from proposal_tui.services.calendar import calendar_events, to_ics
-    from proposal_tui.services.rounds import RoundService
+    from proposal_tui.services.calendar import to_ics
+    from proposal_tui.services.output import write_output
 
-    service = _service(args)
-    manifest = service.manifest()
-    rounds = RoundService(service.repo, service.clock).rounds()
-    events = calendar_events(manifest, rounds, args.person)
+    workspace = _workspace(args)
+    manifest = workspace.proposals.manifest()
+    events = workspace.calendar_events(manifest, args.person)
     name = manifest.proposal.title + (f" ({args.person})" if args.person else "")
     # newline="" semantics: the CRLF line endings RFC 5545 requires must survive stdout too
-    text = to_ics(events, service.clock.now(), name)
+    text = to_ics(events, workspace.clock.now(), name)
     if args.output in (None, "-"):
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
     else:
-        from proposal_tui.store.atomic import write_output
-
-        write_output(Path(args.output), text.encode("utf-8"))
+        write_output(args.output, text.encode("utf-8"))
         emit(f"wrote {args.output}: {len(events)} events", err=True)
     return EXIT_OK
 
@@ -378,11 +357,11 @@ def _day(text: str | None, flag: str) -> Any:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    from proposal_tui.services.progress import ProgressService, to_csv, to_json
+    from proposal_tui.services.progress import to_csv, to_json
 
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
-    service = _service(args)
-    rows = ProgressService(service.repo, service.clock).rows(service.manifest(), since, until)
+    workspace = _workspace(args)
+    rows = workspace.progress.rows(workspace.proposals.manifest(), since, until)
     if args.json:
         _print_json(to_json(rows))
     else:

@@ -1,17 +1,17 @@
-"""What every command needs: the repository, the service, the clock and the actor."""
+"""What every command needs: one workspace (repository, clock, acting person), and for the
+commands that change something, the manifest in force and who is acting."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+from dataclasses import dataclass
 
 from proposal_tui.domain.clock import Clock, FixedClock, SystemClock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.services.identity import acting_person
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.workspace import Workspace
 
 
 def clock_from_env() -> Clock:
@@ -26,9 +26,21 @@ def clock_from_env() -> Clock:
     return FixedClock(at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))
 
 
-def open_service(args: argparse.Namespace) -> ProposalService:
-    return ProposalService(ProposalRepo.open(args.repo), clock_from_env())
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    """--repo, PROPOSAL_NOW and --as (else PROPOSAL_USER, git user.email, $USER)."""
+    return Workspace(args.repo, clock_from_env(), acting=args.acting, env=os.environ)
 
 
-def actor(args: argparse.Namespace, service: ProposalService, manifest: Manifest) -> Person:
-    return acting_person(manifest, service.repo, args.acting)
+@dataclass(frozen=True)
+class Acting:
+    """A command that changes something: the workspace, the manifest now, and who acts."""
+
+    workspace: Workspace
+    manifest: Manifest
+    person: Person
+
+
+def acting(args: argparse.Namespace) -> Acting:
+    workspace = open_workspace(args)
+    manifest = workspace.proposals.manifest()
+    return Acting(workspace, manifest, workspace.actor(manifest))

@@ -11,8 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from proposal_tui import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_DENIED = 0, 1, 2, 3
+from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 Registrar = Callable[[argparse._SubParsersAction], None]
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.cli.output import emit, emit_json
-from proposal_tui.cli.main import EXIT_BAD_INPUT, EXIT_OK
+from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+
+if TYPE_CHECKING:
+    from proposal_tui.services.snapshot import Snapshot
+    from proposal_tui.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,38 +72,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_tui)
 
 
-def open_service(args: argparse.Namespace) -> Any:
-    from proposal_tui.cli.context import open_service as _open
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    from proposal_tui.cli.context import open_workspace as _open
 
     return _open(args)
 
 
-def clock_from_env() -> Any:
-    from proposal_tui.cli.context import clock_from_env as _clock
-
-    return _clock()
-
-
 def run_tui(args: argparse.Namespace) -> int:
     """Open the dashboard; with no terminal to draw on (a pipe), print the status table."""
-    service = open_service(args)
+    workspace = open_workspace(args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        emit(_status_text(service))
+        emit(_status_text(workspace))
         return EXIT_OK
     from proposal_tui.tui.app import run
 
-    return run(service, args.acting)
+    return run(workspace)
 
 
-def _status_text(service: Any) -> str:
+def _status_text(workspace: Workspace) -> str:
     from proposal_tui.cli.render import status_table
 
-    snap = service.snapshot(threads=False)
+    snap = workspace.proposals.snapshot(threads=False)
     _report_problems(snap)
     return status_table(snap)
 
 
-def _report_problems(snap: Any) -> None:
+def _report_problems(snap: Snapshot) -> None:
     from proposal_tui.domain.text import one_line
 
     for problem in snap.problems:
@@ -110,7 +108,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from proposal_tui.cli.render import status_table
     from proposal_tui.services.report import snapshot_json
 
-    snap = open_service(args).snapshot(threads=False)
+    snap = open_workspace(args).proposals.snapshot(threads=False)
     if args.json:
         # Indented for people; compact (and several times faster to encode) for scripts.
         indent = 2 if sys.stdout.isatty() else None
@@ -126,9 +124,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from proposal_tui.domain.manifest import ManifestErrors
     from proposal_tui.domain.text import one_line
 
-    service = open_service(args)
+    workspace = open_workspace(args)
     try:
-        snap = service.snapshot()
+        snap = workspace.proposals.snapshot()
     except ManifestErrors as exc:
         for problem in exc.problems:
             emit(f"proposal: {one_line(str(problem))}", err=True)
@@ -140,7 +138,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         emit(f"proposal: {one_line(error)}", err=True)
     from proposal_tui.services.gate import repository_warnings
 
-    for warning in repository_warnings(service.repo):
+    for warning in repository_warnings(workspace.repo):
         emit(f"proposal: warning: {one_line(warning)}", err=True)
     if problems or snap.comment_errors:
         return EXIT_BAD_INPUT
@@ -153,25 +151,22 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     import shutil
 
     from proposal_tui.cli.render import timeline_text
-    from proposal_tui.services.rounds import RoundService
 
-    service = open_service(args)
-    snap = service.snapshot(threads=False)
-    rounds = RoundService(service.repo, service.clock).rounds()
+    workspace = open_workspace(args)
+    snap = workspace.proposals.snapshot(threads=False)
+    rounds = workspace.rounds.rounds()
     emit(timeline_text(snap, args.width or shutil.get_terminal_size((120, 40)).columns,
-                       rounds))
+                        rounds))
     return EXIT_OK
 
 
 def _edit(args: argparse.Namespace, fn_name: str, *fn_args: Any, **kwargs: Any) -> int:
-    from proposal_tui.cli.context import actor
-    from proposal_tui.services import edits
+    from proposal_tui.cli.context import acting
 
-    service = open_service(args)
-    manifest = service.manifest()
-    person = actor(args, service, manifest)
-    sha = getattr(edits, fn_name)(service.repo, manifest, person, *fn_args, **kwargs)
-    emit(f"committed {sha[:10]} as {person.handle}")
+    act = acting(args)
+    edit = getattr(act.workspace.edits, fn_name)
+    sha = edit(act.manifest, act.person, *fn_args, **kwargs)
+    emit(f"committed {sha[:10]} as {act.person.handle}")
     return EXIT_OK
 
 
@@ -200,6 +195,7 @@ def cmd_section_add(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import clock_from_env
     from proposal_tui.services.setup import init_proposal
 
     path = init_proposal(Path(args.dir), args.title, clock_from_env())
@@ -208,7 +204,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from proposal_tui.store.demo import build_demo
+    from proposal_tui.cli.context import clock_from_env
+    from proposal_tui.services.setup import build_demo
 
     path = build_demo(Path(args.dir), args.sample, now=clock_from_env().now())
     emit(f"demo proposal '{args.sample}' ready in {path}")

@@ -11,7 +11,7 @@ from proposal_tui.domain.rounds import Round, order_rounds
 from proposal_tui.domain.status import schedule_state
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span, ago, relative_due, schedule_span, time_left
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 
 
 def width(text: str) -> int:

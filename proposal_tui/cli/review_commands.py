@@ -7,10 +7,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.cli.output import emit, emit_json
-from proposal_tui.cli.main import EXIT_OK
+from proposal_tui.domain.exit_codes import EXIT_OK
+
+if TYPE_CHECKING:
+    from proposal_tui.services.workspace import Workspace
 
 _LINES = re.compile(r"(\d+)(?:-(\d+))?")
 
@@ -88,16 +91,6 @@ def _text(value: str | None) -> str:
         raise ProposalError(f"standard input is not UTF-8 (byte {exc.start})") from None
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from proposal_tui.cli.context import actor, open_service
-    from proposal_tui.services.reviews import ReviewService
-
-    service = open_service(args)
-    manifest = service.manifest()
-    person = actor(args, service, manifest)
-    return ReviewService(service.repo, service.clock), manifest, person
-
-
 def _lines(value: str | None) -> tuple[int | None, int | None]:
     from proposal_tui.domain.errors import ProposalError
 
@@ -114,52 +107,56 @@ def _lines(value: str | None) -> tuple[int | None, int | None]:
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import acting
+
     start, end = _lines(args.line)  # bad input is refused before anything is read or written
     body = _text(args.message)
-    reviews, manifest, person = _open(args)
-    event = reviews.comment(manifest, person, args.section, body, kind=args.kind,
-                            round=_round(reviews, args.round), line_start=start,
-                            line_end=end, quote=args.quote)
-    emit(f"commented {event.id} on {event.section} as {person.handle}")
+    act = acting(args)
+    event = act.workspace.reviews.comment(act.manifest, act.person, args.section, body,
+                                          kind=args.kind, round=_round(act.workspace, args.round),
+                                          line_start=start, line_end=end, quote=args.quote)
+    emit(f"commented {event.id} on {event.section} as {act.person.handle}")
     return EXIT_OK
 
 
-def _round(reviews: Any, given: str | None) -> str | None:
+def _round(workspace: Workspace, given: str | None) -> str | None:
     """--round, else the review round open now (`proposal round start`), else none."""
     if given is not None:
         return given
-    from proposal_tui.services.rounds import RoundService
-
-    current = RoundService(reviews.repo, reviews.clock).current()
+    current = workspace.rounds.current()
     return current.name if current else None
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import acting
+
     body = _text(args.message)
-    reviews, manifest, person = _open(args)
-    event = reviews.reply(manifest, person, args.comment_id, body)
-    emit(f"replied {event.id} to {event.thread} as {person.handle}")
+    act = acting(args)
+    event = act.workspace.reviews.reply(act.manifest, act.person, args.comment_id, body)
+    emit(f"replied {event.id} to {event.thread} as {act.person.handle}")
     return EXIT_OK
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import acting
+
     note = _text(args.message)
-    reviews, manifest, person = _open(args)
-    event = reviews.set_resolved(manifest, person, args.comment_id, args.resolved, note)
+    act = acting(args)
+    event = act.workspace.reviews.set_resolved(act.manifest, act.person, args.comment_id,
+                                               args.resolved, note)
     verb = "resolved" if args.resolved else "reopened"
-    emit(f"{verb} {event.thread} as {person.handle}")
+    emit(f"{verb} {event.thread} as {act.person.handle}")
     return EXIT_OK
 
 
 def cmd_comments(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import actor, open_service
+    from proposal_tui.cli.context import open_workspace
     from proposal_tui.domain.text import one_line
-    from proposal_tui.services.reviews import ReviewService
 
-    service = open_service(args)
-    manifest = service.manifest()
-    mine = actor(args, service, manifest) if args.mine else None
-    reviews = ReviewService(service.repo, service.clock)
+    workspace = open_workspace(args)
+    manifest = workspace.proposals.manifest()
+    mine = workspace.actor(manifest) if args.mine else None
+    reviews = workspace.reviews
     threads = reviews.select(manifest, args.section, args.open, mine)
     items = [reviews.thread_json(manifest, t) for t in threads]
     if args.json:
@@ -169,7 +166,7 @@ def cmd_comments(args: argparse.Namespace) -> int:
             emit(_thread_text(item))
         if not items:
             emit("no comments")
-    for error in reviews.store.errors:
+    for error in workspace.comments.errors:
         emit(f"proposal: {one_line(str(error))}", err=True)
     return EXIT_OK
 
@@ -207,35 +204,24 @@ def _short(text: str, width: int = 60) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import open_service
-    from proposal_tui.services.sync import sync_comments
+    from proposal_tui.cli.context import open_workspace
 
-    service = open_service(args)
-    result = sync_comments(service.repo, args.remote)
+    result = open_workspace(args).sync(args.remote)
     emit(f"sync with {args.remote}: {result.received} comment events received, "
-         f"{result.sent} sent" + (f", {result.attempts} attempts" if result.attempts > 1
-                                  else ""))
+          f"{result.sent} sent" + (f", {result.attempts} attempts" if result.attempts > 1
+                                   else ""))
     return EXIT_OK
 
 
 def cmd_install_hook(args: argparse.Namespace) -> int:
-    from proposal_tui.cli.context import open_service
-    from proposal_tui.store.hook import install_hook
+    from proposal_tui.cli.context import open_workspace
 
-    from proposal_tui.domain.errors import ProposalError
-    from proposal_tui.services.gate import check_hook_installer
-
-    service = open_service(args)
-    try:
-        manifest = service.manifest()
-    except ProposalError:
-        manifest = None  # no plan yet (or a broken one): only the owner may install
-    check_hook_installer(service.repo, manifest, args.acting)
-    path = install_hook(service.repo.git_dir, force=args.force, python=args.python)
+    workspace = open_workspace(args)
+    path = workspace.install_hook(force=args.force, python=args.python)
     emit(f"installed {path}")
-    if not service.repo.bare:
+    if not workspace.repo.bare:
         emit("note: this is not a bare repository; the hook only checks pushes into it",
-             err=True)
+              file=sys.stderr)
     return EXIT_OK
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_DENIED
+
 
 class ProposalError(Exception):
     """Bad input or a refused operation; rendered as one line, never as a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None,
                  column: int | None = None) -> None:
@@ -31,7 +33,7 @@ class ProposalError(Exception):
 class PermissionDenied(ProposalError):
     """The acting person's role does not allow the operation."""
 
-    exit_code = 3
+    exit_code = EXIT_DENIED
 
     def __str__(self) -> str:
         return "permission denied: " + self.message

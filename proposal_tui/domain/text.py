@@ -1,4 +1,5 @@
-"""Make other people's text safe to show in a terminal.
+"""Other people's text: read it from bytes (:func:`decode_text`), and make it safe to show in
+a terminal.
 
 Commit messages, section titles, comments and names come from anyone with push access. Rich
 and Textual pass control characters through to the terminal, so a string holding
@@ -32,7 +33,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_for_display", "csv_cell", "one_line"]
+from proposal_tui.domain.errors import ProposalError
+
+__all__ = ["clean_for_display", "csv_cell", "decode_text", "one_line"]
 
 CR_MARKER = "\u240d"  # ␍ SYMBOL FOR CARRIAGE RETURN
 ELLIPSIS = "\u2026"
@@ -116,3 +119,17 @@ def csv_cell(s: str) -> str:
     """
     s = clean_for_display(s)
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """UTF-8 or a ProposalError naming the line of the first bad byte."""
+    nul = data.find(b"\0", 0, 8192)
+    if nul >= 0:
+        raise ProposalError("contains a NUL byte: a binary file, not text (save it as "
+                            "UTF-8 text)", path, data.count(b"\n", 0, nul) + 1)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProposalError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8",
+                            path, line) from None

@@ -8,10 +8,10 @@ comments are not read, nothing is written except the history cache.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.compliance import (
     REQUIREMENTS_NAME,
     CheckReport,
@@ -31,9 +31,10 @@ from proposal_tui.domain.manifest import (MANIFEST_NAME, ManifestErrors, manifes
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, effective_status
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
-from proposal_tui.services.dashboard import ProposalService, Snapshot, decode_text
 from proposal_tui.services.identity import identity_of
+from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements, render_requirements
 
@@ -51,12 +52,11 @@ def read_requirements(repo: ProposalRepo, view: str = "worktree") -> list[Requir
 @dataclass
 class ComplianceService:
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
-    proposals: ProposalService | None = None
+    clock: Clock
+    proposals: ProposalService
 
-    def __post_init__(self) -> None:
-        if self.proposals is None:
-            self.proposals = ProposalService(self.repo, self.clock)
+    def requirements(self, view: str = "worktree") -> list[Requirement] | None:
+        return read_requirements(self.repo, view)
 
     # -- the matrix -----------------------------------------------------------------------
     def matrix(self, snapshot: Snapshot | None = None) -> tuple[Matrix, Snapshot]:
@@ -64,7 +64,6 @@ class ComplianceService:
 
         Pass the TUI's current snapshot to avoid a second read of the repository.
         """
-        assert self.proposals is not None
         snap = snapshot or self.proposals.snapshot()
         requirements = read_requirements(self.repo)
         return build_matrix(requirements, snap.manifest, statuses_of(snap.states)), snap
@@ -123,8 +122,7 @@ class ComplianceService:
 
     def statuses(self, manifest: Manifest) -> dict[str, Status]:
         """Effective statuses from the cached history index (no comments, no file reads)."""
-        assert self.proposals is not None
-        index = self.proposals.history.refresh(self.repo.head())
+        index = self.proposals.history_index(self.repo.head())
         committed = self.repo.read_files([MANIFEST_NAME])[MANIFEST_NAME].committed
         # A declaration holds since the commit that made it, unless it differs from HEAD's
         # (an uncommitted edit): then it is the newest signal of all (see docs/format.md).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import tomlkit
 
@@ -139,3 +141,26 @@ def _initial_text(repo: ProposalRepo, file: str, title: str) -> bytes | None:
     if file.endswith(".md") or file.endswith(".markdown"):
         return f"# {heading}\n\n".encode()
     return f"{heading}\n\n".encode()
+
+
+@dataclass(frozen=True)
+class PlanEdits:
+    """The plan edits above, bound to one repository (what a workspace hands its front ends:
+    ``workspace.edits.assign(manifest, actor, "risk", "raj")``)."""
+
+    repo: ProposalRepo
+
+    def assign(self, manifest: Manifest, actor: Person, section_id: str, handle: str) -> str:
+        return assign(self.repo, manifest, actor, section_id, handle)
+
+    def set_status(self, manifest: Manifest, actor: Person, section_id: str,
+                   status_text: str) -> str:
+        return set_status(self.repo, manifest, actor, section_id, status_text)
+
+    def set_due(self, manifest: Manifest, actor: Person, section_id: str,
+                due: dt.date | dt.datetime | None) -> str:
+        return set_due(self.repo, manifest, actor, section_id, due)
+
+    def add_section(self, manifest: Manifest, actor: Person, **fields: Any) -> str:
+        """Keyword arguments as :func:`add_section` takes them."""
+        return add_section(self.repo, manifest, actor, **fields)

@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -23,7 +23,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.compliance import (
     REQUIREMENTS_NAME,
     Matrix,
@@ -33,9 +33,9 @@ from proposal_tui.domain.compliance import (
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.domain.model import Manifest
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.compliance import ComplianceService
-from proposal_tui.services.dashboard import decode_text
 from proposal_tui.store.programs import run_pandoc
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.rounds import files_at, resolve_commit
@@ -95,7 +95,8 @@ def esc(text: str) -> str:
 @dataclass
 class ExportService:
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
+    compliance: ComplianceService
 
     def document(self, rev: str = "HEAD", appendix: bool = True) -> Document:
         """Everything to export, read from one commit so the result is reproducible."""
@@ -130,7 +131,7 @@ class ExportService:
         if appendix and raw[REQUIREMENTS_NAME] is not None:
             requirements = parse_requirements(decode_text(raw[REQUIREMENTS_NAME],
                                                           REQUIREMENTS_NAME))
-            statuses = ComplianceService(self.repo, self.clock).statuses(manifest)
+            statuses = self.compliance.statuses(manifest)
             matrix = build_matrix(requirements, manifest, statuses)
         return Document(manifest=manifest, commit=commit, rev=rev,
                         exported_at=self.clock.now(), sections=tuple(sections), matrix=matrix)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from proposal_tui.domain.errors import PermissionDenied, ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.model import Manifest, Person
+from proposal_tui.domain.text import one_line
 from proposal_tui.store.repo import ProposalRepo
 
 
@@ -66,6 +68,34 @@ def find_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,
     if login and (person := manifest.person(login)):
         return person, "$USER"
     return None, f"git user.email '{email}' / $USER '{login}'"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, or why nobody is (then the app is read-only)."""
+
+    person: Person | None
+    how: str  # "--as", "PROPOSAL_USER", "git user.email", or why the lookup failed
+
+    @property
+    def label(self) -> str:
+        if self.person is None:
+            return "read-only (unknown user)"
+        return f"{self.person.handle} ({self.person.role.value})"
+
+
+def resolve_actor(manifest: Manifest, repo: ProposalRepo, explicit: str | Person | None,
+                  env: Mapping[str, str] | None = None) -> Actor:
+    """The acting person; an unknown one browses read-only instead of being refused."""
+    if isinstance(explicit, Person):
+        return Actor(explicit, "given")
+    try:
+        person, how = find_person(manifest, repo, explicit, os.environ if env is None else env)
+    except ProposalError as exc:
+        return Actor(None, one_line(exc.message, 80))
+    if person is None:
+        return Actor(None, one_line(f"{how} match nobody in {manifest.path}", 80))
+    return Actor(person, how)
 
 
 def acting_person(manifest: Manifest, repo: ProposalRepo, explicit: str | None,

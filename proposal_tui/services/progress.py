@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import open_counts, replay
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest
@@ -42,7 +42,8 @@ class ProgressRow:
 @dataclass
 class ProgressService:
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
+    comments: CommentStore
 
     def rows(self, manifest: Manifest, since: dt.date | None = None,
              until: dt.date | None = None) -> list[ProgressRow]:
@@ -78,7 +79,7 @@ class ProgressService:
         words_of = {blob: count_words(data.decode("utf-8", "replace"),
                                       format_for_path(wanted[blob]))
                     for blob, data in blobs.items()}
-        events = CommentStore(self.repo.root).events()
+        events = self.comments.events()
         rows: list[ProgressRow] = []
         for d in days:
             sha = commits[d]

@@ -8,7 +8,7 @@ from typing import Any
 from proposal_tui.domain.model import CommitRef, SectionState
 from proposal_tui.domain.rollup import owner_summaries
 from proposal_tui.domain.status import schedule_state
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 
 
 def _date(value: dt.datetime | None) -> str | None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proposal_tui.domain.anchors import Position, locate, make_anchor
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import (KINDS, Anchor, CommentEvent, Thread, event_path,
                                           make_event, to_json)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, Section
 from proposal_tui.domain.permissions import require
-from proposal_tui.services.dashboard import decode_text
+from proposal_tui.domain.text import decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fastappend import Unsupported, append_file, checked_out_branches
@@ -28,16 +28,20 @@ from proposal_tui.store.repo import ProposalRepo
 
 @dataclass
 class ReviewService:
+    """Comments as use cases, on the workspace's comment store. It caches section texts by
+    commit for one thread: a second thread that locates anchors gets its own instance
+    (:meth:`~.workspace.Workspace.new_reviews`)."""
+
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
+    comments: CommentStore
     rng: random.Random = field(default_factory=random.SystemRandom)
 
     def __post_init__(self) -> None:
-        self.store = CommentStore(self.repo.root, cache_dir=self.repo.git_dir)
         self._texts: dict[tuple[str, str], str | None] = {}
 
     def threads(self) -> list[Thread]:
-        return self.store.threads()
+        return self.comments.threads()
 
     def thread(self, thread_id: str) -> Thread:
         thread_id = thread_id.strip()
@@ -74,7 +78,7 @@ class ReviewService:
                         f"comment: {event.section} {event.action} {event.id}", identity,
                         event.created)
         except Unsupported:
-            self.store.append(event, identity)
+            self.comments.append(event, identity)
         return event
 
     def comment(self, manifest: Manifest, actor: Person, section_id: str, body: str, *,

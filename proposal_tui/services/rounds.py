@@ -4,10 +4,10 @@ per-section diff between two rounds that the CLI prints and the TUI's round scre
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import CommentEvent
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
@@ -84,10 +84,8 @@ def round_json(r: Round, cover: list[Coverage] | None = None) -> dict[str, Any]:
 @dataclass
 class RoundService:
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
-
-    def __post_init__(self) -> None:
-        self.comments = CommentStore(self.repo.root)
+    clock: Clock
+    comments: CommentStore
 
     # -- reading ---------------------------------------------------------------------------
     def rounds(self) -> list[Round]:

@@ -1,4 +1,5 @@
-"""`proposal init`: a new proposal repository with a starter manifest a manager can edit."""
+"""Starting a proposal: `proposal init` (a new repository with a starter manifest a manager
+can edit), `proposal demo` and the server-side hook of `proposal install-hook`."""
 
 from __future__ import annotations
 
@@ -109,3 +110,20 @@ def init_proposal(path: Path, title: str, clock: Clock) -> Path:
                 target.write_bytes(data)
         repo.stage(list(files))
     return path.resolve()
+
+
+def build_demo(dest: Path, sample: str = "transit-rfp", today: dt.date | None = None, *,
+               now: dt.datetime | None = None) -> Path:
+    """`proposal demo`: a sample proposal with its history replayed up to ``now`` (see
+    :func:`proposal_tui.store.demo.build_demo`)."""
+    from proposal_tui.store.demo import build_demo as build
+
+    return build(dest, sample, today, now=now)
+
+
+def install_hook(repo: ProposalRepo, force: bool = False, python: str | None = None) -> Path:
+    """`proposal install-hook`: the pre-receive hook that checks roles on every push into
+    ``repo`` (see :mod:`proposal_tui.store.hook`); returns the hook's path."""
+    from proposal_tui.store.hook import install_hook as install
+
+    return install(repo.git_dir, force=force, python=python)

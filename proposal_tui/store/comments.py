@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ class CommentStore:
 
     With ``cache_dir`` (the git dir) both also persist, in ``proposal-tui/comments.json``, so
     a new process starts without listing the branch and parsing every event file again.
+
+    One store serves a whole workspace, so reads may come from several threads at once (the
+    TUI's load worker, a round screen's worker, an edit): a lock keeps each read whole.
     """
 
     def __init__(self, cwd: Path | str, ref: str = COMMENTS_REF,
@@ -69,6 +73,7 @@ class CommentStore:
         self._cache_file = None if cache_dir is None else \
             cache_dir / "proposal-tui" / "comments.json"
         self._cached: tuple[str, Listing] | None = None  # the disk cache's (tip, listing)
+        self._lock = threading.RLock()
 
     def append(self, event: CommentEvent, author: Identity) -> str:
         """Add exactly one new file; returns the commit that holds it."""
@@ -79,12 +84,13 @@ class CommentStore:
 
     def events(self) -> list[CommentEvent]:
         tip = resolve_ref(self.cwd, self.ref)
-        if tip is None:
-            self._tip, self._events, self.errors = None, [], []
-        elif tip != self._tip:
-            self._read(tip)
-            self._tip = tip
-        return list(self._events)
+        with self._lock:
+            if tip is None:
+                self._tip, self._events, self.errors = None, [], []
+            elif tip != self._tip:
+                self._read(tip)
+                self._tip = tip
+            return list(self._events)
 
     def threads(self) -> list[Thread]:
         return replay(self.events())

@@ -10,11 +10,10 @@ screen then updates its widgets in place.
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,13 +28,12 @@ from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import Activity, ProposalService
+from proposal_tui.services.dashboard_data import (DashboardData, TextCache, error_line, load,
+                                                  note_activity)
 from proposal_tui.services.editor import edit_file, editor_command
-from proposal_tui.services.live import describe
-from proposal_tui.services.reviews import ReviewService
+from proposal_tui.services.snapshot import Activity
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.commands import ProposalCommands
-from proposal_tui.tui.data import (DashboardData, TextCache, error_line, load, note_activity,
-                                   resolve_actor)
 from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
                                        Notice, RefreshRequested)
 from proposal_tui.tui.screens.actions import SectionActions
@@ -73,12 +71,14 @@ DataScreen = SectionActions | ViewScreen
 
 
 class ProposalApp(App[int]):
-    """``ProposalApp(service, clock=..., actor=...)``; everything else has a default.
+    """``ProposalApp(workspace)``; everything else has a default.
 
-    ``actor`` is a handle (as ``--as`` gives it), a Person, or None to look the user up from
-    PROPOSAL_USER / git identity in ``env``. ``refresh_every`` re-reads the repository every so
-    many seconds (None: never) so relative times and overdue flags stay current; ``watch``
-    starts the file watcher, which calls :meth:`request_refresh` from its own thread.
+    The workspace gives the repository, the clock, who is acting (a handle, a Person, or
+    None to look the user up from PROPOSAL_USER / git identity in its ``env``) and every
+    service; screens reach them as ``app.workspace.rounds`` and so on. ``refresh_every``
+    re-reads the repository every so many seconds (None: never) so relative times and overdue
+    flags stay current; ``watch`` starts the file watcher, which calls
+    :meth:`request_refresh` from its own thread.
     """
 
     TITLE = "proposal"
@@ -96,17 +96,14 @@ class ProposalApp(App[int]):
     # (mode, reason) of the file watcher: ("watching", ""), ("polling", why), ("", "") = off.
     live_status: reactive[tuple[str, str]] = reactive(("", ""), always_update=True)
 
-    def __init__(self, service: ProposalService, *, clock: Clock | None = None,
-                 actor: str | Person | None = None, env: Mapping[str, str] | None = None,
-                 reviews: ReviewService | None = None, refresh_every: float | None = 60.0,
+    def __init__(self, workspace: Workspace, *, refresh_every: float | None = 60.0,
                  theme: str = DARK.name, watch: bool = False) -> None:
         super().__init__()
-        self.service = service
-        self.clock: Clock = clock or service.clock
-        self.explicit_actor = actor
-        self.env: Mapping[str, str] = os.environ if env is None else env
-        self.reviews = reviews or ReviewService(service.repo, self.clock)
-        self._anchors = ReviewService(service.repo, self.clock)  # the load worker's own
+        self.workspace = workspace
+        # The load worker locates comment anchors with a review service of its own: one
+        # caches section texts by commit without a lock, and workspace.reviews serves the
+        # edit workers meanwhile.
+        self._anchors = workspace.new_reviews()
         self._texts = TextCache()  # the load worker's own too
         self.notes: deque[Activity] = deque(maxlen=NOTES_KEPT)
         self.refresh_every = refresh_every
@@ -122,6 +119,10 @@ class ProposalApp(App[int]):
         for registered in THEMES:
             self.register_theme(registered)
         self.theme = theme
+
+    @property
+    def clock(self) -> Clock:
+        return self.workspace.clock
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's own commands, minus its theme picker: our stylesheets need our themes."""
@@ -201,8 +202,8 @@ class ProposalApp(App[int]):
     def _load(self, generation: int) -> None:
         """Read git off the UI thread; only post the result."""
         try:
-            data = load(self.service, self.explicit_actor, self.env, generation, self._anchors,
-                        self._texts)
+            ws = self.workspace
+            data = load(ws.proposals, ws.acting, ws.env, generation, self._anchors, self._texts)
         except Exception as exc:  # noqa: BLE001 - shown in the banner, the app keeps running
             self.post_message(LoadFailed(error_line(exc)))
         else:
@@ -258,7 +259,7 @@ class ProposalApp(App[int]):
 
         try:
             options = {"debounce": LIVE_DEBOUNCE, **self.watch_options}
-            watcher = RepoWatcher(self.service.repo, None, self._repo_changed,
+            watcher = RepoWatcher(self.workspace.repo, None, self._repo_changed,
                                   on_mode_change=self._watch_mode, **options)
             watcher.start()
         except Exception as exc:  # noqa: BLE001 - the dashboard works without it
@@ -278,7 +279,7 @@ class ProposalApp(App[int]):
         then put what a commit row cannot say (fetches, checkouts, rewrites) in the feed."""
         self.request_refresh("change")
         try:
-            notes = describe(self.service.repo, change)
+            notes = self.workspace.describe(change)
         except Exception:  # noqa: BLE001 - a note is a nicety; the refresh is on its way
             return
         if notes:
@@ -335,8 +336,8 @@ class ProposalApp(App[int]):
     def _edit(self, job: EditJob, label: str) -> None:
         with self._edit_lock:
             try:
-                manifest = self.service.manifest()
-                actor = resolve_actor(manifest, self.service.repo, self.explicit_actor, self.env)
+                manifest = self.workspace.proposals.manifest()
+                actor = self.workspace.resolve_actor(manifest)
                 if actor.person is None:
                     raise ProposalError(f"read-only: {actor.how}")
                 result = job(manifest, actor.person)
@@ -359,14 +360,14 @@ class ProposalApp(App[int]):
     # -- editor -------------------------------------------------------------------------------
     def open_in_editor(self, path: str) -> None:
         """Suspend the app and run $VISUAL/$EDITOR on a section file; say why when we can't."""
-        work_tree = self.service.repo.work_tree
+        work_tree = self.workspace.repo.work_tree
         if work_tree is None:
             self.notify("This is a bare repository: it has no files to edit. Clone it, edit "
                         "there and push; the dashboard shows the change once it lands.",
                         title="cannot edit here", severity="warning", markup=False, timeout=10)
             return
         try:
-            command = editor_command(self.env)
+            command = editor_command(self.workspace.env)
         except ProposalError as exc:
             self.notify(one_line(str(exc)), title="editor failed", severity="error",
                         markup=False, timeout=10)
@@ -409,8 +410,8 @@ class ProposalApp(App[int]):
         self.theme = other_theme(self.theme)
 
 
-def run(service: ProposalService, actor: str | None = None, watch: bool = True) -> int:
-    """Open the dashboard on ``service`` until the user quits; returns the exit status."""
-    app = ProposalApp(service, clock=service.clock, actor=actor, watch=watch)
+def run(workspace: Workspace, watch: bool = True) -> int:
+    """Open the dashboard on ``workspace`` until the user quits; returns the exit status."""
+    app = ProposalApp(workspace, watch=watch)
     app.run()
     return app.return_code or 0

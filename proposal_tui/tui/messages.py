@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from proposal_tui.tui.data import DashboardData
+from proposal_tui.services.dashboard_data import DashboardData
 
 
 class RefreshRequested(Message):

@@ -15,9 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from proposal_tui.domain.clock import FixedClock
-from proposal_tui.services.dashboard import ProposalService
-from proposal_tui.store.demo import build_demo
-from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.services.setup import build_demo
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.themes import LIGHT
 
@@ -27,9 +26,8 @@ SIZE = (120, 40)
 
 
 async def _capture(repo: Path, light: bool) -> str:
-    clock = FixedClock(NOW)
-    app = ProposalApp(ProposalService(ProposalRepo.open(repo), clock), clock=clock,
-                      actor="ana", env={}, refresh_every=None)
+    app = ProposalApp(Workspace(repo, FixedClock(NOW), acting="ana", env={}),
+                      refresh_every=None)
     app.animation_level = "none"
     async with app.run_test(size=SIZE) as pilot:
         while True:

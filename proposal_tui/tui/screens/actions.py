@@ -17,9 +17,8 @@ from textual.screen import Screen
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.model import Person, Section, SectionState, Status
 from proposal_tui.domain.permissions import can
-from proposal_tui.services import edits
 from proposal_tui.tui.cells import plain, status_cell
-from proposal_tui.tui.data import DashboardData
+from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.screens.dialogs import (CommentDialog, CommentDraft, DueChoice, DueDialog,
                                               PickDialog, ReplyDialog)
 from proposal_tui.tui.widgets.thread_list import thread_text
@@ -152,8 +151,8 @@ class SectionActions(Screen[None]):
 
         def done(handle: str | None) -> None:
             if handle and handle != state.section.owner:
-                self.papp.run_edit(lambda m, p: edits.assign(
-                    self.papp.service.repo, m, p, section_id, handle),
+                self.papp.run_edit(lambda m, p: self.papp.workspace.edits.assign(
+                    m, p, section_id, handle),
                     f"assigned {section_id} to {handle}")
 
         self.app.push_screen(PickDialog(self._title("Assign", state), choices,
@@ -168,8 +167,8 @@ class SectionActions(Screen[None]):
 
         def done(value: str | None) -> None:
             if value and value != state.status.value:
-                self.papp.run_edit(lambda m, p: edits.set_status(
-                    self.papp.service.repo, m, p, section_id, value),
+                self.papp.run_edit(lambda m, p: self.papp.workspace.edits.set_status(
+                    m, p, section_id, value),
                     f"set {section_id} to {value}")
 
         self.app.push_screen(PickDialog(self._title("Status of", state), choices,
@@ -188,8 +187,8 @@ class SectionActions(Screen[None]):
             if choice is None:
                 return
             label = choice.due.isoformat() if choice.due else "none"
-            self.papp.run_edit(lambda m, p: edits.set_due(
-                self.papp.service.repo, m, p, section_id, choice.due),
+            self.papp.run_edit(lambda m, p: self.papp.workspace.edits.set_due(
+                m, p, section_id, choice.due),
                 f"set {section_id} due {label}")
 
         self.app.push_screen(DueDialog(self._title("Due date of", state), manifest, today,
@@ -207,7 +206,7 @@ class SectionActions(Screen[None]):
             if draft is None:
                 return
             # The service anchors the line to the committed text at HEAD (with its quote).
-            self.papp.run_edit(lambda m, p: self.papp.reviews.comment(
+            self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.comment(
                 m, p, section_id, draft.body, kind=draft.kind, line_start=draft.line).id,
                 f"commented on {section_id}")
 
@@ -221,7 +220,7 @@ class SectionActions(Screen[None]):
 
         def done(body: str | None) -> None:
             if body:
-                self.papp.run_edit(lambda m, p: self.papp.reviews.reply(
+                self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.reply(
                     m, p, thread.id, body).id, f"replied on {state.section.id}")
 
         self.app.push_screen(ReplyDialog(self._title("Reply on", state),
@@ -232,6 +231,6 @@ class SectionActions(Screen[None]):
         if state is None or thread is None:
             return
         resolve = not thread.resolved
-        self.papp.run_edit(lambda m, p: self.papp.reviews.set_resolved(
+        self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.set_resolved(
             m, p, thread.id, resolve).id,
             f"{'resolved' if resolve else 'reopened'} a comment on {state.section.id}")

@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Static
 
 from proposal_tui.domain.compliance import Matrix, MatrixRow
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.compliance import ComplianceService
 from proposal_tui.tui.cells import Look, plain, status_name, style
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
 from proposal_tui.tui.widgets.footer import KeyFooter
@@ -29,8 +28,8 @@ from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
-    from proposal_tui.services.dashboard import Snapshot
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
+    from proposal_tui.services.snapshot import Snapshot
 
 COLUMNS = ("requirement", "m", "answered", "text")
 
@@ -147,9 +146,8 @@ class ComplianceScreen(ViewScreen):
 
     @work(thread=True, exclusive=True, group="compliance", exit_on_error=False)
     def _load(self, snapshot: Snapshot | None, generation: int) -> None:
-        app = self.papp
-        self.post_answer(generation, lambda: ComplianceService(app.service.repo, app.clock)
-                         .matrix(snapshot)[0])
+        compliance = self.papp.workspace.compliance
+        self.post_answer(generation, lambda: compliance.matrix(snapshot)[0])
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:

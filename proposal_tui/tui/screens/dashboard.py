@@ -20,7 +20,7 @@ from textual.widgets import Input, Tab, Tabs
 
 from proposal_tui.domain.comments import Thread
 from proposal_tui.tui.cells import plain
-from proposal_tui.tui.data import DashboardData
+from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions

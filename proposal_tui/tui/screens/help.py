@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from proposal_tui.domain.model import Status
+from proposal_tui.services.dashboard_data import Actor
 from proposal_tui.tui.cells import plain
-from proposal_tui.tui.data import Actor
 from proposal_tui.tui.widgets.footer import KeyFooter
 
 KEYS: list[tuple[str, list[tuple[str, str]]]] = [

@@ -17,7 +17,7 @@ from textual.events import Resize
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from proposal_tui.services.progress import ProgressRow, ProgressService
+from proposal_tui.services.progress import ProgressRow
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.charts import burnup, series_of, title_line
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen
@@ -26,7 +26,7 @@ from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
     from proposal_tui.domain.model import Manifest
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
 
 
 class BurnUpChart(LookMixin, Static):
@@ -88,9 +88,8 @@ class ProgressScreen(ViewScreen):
 
     @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
     def _load(self, key: tuple[str, int], manifest: Manifest | None) -> None:
-        app = self.papp
-        self.post_answer(key, lambda: ProgressService(app.service.repo, app.clock).rows(
-            manifest or app.service.manifest()))
+        ws = self.papp.workspace
+        self.post_answer(key, lambda: ws.progress.rows(manifest or ws.proposals.manifest()))
 
     @on(ViewLoaded)
     def _loaded(self, message: ViewLoaded) -> None:

@@ -28,7 +28,6 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Role
 from proposal_tui.domain.rounds import Round, SectionDiff, order_rounds, round_name
 from proposal_tui.domain.text import one_line
-from proposal_tui.tui.data import resolve_actor
 from proposal_tui.tui.screens.dialogs import Dialog
 from proposal_tui.services.rounds import HEAD, RoundDiff, RoundService
 from proposal_tui.tui.cells import Look, plain, style
@@ -38,7 +37,7 @@ from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 
 if TYPE_CHECKING:
-    from proposal_tui.tui.data import DashboardData
+    from proposal_tui.services.dashboard_data import DashboardData
 
 COLUMNS = ("section", "words", "added", "removed", "comments")
 OUTCOMES = {"resolved-by-edit": ("✔ resolved by edits", "success"),
@@ -198,7 +197,7 @@ class RoundDiffScreen(ViewScreen):
 
     @property
     def service(self) -> RoundService:
-        return RoundService(self.papp.service.repo, self.papp.clock)
+        return self.papp.workspace.rounds
 
     # -- workers ------------------------------------------------------------------------------
     def _load_rounds(self, reset: bool = False) -> None:
@@ -363,8 +362,8 @@ class RoundDiffScreen(ViewScreen):
     def _round_edit(self, verb: str, name: str) -> None:
         app = self.papp
         try:
-            manifest = app.service.manifest()
-            actor = resolve_actor(manifest, app.service.repo, app.explicit_actor, app.env)
+            manifest = app.workspace.proposals.manifest()
+            actor = app.workspace.resolve_actor(manifest)
             if actor.person is None:
                 raise ProposalError(f"read-only: {actor.how}")
             service = self.service

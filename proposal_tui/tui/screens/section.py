@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from proposal_tui.domain.comments import Thread
-from proposal_tui.tui.data import DashboardData
+from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader

@@ -21,8 +21,8 @@ from proposal_tui.domain.text import one_line
 
 if TYPE_CHECKING:
     from proposal_tui.domain.model import Manifest
+    from proposal_tui.services.dashboard_data import DashboardData
     from proposal_tui.tui.app import ProposalApp
-    from proposal_tui.tui.data import DashboardData
 
 # Not in the dashboard's footer (it is full at 120 columns); in the palette and the help.
 VIEW_BINDINGS: list[BindingType] = [
@@ -127,12 +127,11 @@ class ViewActions:
 
     @work(thread=True, exclusive=True, group="timeline-rounds", exit_on_error=False)
     def _load_timeline_rounds(self, manifest: Manifest) -> None:
-        from proposal_tui.services.rounds import RoundService
         from proposal_tui.tui.widgets.timeline_rounds import rounds_on_timeline
 
         app = self.app
         try:
-            value = rounds_on_timeline(RoundService(app.service.repo, app.clock), manifest)
+            value = rounds_on_timeline(app.workspace.rounds, manifest)
         except Exception as exc:  # noqa: BLE001 - the timeline works without rounds
             app.notify_from_thread(f"review rounds not shown: {failure(exc)}", "warning")
             return

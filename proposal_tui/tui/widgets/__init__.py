@@ -1,1 +1,2 @@
-"""Dashboard widgets: each shows one slice of a :class:`~proposal_tui.tui.data.DashboardData`."""
+"""Dashboard widgets: each shows one slice of a
+:class:`~proposal_tui.services.dashboard_data.DashboardData`."""

@@ -8,9 +8,9 @@ import datetime as dt
 from rich.text import Text
 from textual.widgets import Static
 
-from proposal_tui.services.dashboard import Activity
+from proposal_tui.services.dashboard_data import DashboardData
+from proposal_tui.services.snapshot import Activity
 from proposal_tui.tui.cells import Look, plain, short_ago, style
-from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.look import LookMixin
 
 VERBS = {"commit": "committed", "comment": "commented on", "reply": "replied on",

@@ -12,8 +12,8 @@ from textual.widgets import Static
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import time_left
+from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain, style
-from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.look import LookMixin
 
 TICK_SECONDS = 1.0

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from proposal_tui.domain.rollup import OwnerSummary, owner_summaries
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui.cells import Look, column_cell, compact_number, plain, style
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin

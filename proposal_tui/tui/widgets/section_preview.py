@@ -26,8 +26,8 @@ from textual.strip import Strip
 
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.timeline import ago, relative_due
+from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import Look, flags, plain, status_cell, style, who, words_text
-from proposal_tui.tui.data import DashboardData
 from proposal_tui.tui.widgets.border_title import retitle
 from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.strips import StripView

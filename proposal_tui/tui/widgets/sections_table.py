@@ -25,7 +25,7 @@ from textual.widgets.data_table import RowKey
 
 from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui.cells import Look, fit, plain, style
 from proposal_tui.tui.widgets.frame_style import FrameStyle
 from proposal_tui.tui.widgets.look import LookMixin

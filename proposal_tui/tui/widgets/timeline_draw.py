@@ -21,7 +21,7 @@ from proposal_tui.domain.model import SectionState
 from proposal_tui.domain.status import schedule_state
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span, schedule_span
-from proposal_tui.services.dashboard import Snapshot
+from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui.cells import Look, style
 from proposal_tui.tui.widgets.timeline_rounds import TimelineRounds
 

@@ -1,40 +1,27 @@
-"""What the screens show, loaded off the UI thread in one go.
+"""What the dashboard's screens show, loaded off the UI thread in one go: the snapshot, each
+section's text as the writer sees it (work tree or HEAD, cached by blob), where each comment's
+passage is now, and who is acting.
 
-Nothing here imports Textual: a worker thread calls :func:`load` and posts the result, so the
-whole load can be tested (and timed) without an app.
+Nothing here imports Textual: the TUI's load worker calls :func:`load` and posts the result,
+so the whole load can be tested (and timed) without an app.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, SectionState
-from proposal_tui.domain.text import clean_for_display, one_line
-from proposal_tui.services.dashboard import Activity, ProposalService, Snapshot, decode_text
-from proposal_tui.services.identity import find_person
+from proposal_tui.domain.text import clean_for_display, decode_text, one_line
+from proposal_tui.services.identity import Actor, resolve_actor
 from proposal_tui.services.reviews import ReviewService
+from proposal_tui.services.snapshot import Activity, ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo, blob_sha
 
 PREVIEW_LIMIT = 256_000  # bytes of a section shown in the preview; the rest is elided
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, or why nobody is (then the app is read-only)."""
-
-    person: Person | None
-    how: str  # "--as", "PROPOSAL_USER", "git user.email", or why the lookup failed
-
-    @property
-    def label(self) -> str:
-        if self.person is None:
-            return "read-only (unknown user)"
-        return f"{self.person.handle} ({self.person.role.value})"
 
 
 @dataclass(frozen=True)
@@ -76,20 +63,6 @@ class DashboardData:
 def note_activity(text: str, when: dt.datetime) -> Activity:
     """A watcher note ("origin/main has 3 new commits") as an activity feed item."""
     return Activity(when=when, who="", what="note", subject=text)
-
-
-def resolve_actor(manifest: Manifest, repo: ProposalRepo, explicit: str | Person | None,
-                  env: Mapping[str, str] | None = None) -> Actor:
-    """The acting person; an unknown one browses read-only instead of being refused."""
-    if isinstance(explicit, Person):
-        return Actor(explicit, "given")
-    try:
-        person, how = find_person(manifest, repo, explicit, os.environ if env is None else env)
-    except ProposalError as exc:
-        return Actor(None, one_line(exc.message, 80))
-    if person is None:
-        return Actor(None, one_line(f"{how} match nobody in {manifest.path}", 80))
-    return Actor(person, how)
 
 
 class TextCache:

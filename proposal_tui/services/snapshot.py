@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from proposal_tui.domain.clock import Clock, SystemClock
+from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import (MANIFEST_NAME, build_manifest, manifest_statuses,
                                           read_toml)
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import UNCOMMITTED, evaluate
+from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
@@ -83,20 +85,6 @@ class Snapshot:
         return index
 
 
-def decode_text(data: bytes, path: str) -> str:
-    """UTF-8 or a ProposalError naming the line of the first bad byte."""
-    nul = data.find(b"\0", 0, 8192)
-    if nul >= 0:
-        raise ProposalError("contains a NUL byte: a binary file, not text (save it as "
-                            "UTF-8 text)", path, data.count(b"\n", 0, nul) + 1)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ProposalError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8",
-                            path, line) from None
-
-
 def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None = None,
                   cache: dict[bytes, Manifest] | None = None
                   ) -> tuple[Manifest, bytes | None, bytes]:
@@ -142,23 +130,35 @@ class _KnownBlobs:
 
 @dataclass
 class ProposalService:
-    """The use-case layer shared by the CLI and the TUI."""
+    """The plan and its state now. One per workspace (:class:`~.workspace.Workspace`), which
+    hands it the workspace's comment store; a lock keeps two threads from refreshing its
+    history index at once (the TUI's load worker and a compliance read, say)."""
 
     repo: ProposalRepo
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock
+    comments: CommentStore
 
     def __post_init__(self) -> None:
         self.history = HistoryStore(self.repo.root, self.repo.git_dir)
-        self.comments = CommentStore(self.repo.root, cache_dir=self.repo.git_dir)
         self.words = WordCache(self.repo.git_dir)
         self._parsed: dict[bytes, Manifest] = {}
+        self._lock = threading.RLock()
 
     def manifest(self) -> Manifest:
         return load_manifest(self.repo, cache=self._parsed)[0]
 
+    def history_index(self, head: str | None) -> HistoryIndex:
+        """The history index brought up to ``head`` (reads only the commits it lacks)."""
+        with self._lock:
+            return self.history.refresh(head)
+
     def snapshot(self, threads: bool = True) -> Snapshot:
         """Everything at once. Without ``threads`` (one-shot commands that only need counts)
         the comment threads are not parsed; counts come from a cache kept by branch tip."""
+        with self._lock:
+            return self._snapshot(threads)
+
+    def _snapshot(self, threads: bool) -> Snapshot:
         recover_interrupted_edit(self.repo)
         # HEAD and its tree are read once and shared by every step (a git process is ~3 ms,
         # the largest cost of a refresh after one commit), which also keeps them consistent.
