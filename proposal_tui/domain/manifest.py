@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.keys import PublicKey, parse_public_key
 from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.model import (
     STATUS_VALUES,
@@ -194,6 +195,7 @@ def _proposal(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> Proposal
 def _people(reader: _Reader, raw: dict[str, Any]) -> list[Person]:
     people: list[Person] = []
     seen: set[str] = set()
+    holders: dict[str, str] = {}  # key fingerprint -> handle
     for i, entry in enumerate(_list_of_tables(reader, raw, "people")):
         what = f"[[people]] #{i + 1}"
         handle = reader.get(entry, "people", i, "handle", str, what, True)
@@ -219,8 +221,35 @@ def _people(reader: _Reader, raw: dict[str, Any]) -> list[Person]:
         people.append(Person(handle=handle, name=reader.get(entry, "people", i, "name", str,
                                                             what) or handle,
                              email=reader.get(entry, "people", i, "email", str, what) or "",
-                             role=role))
+                             role=role, keys=_keys(reader, entry, i, what, holders)))
     return people
+
+
+def _keys(reader: _Reader, entry: dict[str, Any], i: int, what: str,
+          holders: dict[str, str]) -> tuple[PublicKey, ...]:
+    """A person's SSH keys; one key held by two people is refused, as it would name both."""
+    lines = reader.get(entry, "people", i, "keys", list, what) or []
+    keys: list[PublicKey] = []
+    where = reader.table_key("people", i, "keys")
+    for n, line in enumerate(lines, 1):
+        if not isinstance(line, str):
+            reader.fail(f"{what}: keys #{n} must be a string like 'ssh-ed25519 AAAA... comment'",
+                        where)
+            continue
+        try:
+            key = parse_public_key(line)
+        except ProposalError as exc:
+            reader.fail(f"{what}: keys #{n}: {exc.message}", where)
+            continue
+        handle = entry.get("handle", "")
+        other = holders.setdefault(key.fingerprint, handle)
+        if other != handle:
+            reader.fail(f"{what}: key {key.fingerprint} is also {other}'s: a key names one "
+                        "person", where)
+            continue
+        if all(k.fingerprint != key.fingerprint for k in keys):
+            keys.append(key)
+    return tuple(keys)
 
 
 def _milestones(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> list[Milestone]:

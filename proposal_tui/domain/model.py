@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from proposal_tui.domain.keys import PublicKey
+
 
 class Status(str, enum.Enum):
     """Section stages, in the order a section normally moves through them."""
@@ -82,6 +84,7 @@ class Person:
     name: str
     email: str = ""
     role: Role = Role.WRITER
+    keys: tuple[PublicKey, ...] = ()  # SSH keys that log in as this person (`proposal serve`)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,11 @@ class Manifest:
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
+
+    def person_for_key(self, fingerprint: str) -> Person | None:
+        """Who holds the SSH key with this fingerprint (validation keeps it to one person)."""
+        return next((p for p in self.people if any(k.fingerprint == fingerprint
+                                                   for k in p.keys)), None)
 
     @property
     def ordered_sections(self) -> list[Section]:
