@@ -221,7 +221,7 @@ def cmd_install_hook(args: argparse.Namespace) -> int:
     emit(f"installed {path}")
     if not workspace.repo.bare:
         emit("note: this is not a bare repository; the hook only checks pushes into it",
-              file=sys.stderr)
+             err=True)
     return EXIT_OK
 
 

@@ -167,9 +167,18 @@ class Workspace:
         return sync_comments(self.repo, remote)
 
     def install_hook(self, force: bool = False, python: str | None = None) -> Path:
-        """The pre-receive hook that enforces roles on pushes into this repository."""
+        """The pre-receive hook that enforces roles on pushes into this repository: the
+        owner's or a manager's action (a manager's only when the server fixes who acts)."""
+        from proposal_tui.domain.errors import ProposalError
+        from proposal_tui.services.gate import check_hook_installer
         from proposal_tui.services.setup import install_hook
 
+        try:
+            manifest = self.proposals.manifest()
+        except ProposalError:
+            manifest = None  # no plan yet (or a broken one): only the owner may install
+        acting = self.acting.handle if isinstance(self.acting, Person) else self.acting
+        check_hook_installer(self.repo, manifest, acting, self.env)
         return install_hook(self.repo, force=force, python=python)
 
     def describe(self, change: Change) -> list[str]:
