@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from proposal_tui.domain.anchors import locate, make_anchor
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import commit_as, make_proposal
 
 SHA = "0" * 40

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import commit_as, make_proposal
 
 REQUIREMENTS = """\

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from tests.cli import run
+from tests.command import run
 from tests.gitutil import author_env, git
 from tests.hostile import hostile_strings
 

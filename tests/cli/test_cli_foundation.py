@@ -12,7 +12,7 @@ import pytest
 
 from proposal_tui.store.history import HistoryStore
 from proposal_tui.store.repo import ProposalRepo
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal
 from tests.gitutil import git
 

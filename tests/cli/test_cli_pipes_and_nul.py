@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import NOW, assert_clean_error, run
+from tests.command import NOW, assert_clean_error, run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 

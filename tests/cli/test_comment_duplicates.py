@@ -10,7 +10,7 @@ from pathlib import Path
 from proposal_tui.domain.comments import CommentEvent
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import CommentStore
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 
 

@@ -13,7 +13,8 @@ import pytest
 from proposal_tui.domain.compliance import parse_requirements, parse_requirements_csv
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store.requirements import render_requirements
-from tests.cli import assert_clean_error, run
+from tests import ROOT, TEST_DATA
+from tests.command import assert_clean_error, run
 from tests.fixtures import MIA, commit_as, make_proposal
 from tests.gitutil import git
 
@@ -106,7 +107,7 @@ def test_csv_import_parses_quotes_yes_no_and_reports_lines() -> None:
 
 
 def test_rendered_requirements_round_trip_hostile_text() -> None:
-    hostile = (Path(__file__).parent / "data" / "hostile-strings.txt").read_text("utf-8")
+    hostile = (TEST_DATA / "hostile-strings.txt").read_text("utf-8")
     reqs = parse_requirements_csv(
         "id,text,source,mandatory\n" + "".join(
             f'R.{i},"{line.replace(chr(34), chr(34) * 2)}",src,yes\n'
@@ -223,7 +224,7 @@ def test_check_as_a_pre_commit_hook_blocks_the_commit(repo: Path) -> None:
     hook = repo / ".git" / "hooks" / "pre-commit"
     hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m proposal_tui check --staged --quiet\n")
     hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
-    env = {**os.environ, **MIA, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, **MIA, "PYTHONPATH": str(ROOT)}
     (repo / "sections/summary.md").write_text("# S\n\n" + "word " * 80)
     git(repo, "add", "sections/summary.md")
     import subprocess

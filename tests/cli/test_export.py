@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.services.export import markdown_to_html, pdf_page_count
-from tests.cli import assert_clean_error, run
+from tests import TEST_DATA
+from tests.command import assert_clean_error, run
 from tests.fixtures import MANIFEST, commit_as, make_proposal
 from tests.gitutil import git
 
-HOSTILE_FILE = Path(__file__).parent / "data" / "hostile-strings.txt"
+HOSTILE_FILE = TEST_DATA / "hostile-strings.txt"
 HTML_ATTACKS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",

@@ -11,7 +11,8 @@ import icalendar
 import pytest
 
 from proposal_tui.services.calendar import CalendarEvent, to_ics
-from tests.cli import assert_clean_error, run
+from tests import TEST_DATA
+from tests.command import assert_clean_error, run
 from tests.fixtures import MANIFEST, commit_as, make_proposal
 from tests.gitutil import git
 
@@ -70,7 +71,7 @@ def test_ics_for_one_person_keeps_their_sections_and_team_dates(repo: Path) -> N
 
 
 def test_ics_escapes_hostile_titles(tmp_path: Path) -> None:
-    hostile = [line for line in (Path(__file__).parent / "data" / "hostile-strings.txt")
+    hostile = [line for line in (TEST_DATA / "hostile-strings.txt")
                .read_text("utf-8").splitlines() if line.strip()]
     hostile += ["semi;colon, comma\\backslash", "line\nbreak\r\nand CR",
                 "real \x1b[31mescape\x00 and \x07 bell", "BEGIN:VEVENT\nSUMMARY:injected",

@@ -11,7 +11,7 @@ from pathlib import Path
 from proposal_tui.domain.comments import make_event
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import CommentStore
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal
 from tests.gitutil import git
 

@@ -6,10 +6,10 @@ import re
 import shlex
 from pathlib import Path
 
-from tests.cli import run
+from tests import ROOT
+from tests.command import run
 
 # The checkout's root, wherever this file sits under tests/.
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 README = ROOT / "README.md"
 
 

@@ -14,7 +14,7 @@ from proposal_tui.domain.anchors import find_quote, locate, make_anchor
 from proposal_tui.domain.comments import Anchor
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store.comments import COMMENTS_REF
-from tests.cli import Result, assert_clean_error, run
+from tests.command import Result, assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal
 from tests.gitutil import git
 

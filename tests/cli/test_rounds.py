@@ -14,7 +14,7 @@ from proposal_tui.domain.rounds import (Round, in_round, label_matches, round_na
                                         word_changes)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store.comments import CommentStore
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal
 from tests.gitutil import git
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from proposal_tui.domain.timeline import Span
 from proposal_tui.tui.widgets.timeline_draw import ZOOMS, Grid, Zoom
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import MIA, make_proposal
 from tests.gitutil import git
 

@@ -11,7 +11,7 @@ import pytest
 from proposal_tui.cli.render import round_row
 from proposal_tui.domain.rounds import Round
 from proposal_tui.domain.timeline import Span
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 
 EST = dt.timezone(dt.timedelta(hours=-5))

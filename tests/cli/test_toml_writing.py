@@ -9,7 +9,7 @@ from pathlib import Path
 
 from proposal_tui.domain.compliance import Requirement, parse_requirements
 from proposal_tui.store.requirements import render_requirements
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 
 AWKWARD = 'Bid "Q4" \\ path\x7f\x01 tab\tline\u2028sep'
 

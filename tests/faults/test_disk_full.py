@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import NOW, run
+from tests.command import NOW, run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 

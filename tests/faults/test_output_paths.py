@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import make_proposal
 
 NOBODY = 65534

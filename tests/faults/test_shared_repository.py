@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import NOW
+from tests.command import NOW
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 from tests.sshd import _python_for

@@ -18,9 +18,9 @@ from proposal_tui.domain.comments import CommentEvent, make_event, replay, to_js
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.plumbing import build_commit, update_ref_cas
+from tests import ROOT
 from tests.gitutil import author_env, git
 
-ROOT = Path(__file__).resolve().parent.parent
 ANN = Identity("Ann Writer", "ann@example.com")
 BOB = Identity("Bob Reviewer", "bob@example.com")
 RNG = random.Random(42)

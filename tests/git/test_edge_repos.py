@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import MANIFEST, commit_as, make_proposal
 from tests.gitutil import git
 

@@ -15,7 +15,7 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store import fastappend
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
-from tests.cli import run
+from tests.command import run
 from tests.gitutil import git
 
 ANN = Identity("Ann Writer", "ann@example.com")

@@ -21,7 +21,7 @@ import pytest
 from proposal_tui.domain.comments import CommentEvent, make_event
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import make_proposal
 from tests.gitutil import author_env, git
 

@@ -18,7 +18,7 @@ import pytest
 from proposal_tui.domain.comments import make_event
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.store.comments import COMMENTS_REF
-from tests.cli import Result, assert_clean_error, run
+from tests.command import Result, assert_clean_error, run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 

@@ -11,14 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
 
-from proposal_tui.domain.clock import SystemClock
-from proposal_tui.services.setup import init_proposal
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fingerprint import FileStat, Fingerprint, diff, fingerprint
@@ -26,85 +24,8 @@ from proposal_tui.store.git import run_git
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.watch import Change, RepoWatcher
 from proposal_tui.watch.paths import EventFilter, is_editor_temp, network_fs_type
-from tests.gitutil import author_env, git
-
-SECTION = "sections/010-exec-summary.md"
-ANN = author_env("Ann Writer", "ann@example.com")
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(0.01)
-
-
-class Recorder:
-    """An on_change that records what, when and on which thread, and notices overlaps."""
-
-    def __init__(self) -> None:
-        self.changes: list[Change] = []
-        self.times: list[float] = []
-        self.threads: set[str] = set()
-        self.overlapped = False
-        self._active = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, change: Change) -> None:
-        with self._lock:
-            self._active += 1
-            self.overlapped |= self._active > 1
-        time.sleep(0.001)  # widen any overlap window
-        self.times.append(time.monotonic())
-        self.changes.append(change)
-        self.threads.add(threading.current_thread().name)
-        with self._lock:
-            self._active -= 1
-
-
-def settle(w: RepoWatcher) -> None:
-    """Wait until every event so far was delivered and its check ran: inotify delivers in
-    order, so once a marker written into the git dir arrives, so has everything before it."""
-    marker = Path(w.repo.git_dir) / f"watch-marker-{time.monotonic_ns()}"
-    marker.write_bytes(b"")
-    wait_until(lambda: str(marker) in list(w.stats.recent) or w.mode == "polling")
-    wait_until(lambda: w._first is None and not w._requested  # noqa: SLF001 - test probe
-               and w._checks_done == w._checks_started)  # noqa: SLF001
-    marker.unlink()
-
-
-@pytest.fixture
-def clone(tmp_path: Path) -> Path:
-    """A work tree with a proposal (manifest + one section), committed."""
-    return init_proposal(tmp_path / "clone", "Watch Test", SystemClock())
-
-
-@pytest.fixture
-def watchers() -> Iterator[Callable[..., tuple[RepoWatcher, Recorder]]]:
-    made: list[RepoWatcher] = []
-
-    def make(path: Path, sections: list[str] | None = None,
-             **kw: object) -> tuple[RepoWatcher, Recorder]:
-        rec = Recorder()
-        w = RepoWatcher(ProposalRepo.open(path), (lambda: sections) if sections is not None
-                        else None, rec, **kw)  # type: ignore[arg-type]
-        made.append(w)
-        w.start()
-        return w, rec
-
-    yield make
-    for w in made:
-        w.stop()
-
-
-def commit(repo: Path, message: str = "edit", path: str = "notes.txt") -> str:
-    with open(repo / path, "a", encoding="utf-8") as fh:
-        fh.write(message + "\n")
-    git(repo, "add", "--", path)
-    git(repo, "commit", "-q", "-m", message, env=ANN)
-    return git(repo, "rev-parse", "HEAD").strip()
-
+from tests.git.watch_support import ANN, SECTION, commit, settle, wait_until
+from tests.gitutil import git
 
 # -- pure parts ---------------------------------------------------------------------------
 A, B = "a" * 40, "b" * 40

@@ -3,31 +3,14 @@ backoff) and returns to file events once it works, against real git processes.""
 
 from __future__ import annotations
 
-import errno
-import os
 import time
 from pathlib import Path
 
 import pytest
-from watchdog.observers import Observer
 
-from tests.test_watcher import clone, commit, wait_until, watchers  # noqa: F401 - fixtures
+from tests.git.watch_support import Factory, commit, wait_until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-class Factory:
-    """An observer factory that fails with ENOSPC while ``broken``, and counts its calls."""
-
-    def __init__(self, broken: bool = False) -> None:
-        self.broken = broken
-        self.calls = 0
-
-    def __call__(self) -> Observer:
-        self.calls += 1
-        if self.broken:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return Observer()
 
 
 def test_a_dead_observer_is_retried_and_events_come_back(clone: Path, watchers) -> None:

@@ -19,8 +19,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "proposal_tui" / "samples" / "transit-rfp"
 
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1200)]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import author_env, git
 from tests.sshd import SshServer, ssh_server

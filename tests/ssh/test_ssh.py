@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.store.comments import COMMENTS_REF
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 from tests.sshd import SshServer, ssh_server

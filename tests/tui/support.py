@@ -1,7 +1,6 @@
-"""Shared helpers for the TUI tests: a demo repository at a fixed date, a fixed clock, an app
-factory, a settle() that waits on conditions (never sleeps), and the screen as plain text.
-
-Named test_tui_* so it sits in the TUI's file area; it holds no tests itself.
+"""Shared helpers for the TUI tests: a fixed date and clock, an app factory, a settle() that
+waits on conditions (never sleeps), and the screen as plain text. The fixtures (the demo
+repository, no blinking) are in conftest.py.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -23,40 +21,17 @@ from rich.cells import cell_len
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Person
 from proposal_tui.services.workspace import Workspace
-from proposal_tui.store.demo import build_demo
 from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
+from proposal_tui.tui.screens.compliance import ComplianceScreen
+from proposal_tui.tui.screens.progress import ProgressScreen
+from proposal_tui.tui.screens.rounds import RoundDiffScreen
+from tests.gitutil import author_env, git
 
 FIXED_DATE = dt.date(2026, 11, 27)  # a Friday, three weeks before the demo's deadline
 ZONE = ZoneInfo("America/New_York")
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)
 WIDE, NARROW = (120, 40), (80, 24)
-
-
-@pytest.fixture(scope="session")
-def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The transit demo built once; tests that write get their own copy (``demo``)."""
-    # Both pinned: with only `today`, commits near the real date would be pulled back to
-    # before the real clock, and snapshots would change with the hour they run.
-    return build_demo(tmp_path_factory.mktemp("demo-master") / "proposal", "transit-rfp",
-                      today=FIXED_DATE, now=NOW)
-
-
-@pytest.fixture
-def demo(demo_master: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "proposal"
-    shutil.copytree(demo_master, target, symlinks=True)
-    return target
-
-
-@pytest.fixture(autouse=True)
-def _quiet_textual(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No animation and no blinking cursors: screenshots are the same on every run."""
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    from textual.widgets import Input, TextArea
-
-    for widget in (Input, TextArea):  # the reactive's default, so every new one starts still
-        monkeypatch.setattr(widget.cursor_blink, "_default", False)
 
 
 def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
@@ -137,3 +112,87 @@ def sync(test: Callable[..., Any]) -> Callable[..., Any]:
         return asyncio.run(test(*args, **kwargs))
 
     return runner
+
+
+def add_thread(repo: Path, author: str, section: str, body: str) -> str:
+    reviews = Workspace(repo, FixedClock(NOW - dt.timedelta(hours=2))).reviews
+    service = Workspace(repo, FixedClock(NOW)).proposals
+    manifest = service.manifest()
+    person = manifest.person(author)
+    assert person is not None
+    return reviews.comment(manifest, person, section, body, kind="must-fix").id
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """From now on, count the calls of ``owner.name`` (a method or a module's function)."""
+    calls = [0]
+    original = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+async def open_compliance(pilot) -> ComplianceScreen:  # noqa: ANN001
+    await settle(pilot)
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
+                   and (pilot.app.screen.matrix is not None or pilot.app.screen.error),
+                   what="the matrix")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ComplianceScreen) and screen.error is None
+    return screen
+
+
+async def open_progress(pilot, section: str) -> ProgressScreen:  # noqa: ANN001
+    await settle(pilot)
+    pilot.app.screen.table.select(section)
+    await pilot.pause()
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ProgressScreen)
+                   and pilot.app.screen.rows is not None, what="the progress rows")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ProgressScreen)
+    return screen
+
+BODY = "Name the [bold]PCI[/] scope owner"
+
+
+def at(hours: float) -> FixedClock:
+    return FixedClock(NOW - dt.timedelta(hours=hours))
+
+
+def two_rounds(repo: Path) -> None:
+    """pink at NOW-5h; helen comments on security; raj edits it and resolves; red at NOW-1h."""
+    proposals = Workspace(repo, at(5)).proposals
+    manifest = proposals.manifest()
+    ana, helen, raj = (manifest.person(h) for h in ("ana", "helen", "raj"))
+    assert ana and helen and raj
+    Workspace(repo, at(5)).rounds.start(manifest, ana, "pink")
+    thread = Workspace(repo, at(4)).reviews.comment(
+        manifest, helen, "security", BODY, kind="must-fix")
+    path = repo / "sections" / "09-security-privacy.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nDana Ruiz owns the PCI scope.\n",
+                    encoding="utf-8")
+    git(repo, "commit", "-qam", "Security: name the PCI scope owner",
+        env=author_env("Raj", "raj.mehta@meridian-transit.example",
+                       (NOW - dt.timedelta(hours=3)).isoformat()))
+    Workspace(repo, at(2)).reviews.set_resolved(manifest, raj, thread.id, True)
+    Workspace(repo, at(1)).rounds.close(manifest, ana, "pink")
+    Workspace(repo, at(1)).rounds.start(manifest, ana, "red")
+
+
+async def open_rounds(pilot) -> RoundDiffScreen:  # noqa: ANN001
+    await settle(pilot)
+    await pilot.press("R")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RoundDiffScreen)
+                   and pilot.app.screen.diff is not None, what="the round diff")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, RoundDiffScreen)
+    return screen

@@ -13,9 +13,7 @@ import pytest
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.services.editor import edit_file, editor_command
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (WIDE, demo, demo_master, make_app,  # noqa: F401
-                                    settle, sync)
+from tests.tui.support import WIDE, make_app, settle, sync
 
 pytestmark = pytest.mark.timeout(120)
 

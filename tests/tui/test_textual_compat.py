@@ -25,8 +25,8 @@ from textual.widgets import DataTable
 
 from proposal_tui.tui import textual_compat
 from proposal_tui.tui.textual_compat import MIRRORED, PRIVATE, TEXTUAL_VERSION, FooterKey, Private
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "proposal_tui"
 COMPAT = PACKAGE / "tui" / "textual_compat.py"
 

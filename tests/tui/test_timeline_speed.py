@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ from proposal_tui.tui.cells import LOOK_NAMES
 from proposal_tui.tui.widgets.timeline import Timeline
 from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, Row, ruler_canvases,
                                                     section_canvas, span_of)
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import sync
+from tests import ROOT
+from tests.tui.support import sync
 
 SECTIONS = 500
 NOW = dt.datetime(2026, 1, 20, 12, 0, tzinfo=dt.timezone.utc)  # inside the generated span
@@ -33,7 +32,7 @@ LOOK = {name: Style(color=f"color({index + 1})") for index, name in enumerate(LO
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     """500 sections over ~5 weeks (benchmarks/synth.py, a few seconds)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "synth.py"
+    path = ROOT / "benchmarks" / "synth.py"
     spec = importlib.util.spec_from_file_location("synth", path)
     assert spec is not None and spec.loader is not None
     synth = importlib.util.module_from_spec(spec)

@@ -11,13 +11,12 @@ import tomli_w
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.store.demo import build_demo
-from proposal_tui.tui.screens.compliance import ComplianceScreen, ComplianceTable
+from proposal_tui.tui.screens.compliance import ComplianceTable
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.sections_table import SectionsTable
-from tests.test_tui_hostile import COMMENTABLE
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (FIXED_DATE, NOW, WIDE, demo, demo_master,  # noqa: F401
-                                    make_app, screen_text, settle, sync, wait_for)
+from tests.hostile import COMMENTABLE
+from tests.tui.support import (FIXED_DATE, NOW, WIDE, make_app, open_compliance, screen_text,
+                               settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -26,18 +25,6 @@ pytestmark = pytest.mark.timeout(120)
 def nsf_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo(tmp_path_factory.mktemp("nsf-master") / "proposal", "nsf-grant",
                       today=FIXED_DATE, now=NOW)
-
-
-async def open_compliance(pilot) -> ComplianceScreen:  # noqa: ANN001
-    await settle(pilot)
-    await pilot.press("m")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
-                   and (pilot.app.screen.matrix is not None or pilot.app.screen.error),
-                   what="the matrix")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, ComplianceScreen) and screen.error is None
-    return screen
 
 
 @sync
@@ -137,7 +124,7 @@ async def test_hostile_requirement_texts_are_shown_literally(demo: Path) -> None
 def test_the_req_filter_matches_the_sections_answering_a_requirement(demo_master: Path) -> None:
     from proposal_tui.domain.clock import FixedClock
     from proposal_tui.tui.filtering import matches, parse_query
-    from tests.test_tui_support import NOW
+    from tests.tui.support import NOW
 
     snap = Workspace(demo_master, FixedClock(NOW)).proposals.snapshot()
     query = parse_query("req:l.3.2")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.markdown import Markdown as RichMarkdown
@@ -28,25 +27,10 @@ from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets import thread_list
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from proposal_tui.tui.widgets.timeline import Timeline
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_keys import add_thread
-from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401
-                                    hold_loads, make_app, screen_text, settle, sync)
+from tests.tui.support import (NARROW, NOW, WIDE, add_thread, count_calls, hold_loads, make_app,
+                               screen_text, settle, sync)
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
-    """From now on, count the calls of ``owner.name`` (a method or a module's function)."""
-    calls = [0]
-    original = getattr(owner, name)
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, counted)
-    return calls
 
 
 def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -19,25 +19,10 @@ from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.section import SectionScreen
 from tests.gitutil import git
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import NOW, make_app, screen_text, settle, sync
+from tests.hostile import COMMENTABLE, LINES
+from tests.tui.support import NOW, make_app, screen_text, settle, sync
 
 pytestmark = pytest.mark.timeout(300)
-HOSTILE = Path(__file__).parent / "data" / "hostile-strings.txt"
-_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[tnr])")
-
-
-def decode(line: str) -> str:
-    """The file writes control characters as \\xNN (and \\t, \\r, \\n); make them real."""
-    def one(m: re.Match[str]) -> str:
-        code = m.group(1)
-        return {"t": "\t", "n": "\n", "r": "\r"}.get(code) or chr(int(code[1:], 16))
-
-    return _ESCAPE.sub(one, line)
-
-
-LINES = [decode(line) for line in HOSTILE.read_text(encoding="utf-8").splitlines() if line]
-COMMENTABLE = [line for line in LINES if "\0" not in line]  # the review service refuses NUL
 AUTHOR = {"GIT_AUTHOR_NAME": "Boss", "GIT_AUTHOR_EMAIL": "boss@example.com",
           "GIT_AUTHOR_DATE": "2026-11-20T09:00:00-05:00",
           "GIT_COMMITTER_DATE": "2026-11-20T09:00:00-05:00"}

@@ -30,9 +30,8 @@ from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.timeline import Timeline
 from tests.gitutil import git
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (NARROW, NOW, WIDE, demo, demo_master,  # noqa: F401
-                                    make_app, screen_text, settle, sync, wait_for)
+from tests.tui.support import (NARROW, NOW, WIDE, add_thread, make_app, screen_text, settle, sync,
+                               wait_for)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,15 +49,6 @@ def last_commit(repo: Path, ref: str = "HEAD") -> tuple[str, str, str]:
 
 def table(app) -> SectionsTable:  # noqa: ANN001
     return app.screen.query_one(SectionsTable)
-
-
-def add_thread(repo: Path, author: str, section: str, body: str) -> str:
-    reviews = Workspace(repo, FixedClock(NOW - dt.timedelta(hours=2))).reviews
-    service = Workspace(repo, FixedClock(NOW)).proposals
-    manifest = service.manifest()
-    person = manifest.person(author)
-    assert person is not None
-    return reviews.comment(manifest, person, section, body, kind="must-fix").id
 
 
 # -- moving and opening -------------------------------------------------------------------------

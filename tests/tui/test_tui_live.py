@@ -7,68 +7,21 @@ Every wait polls what the screen shows (a table cell, the activity line) with a 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from proposal_tui.domain.model import Status
-from proposal_tui.domain.wordcount import count_words, format_for_path
-from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.live import LiveStatus
 from proposal_tui.tui.widgets.sections_table import SectionsTable
-from tests.gitutil import author_env, git
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo, demo_master, make_app, settle, sync  # noqa: F401
+from tests.gitutil import git
+from tests.tui.live_support import (ANA, EXEC, RAJ, TRANSITION, cell, live_app, started, until,
+                                    words_of, write_words)
+from tests.tui.support import WIDE, settle, sync
 
 pytestmark = pytest.mark.timeout(120)
-
-WHEN = "2026-11-27T09:30:00-05:00"  # just before the pinned clock: the newest activity
-RAJ = author_env("Raj Mehta", "raj.mehta@meridian-transit.example", WHEN)
-ANA = author_env("Ana Ruiz", "ana.ruiz@meridian-transit.example", WHEN)
-TRANSITION = "sections/07-transition-plan.md"  # not started: only its stub is committed
-EXEC = "sections/01-executive-summary.md"
-DEADLINE = 10.0  # seconds; the target is 0.15 s, this only bounds a broken run
-
-
-def live_app(repo: Path, **kwargs: object) -> ProposalApp:
-    app = make_app(repo, watch=True, **kwargs)
-    app.watch_options = {"rescan_interval": None}  # only events (or polls) may refresh
-    return app
-
-
-def cell(app: ProposalApp, section: str, column: str) -> str:
-    table = app.screen.query_one(SectionsTable)
-    return table.get_cell(section, column).plain.strip()
-
-
-async def until(pilot, condition, what: str, timeout: float = DEADLINE) -> None:  # noqa: ANN001
-    """Let the app run until ``condition()`` holds; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.01)
-
-
-async def started(pilot) -> None:  # noqa: ANN001
-    """The first load is on screen and the watcher is running."""
-    await settle(pilot)
-    await until(pilot, lambda: pilot.app.live_status[0] != "", "the watcher to start")
-    await settle(pilot)
-
-
-def words_of(repo: Path, path: str) -> int:
-    """What the file in the work tree counts, by the same rules, computed independently."""
-    return count_words((repo / path).read_text(encoding="utf-8"), format_for_path(path))
-
-
-def write_words(repo: Path, path: str, words: int, *, title: str = "# Transition") -> None:
-    body = " ".join(f"word{n}" for n in range(words))
-    (repo / path).write_text(f"{title}\n\n{body}\n", encoding="utf-8")
-
 
 @sync
 async def test_a_commit_from_another_process_updates_the_row(demo: Path) -> None:
@@ -216,7 +169,7 @@ async def test_a_rebase_of_50_commits_is_one_refresh_with_the_final_state(
 
 @sync
 async def test_a_new_comment_appears_in_the_open_thread(demo: Path) -> None:
-    from tests.test_tui_keys import add_thread
+    from tests.tui.support import add_thread
 
     app = live_app(demo)
     async with app.run_test(size=WIDE) as pilot:

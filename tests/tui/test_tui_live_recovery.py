@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.tui.widgets.live import LiveStatus
+from tests.git.watch_support import Factory
 from tests.gitutil import git
-from tests.test_tui_live import (RAJ, TRANSITION, cell, live_app, started, until,  # noqa: F401
-                                 write_words)
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo, demo_master, sync  # noqa: F401
-from tests.test_watcher_recovery import Factory
+from tests.tui.live_support import RAJ, TRANSITION, cell, live_app, started, until, write_words
+from tests.tui.support import WIDE, sync
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -25,10 +25,8 @@ from proposal_tui.tui.widgets.look import LookSource
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.thread_list import ThreadList
-from tests.test_tui_cursor_cost import count_calls
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (WIDE, demo_master, hold_loads, make_app,  # noqa: F401
-                                    settle, sync)
+from tests import ROOT
+from tests.tui.support import WIDE, count_calls, hold_loads, make_app, settle, sync
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -175,5 +173,5 @@ def test_screens_not_shown_at_start_are_imported_when_opened() -> None:
     code = ("import sys, proposal_tui.tui.app; print(' '.join(m for m in %r if "
             "'proposal_tui.tui.screens.' + m in sys.modules))" % later)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=Path(__file__).resolve().parents[1])
+                          check=True, cwd=ROOT)
     assert proc.stdout.split() == []

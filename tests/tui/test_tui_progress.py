@@ -13,24 +13,9 @@ from proposal_tui.services.progress import ProgressRow
 from proposal_tui.tui.charts import Series, burnup, series_of
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.progress import ProgressScreen
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (WIDE, demo_master, make_app,  # noqa: F401
-                                    screen_text, settle, sync, wait_for)
+from tests.tui.support import WIDE, make_app, open_progress, screen_text, settle, sync, wait_for
 
 pytestmark = pytest.mark.timeout(120)
-
-
-async def open_progress(pilot, section: str) -> ProgressScreen:  # noqa: ANN001
-    await settle(pilot)
-    pilot.app.screen.table.select(section)
-    await pilot.pause()
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ProgressScreen)
-                   and pilot.app.screen.rows is not None, what="the progress rows")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, ProgressScreen)
-    return screen
 
 
 @sync

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from proposal_tui.tui.widgets.section_preview import PreviewBody
 from proposal_tui.tui.widgets.sections_table import SectionsTable
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo, demo_master, make_app, settle, sync  # noqa: F401
+from tests.tui.support import WIDE, make_app, settle, sync
 
 
 @sync

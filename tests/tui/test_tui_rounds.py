@@ -3,59 +3,18 @@ a commit between them, and a comment of the first round resolved by that edit.""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from proposal_tui.domain.clock import FixedClock
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen, RoundDiffTable
-from tests.gitutil import author_env, git
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import (NOW, WIDE, demo, demo_master,  # noqa: F401
-                                    make_app, screen_text, settle, sync, wait_for)
+from tests.gitutil import git
+from tests.tui.support import (BODY, WIDE, at, make_app, open_rounds, screen_text, settle, sync,
+                               two_rounds, wait_for)
 
 pytestmark = pytest.mark.timeout(120)
-BODY = "Name the [bold]PCI[/] scope owner"
-
-
-def at(hours: float) -> FixedClock:
-    return FixedClock(NOW - dt.timedelta(hours=hours))
-
-
-def two_rounds(repo: Path) -> None:
-    """pink at NOW-5h; helen comments on security; raj edits it and resolves; red at NOW-1h."""
-    proposals = Workspace(repo, at(5)).proposals
-    manifest = proposals.manifest()
-    ana, helen, raj = (manifest.person(h) for h in ("ana", "helen", "raj"))
-    assert ana and helen and raj
-    Workspace(repo, at(5)).rounds.start(manifest, ana, "pink")
-    thread = Workspace(repo, at(4)).reviews.comment(
-        manifest, helen, "security", BODY, kind="must-fix")
-    path = repo / "sections" / "09-security-privacy.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nDana Ruiz owns the PCI scope.\n",
-                    encoding="utf-8")
-    git(repo, "commit", "-qam", "Security: name the PCI scope owner",
-        env=author_env("Raj", "raj.mehta@meridian-transit.example",
-                       (NOW - dt.timedelta(hours=3)).isoformat()))
-    Workspace(repo, at(2)).reviews.set_resolved(manifest, raj, thread.id, True)
-    Workspace(repo, at(1)).rounds.close(manifest, ana, "pink")
-    Workspace(repo, at(1)).rounds.start(manifest, ana, "red")
-
-
-async def open_rounds(pilot) -> RoundDiffScreen:  # noqa: ANN001
-    await settle(pilot)
-    await pilot.press("R")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RoundDiffScreen)
-                   and pilot.app.screen.diff is not None, what="the round diff")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, RoundDiffScreen)
-    return screen
-
-
 @sync
 async def test_R_shows_what_changed_between_pink_and_red(demo: Path) -> None:
     two_rounds(demo)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import NARROW, WIDE, demo_master, make_app, settle  # noqa: F401
+from tests.tui.support import NARROW, WIDE, make_app, settle
 
 
 async def _settled(pilot: Any) -> None:
@@ -58,7 +57,7 @@ def test_main_screen_light_theme(snap_compare: Any, demo_master: Path) -> None:
 
 async def _compliance(pilot: Any) -> None:
     from proposal_tui.tui.screens.compliance import ComplianceScreen
-    from tests.test_tui_support import wait_for
+    from tests.tui.support import wait_for
 
     await settle(pilot)
     await pilot.press("m")

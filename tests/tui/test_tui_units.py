@@ -24,7 +24,7 @@ from proposal_tui.tui.widgets.sections_table import TITLE_MIN, column_layout
 from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, ruler_rows,
                                                     section_row, span_of)
 from tests.fixtures import make_proposal
-from tests.test_tui_support import NOW, ZONE
+from tests.tui.support import NOW, ZONE
 
 LATER = dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZONE)  # the fixture's staffing is overdue
 

@@ -11,14 +11,11 @@ import pytest
 from proposal_tui.tui.charts import series_of
 from proposal_tui.tui.screens.compliance import ComplianceTable
 from proposal_tui.tui.screens.rounds import RoundDiffTable
-from tests.cli import run
+from tests.command import run
 from tests.gitutil import git
-from tests.test_tui_compliance import open_compliance
-from tests.test_tui_live import RAJ, TRANSITION, live_app, started, until, words_of, write_words
-from tests.test_tui_progress import open_progress
-from tests.test_tui_rounds import open_rounds, two_rounds
-from tests.test_tui_support import _quiet_textual  # noqa: F401 - autouse: no blinking
-from tests.test_tui_support import WIDE, demo, demo_master, screen_text, sync  # noqa: F401
+from tests.tui.live_support import RAJ, TRANSITION, live_app, started, until, words_of, write_words
+from tests.tui.support import (WIDE, open_compliance, open_progress, open_rounds, screen_text, sync,
+                               two_rounds)
 
 pytestmark = pytest.mark.timeout(120)
 SECURITY = "sections/09-security-privacy.md"

@@ -5,9 +5,10 @@ pandoc only through store/programs.py. Read from the source (ast), so a new
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "proposal_tui"
+from tests import ROOT
+
+PACKAGE = ROOT / "proposal_tui"
 # The only modules that may start a process, and what each starts.
 ALLOWED = {"store/git.py": "git", "store/programs.py": "the editor and pandoc"}
 PROCESS_MODULES = {"subprocess", "pty", "multiprocessing", "pexpect"}

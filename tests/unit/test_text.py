@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proposal_tui.domain.text import clean_for_display, one_line
+from tests import TEST_DATA
 
-DATA = Path(__file__).resolve().parent / "data" / "hostile-strings.txt"
+DATA = TEST_DATA / "hostile-strings.txt"
 # The team's shared copy lives in a "shared" folder beside the checkout (or a worktree's
 # parent); a checkout elsewhere has none, and the sync test says so rather than passing.
 SHARED = next((p / "shared" / "hostile-strings.txt" for p in Path(__file__).resolve().parents

@@ -5,13 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proposal_tui.domain.wordcount import FORMATS, count_words, estimate_pages, format_for_path
+from tests import ROOT
 
 # --- realistic samples, counted by hand -------------------------------------------------------
 
@@ -485,7 +485,7 @@ def test_any_markup_soup_counts_without_error(text: str, fmt: str) -> None:
 
 def test_domain_modules_import_only_the_standard_library() -> None:
     """The domain layer must stay headless: no UI, git or watcher library may load with it."""
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
