@@ -1,6 +1,6 @@
 """The lock-down gate and the identity the server fixes (issue 16 items 1 and 7), run as
 sshd would run a forced command: SSH_ORIGINAL_COMMAND and PROPOSAL_PUSHER in the
-environment. tests/test_hook_ssh_attacks.py does the same through a real sshd."""
+environment. tests/ssh/test_hook_ssh_attacks.py does the same through a real sshd."""
 
 from __future__ import annotations
 

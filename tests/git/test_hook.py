@@ -3,7 +3,7 @@
 The pusher is the Unix account the hook runs as, or PROPOSAL_PUSHER when that account is a
 gated one (``proposal.gateAccounts``). These tests all push as the account running them, so
 the server fixture declares it gated and each push names its person in PROPOSAL_PUSHER, as
-the forced command of a gated key would (tests/test_hook_ssh_attacks.py tries the same with
+the forced command of a gated key would (tests/ssh/test_hook_ssh_attacks.py tries the same with
 real accounts over SSH).
 """
 
