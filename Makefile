@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_tui_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/tui/test_tui_snapshots.py --snapshot-update
 
 # Mutation testing of domain/ and store/ ([tool.mutmut] in pyproject.toml); slow, so not part
 # of `make test` or CI. Resumable: a second run continues where the last stopped. Narrow it

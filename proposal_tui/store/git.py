@@ -4,7 +4,7 @@ Every git process proposal-tui starts is started here, by :func:`run_git` (whole
 once) or :class:`GitPipe` (output read as it arrives, input fed as we go), so that the rules
 hold everywhere: argument lists only (never a shell), user text only after ``--`` or through
 stdin, and ``GIT_OPTIONAL_LOCKS=0`` so our reads never rewrite ``.git/index`` (which would
-wake the watcher and loop). A test (tests/test_one_way_in.py) fails if any other module
+wake the watcher and loop). A test (tests/unit/test_one_way_in.py) fails if any other module
 starts a process.
 """
 

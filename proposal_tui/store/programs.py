@@ -1,7 +1,7 @@
 """The programs other than git that proposal-tui starts: the user's editor and pandoc.
 
 One named place for each, so the rules can be read in one screen and checked by one test
-(tests/test_one_way_in.py): an argument list, never a shell (``$EDITOR`` is split the way a
+(tests/unit/test_one_way_in.py): an argument list, never a shell (``$EDITOR`` is split the way a
 shell splits words, but ``;``, ``|`` or ``$(...)`` in it stay plain text); the file is
 passed after the editor's own arguments as an absolute path (a name starting with ``-`` is
 still a file); a program that cannot be started is a one-line :class:`ProposalError`.

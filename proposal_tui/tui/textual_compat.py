@@ -3,9 +3,10 @@
 Checked against Textual 8.2.8 (``textual==8.2.8`` in pyproject.toml). Our widgets import
 Textual's private names only from here. The private methods they override or call, the private
 attributes they read or write and the Textual code they copy are listed below as data, which
-tests/test_textual_compat.py checks against the installed Textual: it fails, naming what changed,
-before a table or a footer draws wrong. To upgrade Textual, run that test, re-read the code at
-each ``where`` it names against the new version, then update ``TEXTUAL_VERSION`` and the digests.
+tests/tui/test_textual_compat.py checks against the installed Textual: it fails, naming what
+changed, before a table or a footer draws wrong. To upgrade Textual, run that test, re-read the
+code at each ``where`` it names against the new version, then update ``TEXTUAL_VERSION`` and the
+digests.
 
 Private names imported:
 - ``SegmentLines`` (textual.widgets._data_table): the return type of

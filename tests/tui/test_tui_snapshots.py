@@ -1,0 +1,70 @@
+"""Screenshots of the dashboard on the demo at a fixed date and time (pytest-textual-snapshot).
+
+Update after an intended change with ``make snapshots`` and look at the SVGs before
+committing them. The demo's content comes from ``proposal_tui/samples/``: editing a sample
+changes these pictures too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.tui.support import NARROW, WIDE, make_app, settle
+
+
+async def _settled(pilot: Any) -> None:
+    await settle(pilot)
+
+
+async def _help(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def _section(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("down", "enter")
+    await settle(pilot)
+
+
+async def _light(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+t")
+    await settle(pilot)
+
+
+def test_main_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_settled)
+
+
+def test_main_screen_80x24(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=NARROW, run_before=_settled)
+
+
+def test_help_screen(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_help)
+
+
+def test_section_full_screen(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_section)
+
+
+def test_main_screen_light_theme(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_light)
+
+
+async def _compliance(pilot: Any) -> None:
+    from proposal_tui.tui.screens.compliance import ComplianceScreen
+    from tests.tui.support import wait_for
+
+    await settle(pilot)
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
+                   and pilot.app.screen.matrix is not None, what="the matrix")
+    await settle(pilot)
+
+
+def test_compliance_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_compliance)
