@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.edits import PlanEdits
     from proposal_tui.services.export import ExportService
     from proposal_tui.services.identity import Actor
+    from proposal_tui.services.keys import KeyEdits
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
@@ -136,6 +137,13 @@ class Workspace:
         from proposal_tui.services.edits import PlanEdits
 
         return PlanEdits(self.repo)
+
+    @_built_once
+    def keys(self) -> KeyEdits:
+        """SSH key edits (people's keys, the server's keys), each one commit."""
+        from proposal_tui.services.keys import KeyEdits
+
+        return KeyEdits(self.repo)
 
     # -- who is acting ----------------------------------------------------------------------
     def actor(self, manifest: Manifest) -> Person:
