@@ -75,9 +75,12 @@ class Workspace:
     # -- stores ---------------------------------------------------------------------------
     @_built_once
     def repo(self) -> ProposalRepo:
-        if isinstance(self.path, ProposalRepo):
-            return self.path
-        return ProposalRepo.open(self.path)
+        from proposal_tui.store.signing import signer_from_env
+
+        repo = self.path if isinstance(self.path, ProposalRepo) else \
+            ProposalRepo.open(self.path)
+        repo.signer = signer_from_env(self.env)  # set only by `proposal serve`
+        return repo
 
     @_built_once
     def comments(self) -> CommentStore:
