@@ -431,3 +431,50 @@ def manifest_statuses(text: str) -> dict[str, str]:
             parsed = parse_status(status) if isinstance(status, str) else None
             result[entry["id"]] = parsed.value if parsed else "not-started"
     return result
+
+
+@dataclass(frozen=True)
+class KeyBook:
+    """Who held which SSH key in one version of proposal.toml, read leniently (an old
+    version from history need not pass today's validation): what `proposal verify` judges
+    a signed record by."""
+
+    holders: dict[str, str]  # key fingerprint -> handle
+    server: frozenset[str]  # fingerprints of [server] keys
+    emails: dict[str, str]  # lower-cased e-mail (or HANDLE@proposal.invalid) -> handle
+
+    def has_keys(self, handle: str) -> bool:
+        return handle in self.holders.values()
+
+
+def manifest_keys(text: str) -> KeyBook:
+    try:
+        raw = loads_toml(text)
+    except (tomllib.TOMLDecodeError, TooDeep):
+        return KeyBook({}, frozenset(), {})
+    holders: dict[str, str] = {}
+    emails: dict[str, str] = {}
+    people = raw.get("people")
+    for entry in people if isinstance(people, list) else []:
+        handle = entry.get("handle") if isinstance(entry, dict) else None
+        if not isinstance(handle, str):
+            continue
+        emails[f"{handle}@proposal.invalid"] = handle
+        if isinstance(entry.get("email"), str) and entry["email"]:
+            emails.setdefault(entry["email"].lower(), handle)
+        for fingerprint in _fingerprints(entry.get("keys")):
+            holders.setdefault(fingerprint, handle)  # a key listed twice names its first
+    server = raw.get("server")
+    keys = server.get("keys") if isinstance(server, dict) else None
+    return KeyBook(holders, frozenset(_fingerprints(keys)), emails)
+
+
+def _fingerprints(lines: object) -> list[str]:
+    found = []
+    for line in lines if isinstance(lines, list) else []:
+        if isinstance(line, str):
+            try:
+                found.append(parse_public_key(line).fingerprint)
+            except ProposalError:
+                continue
+    return found

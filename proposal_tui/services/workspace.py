@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.rounds import RoundService
     from proposal_tui.services.snapshot import ProposalService
     from proposal_tui.services.sync import SyncResult
+    from proposal_tui.services.verify import Report
     from proposal_tui.store.comments import CommentStore
     from proposal_tui.store.fingerprint import Change
 
@@ -170,6 +171,13 @@ class Workspace:
         from proposal_tui.services.calendar import calendar_events
 
         return calendar_events(manifest, self.rounds.rounds(), person)
+
+    def verify(self) -> Report:
+        """Every comment event and plan commit: signed by a trusted server, for a key its
+        author held at the time (`proposal verify`)."""
+        from proposal_tui.services.verify import verify
+
+        return verify(self.repo)
 
     def sync(self, remote: str = "origin") -> SyncResult:
         """Exchange comment events with ``remote`` (fetch, rebuild ours on its tip, push)."""
