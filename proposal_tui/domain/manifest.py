@@ -252,6 +252,33 @@ def _keys(reader: _Reader, entry: dict[str, Any], i: int, what: str,
     return tuple(keys)
 
 
+def _server_keys(reader: _Reader, raw: dict[str, Any]) -> tuple[PublicKey, ...]:
+    """``[server] keys``: the public keys whose signatures on records `proposal verify`
+    trusts (the host keys of the `proposal serve` processes that write this repository)."""
+    table = raw.get("server")
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        reader.fail("'server' must be a table: [server]", reader.lines.table("server"))
+        return ()
+    lines = reader.get(table, "server", 0, "keys", list, "[server]") or []
+    where = reader.table_key("server", 0, "keys")
+    keys: list[PublicKey] = []
+    for n, line in enumerate(lines, 1):
+        if not isinstance(line, str):
+            reader.fail(f"[server]: keys #{n} must be a string like 'ssh-ed25519 AAAA... "
+                        "comment'", where)
+            continue
+        try:
+            key = parse_public_key(line)
+        except ProposalError as exc:
+            reader.fail(f"[server]: keys #{n}: {exc.message}", where)
+            continue
+        if all(k.fingerprint != key.fingerprint for k in keys):
+            keys.append(key)
+    return tuple(keys)
+
+
 def _milestones(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> list[Milestone]:
     result = []
     for i, entry in enumerate(_list_of_tables(reader, raw, "milestones")):
@@ -357,6 +384,7 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
     zone = _zone(reader, raw.get("proposal", {}) if isinstance(raw.get("proposal"), dict) else {})
     info = _proposal(reader, raw, zone)
     people = _people(reader, raw)
+    server_keys = _server_keys(reader, raw)
     handles = {p.handle for p in people}
     milestones = _milestones(reader, raw, zone)
     sections: list[Section] = []
@@ -381,7 +409,7 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
     if reader.problems:
         raise ManifestErrors(reader.problems)
     return Manifest(proposal=info, people=tuple(people), milestones=tuple(milestones),
-                    sections=tuple(sections), path=path)
+                    sections=tuple(sections), path=path, server_keys=server_keys)
 
 
 def manifest_statuses(text: str) -> dict[str, str]:
@@ -403,3 +431,50 @@ def manifest_statuses(text: str) -> dict[str, str]:
             parsed = parse_status(status) if isinstance(status, str) else None
             result[entry["id"]] = parsed.value if parsed else "not-started"
     return result
+
+
+@dataclass(frozen=True)
+class KeyBook:
+    """Who held which SSH key in one version of proposal.toml, read leniently (an old
+    version from history need not pass today's validation): what `proposal verify` judges
+    a signed record by."""
+
+    holders: dict[str, str]  # key fingerprint -> handle
+    server: frozenset[str]  # fingerprints of [server] keys
+    emails: dict[str, str]  # lower-cased e-mail (or HANDLE@proposal.invalid) -> handle
+
+    def has_keys(self, handle: str) -> bool:
+        return handle in self.holders.values()
+
+
+def manifest_keys(text: str) -> KeyBook:
+    try:
+        raw = loads_toml(text)
+    except (tomllib.TOMLDecodeError, TooDeep):
+        return KeyBook({}, frozenset(), {})
+    holders: dict[str, str] = {}
+    emails: dict[str, str] = {}
+    people = raw.get("people")
+    for entry in people if isinstance(people, list) else []:
+        handle = entry.get("handle") if isinstance(entry, dict) else None
+        if not isinstance(handle, str):
+            continue
+        emails[f"{handle}@proposal.invalid"] = handle
+        if isinstance(entry.get("email"), str) and entry["email"]:
+            emails.setdefault(entry["email"].lower(), handle)
+        for fingerprint in _fingerprints(entry.get("keys")):
+            holders.setdefault(fingerprint, handle)  # a key listed twice names its first
+    server = raw.get("server")
+    keys = server.get("keys") if isinstance(server, dict) else None
+    return KeyBook(holders, frozenset(_fingerprints(keys)), emails)
+
+
+def _fingerprints(lines: object) -> list[str]:
+    found = []
+    for line in lines if isinstance(lines, list) else []:
+        if isinstance(line, str):
+            try:
+                found.append(parse_public_key(line).fingerprint)
+            except ProposalError:
+                continue
+    return found

@@ -128,6 +128,7 @@ class Manifest:
     milestones: tuple[Milestone, ...] = ()
     sections: tuple[Section, ...] = ()
     path: str = "proposal.toml"
+    server_keys: tuple[PublicKey, ...] = ()  # [server] keys: whose signatures we trust
 
     def person(self, handle: str | None) -> Person | None:
         if handle is None:

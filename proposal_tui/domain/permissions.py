@@ -6,7 +6,8 @@ from __future__ import annotations
 from proposal_tui.domain.errors import PermissionDenied
 from proposal_tui.domain.model import Person, Role, Section
 
-MANAGER_ONLY = {"assign", "set-due", "add-section", "edit-plan", "manage-rounds"}
+MANAGER_ONLY = {"assign", "set-due", "add-section", "edit-plan", "manage-rounds",
+                "manage-keys"}
 
 
 def can(person: Person, action: str, section: Section | None = None,

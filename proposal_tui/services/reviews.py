@@ -76,9 +76,9 @@ class ReviewService:
         try:
             append_file(self.repo.root, COMMENTS_REF, event_path(event), to_json(event),
                         f"comment: {event.section} {event.action} {event.id}", identity,
-                        event.created)
+                        event.created, signer=self.repo.signer)
         except Unsupported:
-            self.comments.append(event, identity)
+            self.comments.append(event, identity, signer=self.repo.signer)
         return event
 
     def comment(self, manifest: Manifest, actor: Person, section_id: str, body: str, *,

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from proposal_tui.services.edits import PlanEdits
     from proposal_tui.services.export import ExportService
     from proposal_tui.services.identity import Actor
+    from proposal_tui.services.keys import KeyEdits
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
     from proposal_tui.services.snapshot import ProposalService
     from proposal_tui.services.sync import SyncResult
+    from proposal_tui.services.verify import Report
     from proposal_tui.store.comments import CommentStore
     from proposal_tui.store.fingerprint import Change
 
@@ -74,9 +76,12 @@ class Workspace:
     # -- stores ---------------------------------------------------------------------------
     @_built_once
     def repo(self) -> ProposalRepo:
-        if isinstance(self.path, ProposalRepo):
-            return self.path
-        return ProposalRepo.open(self.path)
+        from proposal_tui.store.signing import signer_from_env
+
+        repo = self.path if isinstance(self.path, ProposalRepo) else \
+            ProposalRepo.open(self.path)
+        repo.signer = signer_from_env(self.env)  # set only by `proposal serve`
+        return repo
 
     @_built_once
     def comments(self) -> CommentStore:
@@ -137,6 +142,13 @@ class Workspace:
 
         return PlanEdits(self.repo)
 
+    @_built_once
+    def keys(self) -> KeyEdits:
+        """SSH key edits (people's keys, the server's keys), each one commit."""
+        from proposal_tui.services.keys import KeyEdits
+
+        return KeyEdits(self.repo)
+
     # -- who is acting ----------------------------------------------------------------------
     def actor(self, manifest: Manifest) -> Person:
         """The acting person, or a ProposalError saying how to name one (for commands)."""
@@ -159,6 +171,13 @@ class Workspace:
         from proposal_tui.services.calendar import calendar_events
 
         return calendar_events(manifest, self.rounds.rounds(), person)
+
+    def verify(self) -> Report:
+        """Every comment event and plan commit: signed by a trusted server, for a key its
+        author held at the time (`proposal verify`)."""
+        from proposal_tui.services.verify import verify
+
+        return verify(self.repo)
 
     def sync(self, remote: str = "origin") -> SyncResult:
         """Exchange comment events with ``remote`` (fetch, rebuild ours on its tip, push)."""

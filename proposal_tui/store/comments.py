@@ -19,6 +19,7 @@ from proposal_tui.domain.identity import Identity
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.git import GitError, read_objects, run_git_bytes
 from proposal_tui.store.plumbing import cas_commit, resolve_ref
+from proposal_tui.store.signing import Signer
 
 COMMENTS_REF = "refs/heads/proposal-comments"
 _PREFIX = "comments/"
@@ -75,12 +76,14 @@ class CommentStore:
         self._cached: tuple[str, Listing] | None = None  # the disk cache's (tip, listing)
         self._lock = threading.RLock()
 
-    def append(self, event: CommentEvent, author: Identity) -> str:
-        """Add exactly one new file; returns the commit that holds it."""
+    def append(self, event: CommentEvent, author: Identity,
+               signer: Signer | None = None) -> str:
+        """Add exactly one new file; returns the commit that holds it (signed with
+        ``signer``, in a process the server started)."""
         path, data = event_path(event), to_json(event)
         message = f"comment: {event.section} {event.action} {event.id}"
         return cas_commit(self.cwd, self.ref, lambda _tip: {path: data}, message, author,
-                          when=event.created)
+                          when=event.created, signer=signer)
 
     def events(self) -> list[CommentEvent]:
         tip = resolve_ref(self.cwd, self.ref)

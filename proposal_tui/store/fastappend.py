@@ -49,6 +49,7 @@ from proposal_tui.store.git import GitError, GitPipe, run_git
 from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, blocked_message,
                                          check_path, check_ref_name, update_ref_cas)
 from proposal_tui.store.shared import adjust
+from proposal_tui.store.signing import Signer
 
 _DIR = b"40000"
 _FILE = b"100644"
@@ -67,19 +68,23 @@ class Request:
     message: str
     author: Identity
     when: dt.datetime
+    key: str | None = None  # the user's key fingerprint: the commit must be server-signed
 
     def dump(self) -> bytes:
         return json.dumps({"ref": self.ref, "path": self.path,
                            "data": base64.b64encode(self.data).decode("ascii"),
                            "message": self.message, "name": self.author.name,
-                           "email": self.author.email, "when": self.when.isoformat()}).encode()
+                           "email": self.author.email, "when": self.when.isoformat(),
+                           "key": self.key}).encode()
 
     @classmethod
     def load(cls, raw: bytes) -> Request:
         obj = json.loads(raw)
+        key = obj.get("key")
         request = cls(ref=obj["ref"], path=obj["path"], data=base64.b64decode(obj["data"]),
                       message=obj["message"], author=Identity(obj["name"], obj["email"]),
-                      when=dt.datetime.fromisoformat(obj["when"]))
+                      when=dt.datetime.fromisoformat(obj["when"]),
+                      key=key if isinstance(key, str) else None)
         check_ref_name(request.ref)
         check_path(request.path)
         if len(request.path.split("/")) != 3 or request.when.utcoffset() is None:
@@ -239,8 +244,10 @@ class _Objects:
 class _Chain:
     """Commits built on ``tip`` one after another, with the changed trees kept in memory."""
 
-    def __init__(self, reader: _Reader, objects: _Objects, tip: str | None) -> None:
+    def __init__(self, reader: _Reader, objects: _Objects, tip: str | None,
+                 signing_key: Path | None = None) -> None:
         self.reader, self.objects, self.base, self.tip = reader, objects, tip, tip
+        self.signing_key = signing_key
         self.trees: dict[tuple[bytes, ...], dict[bytes, tuple[bytes, bytes]]] = {}
 
     def _tree(self, parts: tuple[bytes, ...]) -> dict[bytes, tuple[bytes, bytes]]:
@@ -268,10 +275,17 @@ class _Chain:
             tree[parts[depth]] = (mode, child)
             child, mode = self.objects.add("tree", _tree_bytes(tree)), _DIR
         ident = f"{r.author.name} <{r.author.email}> {_git_date(r.when)[1:]}"
-        text = r.message if r.message.endswith("\n") else r.message + "\n"
-        body = f"tree {child.hex()}\n" + (f"parent {self.tip}\n" if self.tip else "") + \
-            f"author {ident}\ncommitter {ident}\n\n{text}"
-        self.tip = self.objects.add("commit", body.encode("utf-8")).hex()
+        signer = None
+        if r.key is not None:  # each commit of a batch signed on its own, as git would
+            assert self.signing_key is not None
+            signer = Signer(self.signing_key, r.key)
+        message = r.message if signer is None else signer.message(r.message)
+        text = message if message.endswith("\n") else message + "\n"
+        body = (f"tree {child.hex()}\n" + (f"parent {self.tip}\n" if self.tip else "") +
+                f"author {ident}\ncommitter {ident}\n\n{text}").encode("utf-8")
+        if signer is not None:
+            body = signer.sign_commit(body)
+        self.tip = self.objects.add("commit", body).hex()
         return True
 
 
@@ -297,7 +311,21 @@ def _read_live_request(path: Path) -> bytes | None:
     return None
 
 
-def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
+def _may_sign(path: Path, signing_key: Path | None) -> bool:
+    """A request for a signed commit is signed only by a server process (one holding the
+    signing key), and only when the server's own user queued it: whoever else can write the
+    spool must not get a record signed in somebody else's name. Otherwise it waits in the
+    spool for its own writer, which holds the key and drains it."""
+    if signing_key is None:
+        return False
+    try:
+        return path.stat().st_uid == os.geteuid()
+    except OSError:
+        return False
+
+
+def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50,
+           signing_key: Path | None = None) -> None:
     """Commit every queued request, then delete the requests (only after the ref moved)."""
     for attempt in range(retries + 1):
         started = time.monotonic()
@@ -316,6 +344,8 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
                 with contextlib.suppress(OSError):
                     path.rename(path.with_suffix(".bad"))  # its writer reports it
                 continue
+            if request.key is not None and not _may_sign(path, signing_key):
+                continue
             queued.setdefault(request.ref, []).append((path, request))
         if not queued:
             return
@@ -327,7 +357,7 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50) -> None:
                 head = reader.get(ref)
                 if head is not None and head[1] != "commit":
                     raise ProposalError(f"{ref} does not point at a commit")
-                chain = _Chain(reader, objects, head[0] if head else None)
+                chain = _Chain(reader, objects, head[0] if head else None, signing_key)
                 for _path, request in items:
                     chain.add(request)
             finally:
@@ -376,10 +406,13 @@ def _spool(gdir: Path) -> Path:
 
 
 def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
-                author: Identity, when: dt.datetime, timeout: float = 30.0) -> None:
+                author: Identity, when: dt.datetime, timeout: float = 30.0,
+                signer: Signer | None = None) -> None:
     """Commit one new file ``comments/<section>/<name>`` on ``ref``; returns once it is on
-    the branch (committed by us or by whoever held the lock)."""
-    request = Request(ref, path, data, message, author, when)
+    the branch (committed by us or by whoever held the lock). With ``signer`` the commit is
+    signed for the user (by us, or by another server process draining the queue)."""
+    request = Request(ref, path, data, message, author, when,
+                      None if signer is None else signer.fingerprint)
     Request.load(request.dump())  # the same checks a drainer makes
     gdir, fmt = _repo_info(cwd)
     objects = gdir / "objects"
@@ -402,7 +435,8 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
     with handle, claim:
         tmp.replace(mine)
         try:
-            _wait(cwd, gdir, spool, mine, handle, timeout)
+            _wait(cwd, gdir, spool, mine, handle, timeout,
+                  None if signer is None else signer.key)
         except BaseException:
             try:
                 mine.unlink()  # withdrawn: it will not appear later behind the user's back
@@ -431,7 +465,7 @@ def _claim(tmp: Path, data: bytes, gdir: Path) -> IO[bytes]:
 
 
 def _wait(cwd: Path | str, gdir: Path, spool: Path, mine: Path, handle: IO[bytes],
-          timeout: float) -> None:
+          timeout: float, signing_key: Path | None = None) -> None:
     """Until our request is committed: drain whenever we get the lock, else poll."""
     deadline = time.monotonic() + timeout
     while True:
@@ -451,7 +485,7 @@ def _wait(cwd: Path | str, gdir: Path, spool: Path, mine: Path, handle: IO[bytes
         except OSError:
             pass  # no flock here: the compare-and-swap alone keeps us correct
         try:
-            _drain(cwd, gdir, spool)  # without the lock only after the timeout
+            _drain(cwd, gdir, spool, signing_key=signing_key)  # unlocked only after timeout
         except OSError as exc:
             full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
             raise GitError(("disk full: " if full else "") + f"cannot write in {gdir} "

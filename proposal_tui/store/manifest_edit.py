@@ -193,7 +193,7 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
         if not repo.bare:
             finish_pending_sync(repo)
             _refuse_local_changes(repo, [MANIFEST_NAME])
-        sha = cas_commit(repo.root, head_ref, changes, message, author)
+        sha = cas_commit(repo.root, head_ref, changes, message, author, signer=repo.signer)
         if not repo.bare:
             _sync_work_tree(repo, written)
             _journal(repo).unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, run_git, run_git_bytes
 from proposal_tui.store.shared import adjust, state_dir, writable
+from proposal_tui.store.signing import Signer
 
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object names
 # Keep git from spilling split-index files or asking a monitor daemon about our private index.
@@ -129,7 +130,8 @@ def _write_blobs(cwd: Path | str, tmp: Path, contents: list[bytes]) -> list[str]
 
 def _build(cwd: Path | str, gdir: Path, parent: str | None,
            changes: Mapping[str, bytes | None], message: str, author: Identity,
-           when: dt.datetime | None, blobs: dict[bytes, str] | None = None) -> str:
+           when: dt.datetime | None, blobs: dict[bytes, str] | None = None,
+           signer: Signer | None = None) -> str:
     for path in changes:
         check_path(path)
     if parent is not None:
@@ -161,7 +163,11 @@ def _build(cwd: Path | str, gdir: Path, parent: str | None,
         index.unlink(missing_ok=True)
         index.with_name(index.name + ".lock").unlink(missing_ok=True)
     _check_sha(tree, "tree")
-    args = ["commit-tree", "--no-gpg-sign", tree] + (["-p", parent] if parent else [])
+    sign = ["--no-gpg-sign"] if signer is None else ["-S"]
+    args = [*(signer.git_config() if signer else []), "commit-tree", *sign, tree] + \
+        (["-p", parent] if parent else [])
+    if signer is not None:  # signed by the server: the trailer names the user's key
+        message = signer.message(message)
     text = message if message.endswith("\n") else message + "\n"
     sha = run_git(args, cwd, env=_identity_env(author, when), input=text).strip()
     _check_sha(sha, "commit")
@@ -317,10 +323,11 @@ def _acquire(handle: IO[bytes], timeout: float) -> bool:
 
 def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
                author: Identity, retries: int = 50, when: dt.datetime | None = None,
-               lock_timeout: float = 30.0) -> str:
+               lock_timeout: float = 30.0, signer: Signer | None = None) -> str:
     """Commit ``changes_fn(tip)`` on top of ``ref``'s tip; on a lost race, recompute and retry.
 
     ``changes_fn`` is called again with each new tip, so callers can merge with what won.
+    With ``signer`` (a process the server started) the commit is signed for the user.
     """
     check_ref_name(ref)
     gdir = git_dir(cwd)
@@ -329,7 +336,8 @@ def cas_commit(cwd: Path | str, ref: str, changes_fn: ChangesFn, message: str,
         for attempt in range(retries + 1):
             started = time.monotonic()
             tip = resolve_ref(cwd, ref)
-            sha = _build(cwd, gdir, tip, changes_fn(tip), message, author, when, blobs)
+            sha = _build(cwd, gdir, tip, changes_fn(tip), message, author, when, blobs,
+                         signer)
             if update_ref_cas(cwd, ref, sha, tip, message):
                 return sha
             # Randomised backoff, growing and scaled to how long one attempt takes here,

@@ -1,4 +1,5 @@
-"""The programs other than git that proposal-tui starts: the user's editor and pandoc.
+"""The programs other than git that proposal-tui starts: the user's editor, pandoc and
+ssh-keygen (SSH signatures on records).
 
 One named place for each, so the rules can be read in one screen and checked by one test
 (tests/unit/test_one_way_in.py): an argument list, never a shell (``$EDITOR`` is split the way a
@@ -107,3 +108,40 @@ def _pandoc(argv: list[str], markdown: str, cwd: str) -> subprocess.CompletedPro
                               env={**os.environ, "LC_ALL": "C.UTF-8"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProposalError(f"pandoc failed: {exc}") from None
+
+
+# --- ssh-keygen -------------------------------------------------------------------------------
+
+SSH_KEYGEN_TIMEOUT = 30  # seconds; signing with a key file takes a few milliseconds
+
+
+def _ssh_keygen(args: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["ssh-keygen", *args], input=data, capture_output=True,
+                              timeout=SSH_KEYGEN_TIMEOUT, env={**os.environ, "LC_ALL": "C"})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ProposalError(f"could not run ssh-keygen: {exc}") from None
+
+
+def ssh_sign(key: Path, data: bytes, namespace: str) -> bytes:
+    """An armored SSH signature (``ssh-keygen -Y sign``) of ``data`` with the private key at
+    ``key`` (an absolute path, so it is never read as an option)."""
+    if not key.is_absolute():
+        raise ValueError(f"signing key path must be absolute: {key}")
+    proc = _ssh_keygen(["-q", "-Y", "sign", "-n", namespace, "-f", str(key)], data)
+    if proc.returncode != 0 or b"BEGIN SSH SIGNATURE" not in proc.stdout:
+        said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ProposalError(f"ssh-keygen could not sign with {key}: "
+                            f"{said[-1] if said else proc.returncode}")
+    return proc.stdout
+
+
+def ssh_check(signature: bytes, data: bytes, namespace: str) -> bool:
+    """Whether ``signature`` is a good signature of ``data`` in ``namespace`` by the key it
+    names (``ssh-keygen -Y check-novalidate``; who that key belongs to is the caller's
+    question)."""
+    with tempfile.TemporaryDirectory(prefix="proposal-sig-") as tmp:
+        sig = Path(tmp, "record.sig")
+        sig.write_bytes(signature)
+        proc = _ssh_keygen(["-Y", "check-novalidate", "-n", namespace, "-s", str(sig)], data)
+    return proc.returncode == 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
 from proposal_tui.store.git import GitError, read_objects, run_git, run_git_bytes
+from proposal_tui.store.signing import Signer
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
@@ -65,6 +66,9 @@ class ProposalRepo:
         self.git_dir = git_dir
         self.work_tree = work_tree
         self.root = work_tree or git_dir
+        # Set (by the workspace) in a process `proposal serve` started for a user: every
+        # comment event and plan commit made through this repository is then signed.
+        self.signer: Signer | None = None
 
     @property
     def bare(self) -> bool:

@@ -111,7 +111,8 @@ def commit_requirements(repo: ProposalRepo, data: bytes, message: str,
             if out.strip("\0"):
                 raise ProposalError(f"{REQUIREMENTS_NAME} has uncommitted changes here; commit "
                                     "or remove them first (nothing was changed)")
-        sha = cas_commit(repo.root, ref, lambda _tip: {REQUIREMENTS_NAME: data}, message, author)
+        sha = cas_commit(repo.root, ref, lambda _tip: {REQUIREMENTS_NAME: data}, message, author,
+                         signer=repo.signer)
         if not repo.bare:
             assert repo.work_tree is not None
             write_atomic(Path(repo.work_tree, REQUIREMENTS_NAME), data)
