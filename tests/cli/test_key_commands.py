@@ -3,26 +3,14 @@ managers, keeping the manifest's comments; refusals are one line with exit 2 (3 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli import assert_clean_error, run
+from tests.command import assert_clean_error, run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
-
-
-def keygen(folder: Path, name: str) -> Path:
-    path = folder / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@laptop",
-                    "-f", str(path)], check=True)
-    return path
-
-
-def fingerprint(pub: Path) -> str:
-    return subprocess.run(["ssh-keygen", "-lf", str(pub)], capture_output=True, text=True,
-                          check=True).stdout.split()[1]
+from tests.sshkeys import fingerprint, keygen
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ written, on a forged event, on a tampered commit, and on history from before the
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import subprocess
@@ -17,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.comments import event_path, make_event, to_json
-from tests.cli import run
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import author_env, git
-from tests.test_key_commands import fingerprint, keygen
+from tests.sshkeys import fingerprint, keygen
 
 
 def _git_ok(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

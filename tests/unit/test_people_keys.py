@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import parse_public_key
 from proposal_tui.domain.manifest import ManifestErrors, parse_manifest
+from tests.sshkeys import fingerprint, keygen
 
 HEAD = """\
 [proposal]
@@ -19,10 +19,7 @@ due = 2026-12-18T17:00:00-05:00
 
 
 def _keygen(tmp_path: Path, name: str, kind: str = "ed25519") -> Path:
-    path = tmp_path / name
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"{name}@laptop",
-                    "-f", str(path)], check=True)
-    return path.with_suffix(".pub")
+    return keygen(tmp_path, name, kind).with_suffix(".pub")
 
 
 def _person(handle: str, keys: list[str]) -> str:
@@ -33,10 +30,8 @@ def _person(handle: str, keys: list[str]) -> str:
 @pytest.mark.parametrize("kind", ["ed25519", "rsa", "ecdsa"])
 def test_fingerprint_matches_ssh_keygen(tmp_path: Path, kind: str) -> None:
     pub = _keygen(tmp_path, f"k-{kind}", kind)
-    want = subprocess.run(["ssh-keygen", "-lf", str(pub)], capture_output=True, text=True,
-                          check=True).stdout.split()[1]
     key = parse_public_key(pub.read_text())
-    assert key.fingerprint == want
+    assert key.fingerprint == fingerprint(pub)
     assert parse_public_key(key.line) == key
 
 
