@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from proposal_tui import __version__
 from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
-Registrar = Callable[[argparse._SubParsersAction], None]
+Registrar = Callable[[argparse._SubParsersAction], None]  # noqa: SLF001 - argparse names no public type
 
 
 def _registrars() -> list[Registrar]:
