@@ -25,6 +25,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@bash tests/setup_machine.sh
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check proposal_tui tests benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 snapshots: $(STAMP)

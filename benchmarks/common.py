@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import generate  # noqa: E402
+from synth import generate
 
 CACHE = Path(os.environ.get("PROPOSAL_BENCH_CACHE", Path(tempfile.gettempdir()) /
                             "proposal-bench"))

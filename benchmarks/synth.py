@@ -20,7 +20,7 @@ WORDS = ("fare transit rider system tap validator latency gateway account-based 
          "reconciliation capping equity accessible operator deploy contract staffing risk "
          "quality transition schedule pilot vendor data privacy security uptime").split()
 STATUSES = ("drafting", "ready-for-review", "in-review", "revising", "approved")
-START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def _paragraph(rng: random.Random, words: int) -> str:
@@ -87,6 +87,7 @@ def generate(dest: Path, sections: int, commits: int, authors: int = 12, comment
             message += f"\n\nProposal-Status: {rng.choice(STATUSES)}"
         commit("refs/heads/main", 1 + rng.randrange(max(1, authors - 1)), message,
                {f"sections/s{s:05d}.md": texts[s].encode()}, n, n - 1)
+    last_root = ("", "")  # (thread, section) of the newest root; the first three are roots
     for c in range(comments):
         when += dt.timedelta(seconds=rng.randint(1, 90))
         s = rng.randrange(sections)

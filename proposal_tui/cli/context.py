@@ -23,7 +23,7 @@ def clock_from_env() -> Clock:
         at = dt.datetime.fromisoformat(pinned)
     except ValueError:
         raise ProposalError(f"PROPOSAL_NOW: invalid date-time '{pinned}'") from None
-    return FixedClock(at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))
+    return FixedClock(at if at.tzinfo else at.replace(tzinfo=dt.UTC))
 
 
 def open_workspace(args: argparse.Namespace) -> Workspace:

@@ -13,12 +13,11 @@ from collections.abc import Callable, Sequence
 from proposal_tui import __version__
 from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
-Registrar = Callable[[argparse._SubParsersAction], None]
+Registrar = Callable[[argparse._SubParsersAction], None]  # noqa: SLF001 - argparse names no public type
 
 
 def _registrars() -> list[Registrar]:
-    from proposal_tui.cli import (compliance_commands, key_commands, plan_commands,
-                                  review_commands)
+    from proposal_tui.cli import compliance_commands, key_commands, plan_commands, review_commands
 
     return [plan_commands.register, compliance_commands.register, review_commands.register,
             key_commands.register]

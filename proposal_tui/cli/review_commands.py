@@ -238,8 +238,9 @@ def cmd_gate(args: argparse.Namespace) -> int:
                                "(proposal --repo PATH gate)")
     repo = Path(args.repo)
     parser = build_parser()
-    commands = {name for action in parser._actions
-                if isinstance(action, argparse._SubParsersAction) for name in action.choices}
+    commands = {name for action in parser._actions  # noqa: SLF001 - argparse has no public
+                if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001 - way to list
+                for name in action.choices}
     asked = gate.parse_gate_command(os.environ.get("SSH_ORIGINAL_COMMAND"), repo, commands)
     gate.enter_gate(os.environ)
     if asked.pack is not None:

@@ -80,7 +80,7 @@ class CommentEvent:
         if not isinstance(self.created, dt.datetime) or self.created.utcoffset() is None:
             raise ProposalError("created must be a timezone-aware date and time")
         if self.created.utcoffset() != dt.timedelta(0):
-            object.__setattr__(self, "created", self.created.astimezone(dt.timezone.utc))
+            object.__setattr__(self, "created", self.created.astimezone(dt.UTC))
         if self.action == "comment":
             if self.thread != self.id:
                 raise ProposalError("a comment starts its own thread: thread must equal id")
@@ -106,7 +106,7 @@ def check_section_id(section: object) -> None:
 
 def new_event_id(now: dt.datetime, rng: RandomSource) -> str:
     """Sortable by time, unique by 32 random bits; clock and randomness are injected."""
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"{stamp}-{rng.getrandbits(32):08x}"
 
 
@@ -120,7 +120,7 @@ def make_event(action: str, section: str, author: str, now: dt.datetime, rng: Ra
     elif thread is None:
         raise ProposalError(f"a {action} needs the thread it belongs to")
     return CommentEvent(id=event_id, action=action, section=section, thread=thread,
-                        author=author, created=now.astimezone(dt.timezone.utc), body=body,
+                        author=author, created=now.astimezone(dt.UTC), body=body,
                         kind=kind, round=round, anchor=anchor)
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.model import Manifest, Section, SectionState, Status
+from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.tomllines import scan
 
 REQUIREMENTS_NAME = "requirements.toml"
@@ -119,7 +119,7 @@ def parse_requirements(text: str, path: str = REQUIREMENTS_NAME) -> list[Require
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(entries):
         start = lines.table("requirements", i)
-        key_line = lambda key: lines.key("requirements", i, key)  # noqa: E731
+        key_line = lambda key: lines.key("requirements", i, key)  # noqa: E731, B023 - used in this pass only
         rid = entry.get("id")
         if not isinstance(rid, str) or not rid.strip():
             raise ProposalError(f"[[requirements]] #{i + 1}: missing required key 'id'", path,

@@ -12,7 +12,6 @@ from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import PublicKey, parse_public_key
-from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.model import (
     STATUS_VALUES,
     Manifest,
@@ -23,6 +22,7 @@ from proposal_tui.domain.model import (
     Section,
     parse_status,
 )
+from proposal_tui.domain.nesting import TooDeep, loads_toml
 from proposal_tui.domain.tomllines import LineMap, scan
 
 MANIFEST_NAME = "proposal.toml"
@@ -112,7 +112,7 @@ def _zone(reader: _Reader, raw: dict[str, Any]) -> dt.tzinfo:
                     reader.table_key("proposal", 0, "timezone"))
     if isinstance(due, dt.datetime) and due.tzinfo is not None:
         return due.tzinfo
-    return dt.timezone.utc
+    return dt.UTC
 
 
 def to_moment(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:

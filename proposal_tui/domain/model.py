@@ -115,7 +115,7 @@ class ProposalInfo:
     client: str = ""
     solicitation: str = ""
     due: dt.datetime | None = None  # aware submission deadline
-    timezone: dt.tzinfo = dt.timezone.utc
+    timezone: dt.tzinfo = dt.UTC
     words_per_page: int = 500
     kickoff: dt.date | None = None
     stale_days: int = 3

@@ -112,7 +112,7 @@ def to_ics(events: list[CalendarEvent], now: dt.datetime, name: str) -> str:
     for key, value in (("version", "2.0"), ("prodid", PRODID), ("calscale", "GREGORIAN"),
                        ("method", "PUBLISH"), ("x-wr-calname", _text(name))):
         calendar.add(key, value)
-    stamp = now.astimezone(dt.timezone.utc)
+    stamp = now.astimezone(dt.UTC)
     for e in events:
         event = icalendar.Event()
         event.add("uid", e.uid)
@@ -122,7 +122,7 @@ def to_ics(events: list[CalendarEvent], now: dt.datetime, name: str) -> str:
             event.add("dtstart", day)
             event.add("dtend", day + dt.timedelta(days=1))
         else:  # no DTEND: a moment, not a span
-            event.add("dtstart", e.start.astimezone(dt.timezone.utc))
+            event.add("dtstart", e.start.astimezone(dt.UTC))
         event.add("summary", _text(e.summary))
         if e.description:
             event.add("description", _text(e.description))

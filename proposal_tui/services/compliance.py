@@ -26,8 +26,12 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (MANIFEST_NAME, ManifestErrors, manifest_statuses,
-                                          parse_manifest)
+from proposal_tui.domain.manifest import (
+    MANIFEST_NAME,
+    ManifestErrors,
+    manifest_statuses,
+    parse_manifest,
+)
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, effective_status
@@ -150,7 +154,7 @@ class ComplianceService:
                                 "--replace to overwrite it with this import")
         text = render_requirements(requirements, csv_path.name)
         parse_requirements(text)  # never commit a file we would refuse to read
-        stamp = self.clock.now().astimezone(dt.timezone.utc).date().isoformat()
+        stamp = self.clock.now().astimezone(dt.UTC).date().isoformat()
         sha = commit_requirements(self.repo, text.encode("utf-8"),
                                   f"Import {len(requirements)} requirements from "
                                   f"{csv_path.name} ({stamp})", identity_of(actor))

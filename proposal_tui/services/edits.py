@@ -11,11 +11,17 @@ import tomlkit
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import SECTION_ID_RE, check_section_path
-from proposal_tui.domain.model import Manifest, Person, Status, parse_status, STATUS_VALUES
+from proposal_tui.domain.model import STATUS_VALUES, Manifest, Person, Status, parse_status
 from proposal_tui.domain.permissions import require
 from proposal_tui.services.identity import identity_of
-from proposal_tui.store.manifest_edit import Document, apply_edit, check_new_file_path, \
-    section_table, set_key, toml_date
+from proposal_tui.store.manifest_edit import (
+    Document,
+    apply_edit,
+    check_new_file_path,
+    section_table,
+    set_key,
+    toml_date,
+)
 from proposal_tui.store.repo import ProposalRepo
 
 

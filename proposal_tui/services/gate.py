@@ -19,8 +19,8 @@ from pathlib import Path
 from proposal_tui.domain.errors import PermissionDenied
 from proposal_tui.domain.model import Manifest, Role
 from proposal_tui.services.identity import FIXED_BY_SERVER, acting_person, fixed_identity
-from proposal_tui.store.remote import PACK_SERVICES, serve_pack
 from proposal_tui.store.hook import login_name, unsafe_permissions
+from proposal_tui.store.remote import PACK_SERVICES, serve_pack
 from proposal_tui.store.repo import ProposalRepo
 
 # Commands that reach outside the repository (create folders, fetch from anywhere, read a

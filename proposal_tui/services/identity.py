@@ -17,7 +17,6 @@ from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
 from proposal_tui.store.repo import ProposalRepo
 
-
 FIXED_BY_SERVER = "PROPOSAL_PUSHER"
 
 

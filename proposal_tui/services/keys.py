@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tomlkit
-from tomlkit.items import Array, AoT, Table
+from tomlkit.items import AoT, Array, Table
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import PublicKey, parse_public_key

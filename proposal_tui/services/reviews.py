@@ -7,6 +7,7 @@ passage is now, or that it is outdated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -14,8 +15,15 @@ from typing import Any
 
 from proposal_tui.domain.anchors import Position, locate, make_anchor
 from proposal_tui.domain.clock import Clock
-from proposal_tui.domain.comments import (KINDS, Anchor, CommentEvent, Thread, event_path,
-                                          make_event, to_json)
+from proposal_tui.domain.comments import (
+    KINDS,
+    Anchor,
+    CommentEvent,
+    Thread,
+    event_path,
+    make_event,
+    to_json,
+)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, Section
 from proposal_tui.domain.permissions import require
@@ -150,10 +158,8 @@ class ReviewService:
             if entry is not None and entry[0] in ("100644", "100755"):
                 data = self.repo.read_blobs([entry[1]]).get(entry[1])
                 if data is not None:
-                    try:
+                    with contextlib.suppress(ProposalError):
                         self._texts[key] = decode_text(data, section.file)
-                    except ProposalError:
-                        pass
         return self._texts[key]
 
     def position(self, manifest: Manifest, thread: Thread) -> Position | None:

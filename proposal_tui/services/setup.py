@@ -94,7 +94,7 @@ def init_proposal(path: Path, title: str, clock: Clock) -> Path:
         handle = "m" + handle
     today = clock.now().date()
     due = dt.datetime.combine(today + dt.timedelta(days=30), dt.time(17, 0),
-                              tzinfo=dt.timezone.utc)
+                              tzinfo=dt.UTC)
     text = _manifest_text(title, due, today + dt.timedelta(days=21), handle, name, email)
     parse_manifest(text)
     files = {MANIFEST_NAME: text.encode(), "sections/010-exec-summary.md":

@@ -17,8 +17,7 @@ from functools import cached_property
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (MANIFEST_NAME, build_manifest, manifest_statuses,
-                                          read_toml)
+from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
 from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import UNCOMMITTED, evaluate
 from proposal_tui.domain.text import decode_text
@@ -262,7 +261,7 @@ class ProposalService:
         for section in manifest.sections:
             for path in index.lineage(section.file):
                 by_path.setdefault(path, section.id)
-        items = [Activity(when=dt.datetime.fromtimestamp(c["ts"], dt.timezone.utc),
+        items = [Activity(when=dt.datetime.fromtimestamp(c["ts"], dt.UTC),
                           who=c["author"], what="commit", subject=c["subject"],
                           sections=tuple(dict.fromkeys(by_path[p] for p in c["paths"]
                                                        if p in by_path)), sha=c["sha"])

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store.comments import COMMENTS_REF
-from proposal_tui.store.commits import (commit_meta, commits_adding, files_under, is_ancestor,
-                                        merge_base)
+from proposal_tui.store.commits import (
+    commit_meta,
+    commits_adding,
+    files_under,
+    is_ancestor,
+    merge_base,
+)
 from proposal_tui.store.plumbing import build_commit, resolve_ref, update_ref_cas
 from proposal_tui.store.remote import check_remote, fetch_branch, push_commit
 from proposal_tui.store.repo import ProposalRepo
@@ -80,10 +85,10 @@ def sync_comments(repo: ProposalRepo, remote: str = "origin", retries: int = 8) 
             new, sent = local, len(set(local_files) - set(remote_files))  # fast-forward
         else:
             new, sent = _rebuild(repo, local, theirs, remote_files, local_files)
-        if new is not None and new != local:
-            if not update_ref_cas(repo.root, COMMENTS_REF, new, local, "proposal sync"):
-                _pause(attempt)  # someone commented here meanwhile: start over
-                continue
+        if new is not None and new != local and \
+                not update_ref_cas(repo.root, COMMENTS_REF, new, local, "proposal sync"):
+            _pause(attempt)  # someone commented here meanwhile: start over
+            continue
         if sent == 0 and new == theirs:
             return SyncResult(received, 0, attempt)
         assert new is not None  # sent > 0 or new != theirs: we have a local tip

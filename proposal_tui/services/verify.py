@@ -25,8 +25,15 @@ from proposal_tui.domain.comments import from_json
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, KeyBook, manifest_keys
 from proposal_tui.store.comments import COMMENTS_REF
-from proposal_tui.store.records import (RawCommit, blobs, comment_commits, manifest_versions,
-                                        plan_commits, raw_commits, signature_check)
+from proposal_tui.store.records import (
+    RawCommit,
+    blobs,
+    comment_commits,
+    manifest_versions,
+    plan_commits,
+    raw_commits,
+    signature_check,
+)
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.signing import trailer_fingerprints
 
@@ -64,7 +71,7 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "commit": self.commit, "status": self.status,
-                "date": dt.datetime.fromtimestamp(self.time, dt.timezone.utc).isoformat(),
+                "date": dt.datetime.fromtimestamp(self.time, dt.UTC).isoformat(),
                 "subject": self.subject, "author": self.author, "events": self.events,
                 "signed": self.signed, "signature_valid": self.signature_valid,
                 "signer": self.signer, "signer_trusted": self.signer_trusted,
@@ -163,7 +170,7 @@ def verify(repo: ProposalRepo) -> Report:
                         before.emails.get(commit.author_email.lower()))
         _check_signature(record, commit, before)
         records.append(record)
-    for position, (sha, paths) in enumerate(comments):
+    for sha, paths in comments:
         commit = commits[sha]
         authors, events = set(), []
         for path in paths:

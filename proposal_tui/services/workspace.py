@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from proposal_tui.store.fingerprint import Change
 
 
-class _built_once(cached_property):  # noqa: N801 - used as a decorator, like cached_property
+class _built_once(cached_property):
     """A cached_property that builds its value once even when two threads ask for it first
     at the same time (Python 3.12 dropped cached_property's own lock): two comment stores
     would each cache the branch, and a service could hold the one nobody else uses."""
@@ -46,7 +46,7 @@ class _built_once(cached_property):  # noqa: N801 - used as a decorator, like ca
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        with instance._building:
+        with instance._building:  # noqa: SLF001 - the Workspace's own lock
             return super().__get__(instance, owner)
 
 

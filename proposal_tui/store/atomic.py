@@ -41,10 +41,8 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None, *,
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     if not durable:
         return

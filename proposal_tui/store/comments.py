@@ -12,8 +12,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from proposal_tui.domain.comments import (Anchor, CommentEvent, Thread, event_path, from_json,
-                                          open_counts, replay, to_json)
+from proposal_tui.domain.comments import (
+    Anchor,
+    CommentEvent,
+    Thread,
+    event_path,
+    from_json,
+    open_counts,
+    replay,
+    to_json,
+)
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.atomic import write_atomic

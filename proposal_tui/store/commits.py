@@ -67,5 +67,5 @@ def commit_meta(cwd: Path | str, sha: str) -> CommitMeta:
     """Author, author date and message (stripped) of one commit."""
     out = run_git(["show", "-s", "--format=%an%x00%ae%x00%at%x00%B", sha], cwd)
     name, email, stamp, message = out.split("\0", 3)
-    when = dt.datetime.fromtimestamp(int(stamp), dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(int(stamp), dt.UTC)
     return CommitMeta(Identity(name or "unknown", email), when, message.strip())

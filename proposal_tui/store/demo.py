@@ -244,7 +244,7 @@ class _Sample:
     initial: dict[str, dict[str, Any]]
     entries: list[_Entry]
     delta: dt.timedelta = dt.timedelta(0)
-    now: dt.datetime = dt.datetime.now(dt.timezone.utc)
+    now: dt.datetime = dt.datetime.now(dt.UTC)
     work_doc: Any = None  # the manifest being edited during the replay (tomlkit document)
     final_doc: Any = None  # the final manifest parsed, to restore end-of-line comments
 
@@ -280,7 +280,7 @@ def _load_sample(name: str, today: dt.date | None, now: dt.datetime | None = Non
         raise ProposalError(f"unknown time zone {tz_name!r}", path=str(root / MANIFEST)) from None
     if now is not None and now.tzinfo is None:
         raise ValueError("build_demo: 'now' must be an aware datetime")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if today is None:  # the proposal's today, as the dashboard computes it
         today = now.astimezone(zone).date()
     delta = today - anchor
@@ -341,7 +341,8 @@ def _parse_entry(i: int, item: dict[str, Any], anchor: dt.date, delta: dt.timede
         raise ProposalError(f"{where}: 'initial' belongs to the scaffold commit", path=src)
     day, time_s = item.get("day"), item.get("time", "")
     if not isinstance(day, int) or not isinstance(time_s, str) or not _TIME_RE.match(time_s):
-        raise ProposalError(f"{where}: needs an integer 'day' and a 'time' like \"09:30\"", path=src)
+        raise ProposalError(f"{where}: needs an integer 'day' and a 'time' like \"09:30\"",
+                            path=src)
     hour, minute = (int(x) for x in time_s.split(":"))
     when = dt.datetime.combine(anchor + delta + dt.timedelta(days=day), dt.time(hour, minute),
                                tzinfo=zone)
@@ -526,7 +527,7 @@ def _replay(plan: _Sample, dest: Path) -> None:
 
     for entry in plan.entries:
         if entry.scaffold:
-            for sid, fields in state.items():
+            for fields in state.values():
                 _write(dest / fields["file"], stub_text(str(fields["title"]), fields["file"]))
             _write(dest / "README.md", _readme(plan))
             if (plan.root / REQUIREMENTS).is_file():  # the compliance matrix, from kickoff

@@ -46,8 +46,15 @@ except ImportError:  # pragma: no cover - not POSIX
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError, GitPipe, run_git
-from proposal_tui.store.plumbing import (_git_date, _open_lock, _state_dir, blocked_message,
-                                         check_path, check_ref_name, update_ref_cas)
+from proposal_tui.store.plumbing import (
+    _git_date,
+    _open_lock,
+    _state_dir,
+    blocked_message,
+    check_path,
+    check_ref_name,
+    update_ref_cas,
+)
 from proposal_tui.store.shared import adjust
 from proposal_tui.store.signing import Signer
 

@@ -63,8 +63,7 @@ def run_git_bytes(
             cwd=str(cwd),
             env=git_env({**NOT_INTERACTIVE, **(env or {})}),
             input=input,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             check=False,
         )
     except FileNotFoundError as exc:  # git not installed, or cwd vanished

@@ -86,7 +86,7 @@ def _ref(entry: list | None) -> CommitRef | None:
         return None
     _seq, sha, author, email, ts, subject = entry
     return CommitRef(sha=sha, author=author, email=email, subject=subject,
-                     date=dt.datetime.fromtimestamp(ts, dt.timezone.utc))
+                     date=dt.datetime.fromtimestamp(ts, dt.UTC))
 
 
 @dataclass
@@ -145,7 +145,7 @@ class HistoryIndex:
             commits=sum(f.commits for f in facts), first=_ref(first), last=_ref(last),
             contributors=tuple(sorted(contributors, key=lambda e: -contributors[e][0])),
             trailer_status=parse_status(trailer[1]) if trailer else None,
-            trailer_at=dt.datetime.fromtimestamp(trailer[2], dt.timezone.utc) if trailer
+            trailer_at=dt.datetime.fromtimestamp(trailer[2], dt.UTC) if trailer
             else None,
             trailer_sha=trailer[3] if trailer else None,
             last_seq=last[0] if last else -1, trailer_seq=trailer[0] if trailer else -1)

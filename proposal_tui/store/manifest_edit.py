@@ -17,7 +17,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import tomlkit
@@ -38,7 +38,7 @@ Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns e
 
 def section_table(doc: Document, section_id: str) -> Table:
     sections = doc.get("sections")
-    if isinstance(sections, AoT) or isinstance(sections, list):
+    if isinstance(sections, (AoT, list)):
         for table in sections:
             if table.get("id") == section_id:
                 return table
@@ -227,10 +227,8 @@ def finish_pending_sync(repo: ProposalRepo) -> None:
     except (OSError, ValueError, RecursionError):
         journal.unlink(missing_ok=True)
         return
-    try:
+    with suppress(ProposalError, OSError, ValueError, KeyError, TypeError, AttributeError):
         _finish(repo, data)
-    except (ProposalError, OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
     journal.unlink(missing_ok=True)
 
 

@@ -20,7 +20,7 @@ def first_parent_log(repo: ProposalRepo) -> list[tuple[str, dt.datetime]]:
     for line in out.splitlines():
         sha, _, stamp = line.partition(" ")
         if sha and stamp.isdigit():
-            result.append((sha, dt.datetime.fromtimestamp(int(stamp), dt.timezone.utc)))
+            result.append((sha, dt.datetime.fromtimestamp(int(stamp), dt.UTC)))
     return result
 
 

@@ -28,14 +28,26 @@ from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
-from proposal_tui.services.dashboard_data import (DashboardData, TextCache, error_line, load,
-                                                  note_activity)
+from proposal_tui.services.dashboard_data import (
+    DashboardData,
+    TextCache,
+    error_line,
+    load,
+    note_activity,
+)
 from proposal_tui.services.editor import edit_file, editor_command
 from proposal_tui.services.snapshot import Activity
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.commands import ProposalCommands
-from proposal_tui.tui.messages import (DataLoaded, EditFinished, LiveMode, LiveNotes, LoadFailed,
-                                       Notice, RefreshRequested)
+from proposal_tui.tui.messages import (
+    DataLoaded,
+    EditFinished,
+    LiveMode,
+    LiveNotes,
+    LoadFailed,
+    Notice,
+    RefreshRequested,
+)
 from proposal_tui.tui.screens.actions import SectionActions
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.views import ViewScreen

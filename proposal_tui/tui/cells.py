@@ -22,7 +22,8 @@ from proposal_tui.domain.timeline import ago, relative_due
 
 Look = Mapping[str, Style]
 LOOK_NAMES = ("muted", "accent", "error", "warning", "success", "strong", "bar", "bar-empty",
-              "done", "on-track", "at-risk", "overdue", "today", "today-line", "milestone", "selected",
+              "done", "on-track", "at-risk", "overdue", "today", "today-line", "milestone",
+              "selected",
               "weekend", *(f"status-{s.name.lower().replace('_', '-')}" for s in Status))
 
 # Shorter stage names for the table column; the preview and help use Status.label.

@@ -33,7 +33,7 @@ class ProposalCommands(Provider):
     def binding_commands(self) -> Iterator[Command]:
         """Every binding active on the screen the palette was opened from, with its key."""
         seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
+        for _key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not active.enabled or binding.action in ("command_palette",):
                 continue

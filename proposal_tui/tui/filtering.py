@@ -101,7 +101,7 @@ def matches(state: SectionState, query: Query, owner: str | None = None) -> bool
     return all(w in haystack for w in query.words)
 
 
-_FAR = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 _STAGES = list(Status)
 
 

@@ -13,6 +13,7 @@ once the limit is raised or other sessions free their watches.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -23,17 +24,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent,
-                             FileCreatedEvent, FileDeletedEvent, FileModifiedEvent,
-                             FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from proposal_tui.store.fingerprint import Change, Fingerprint, diff, fingerprint
 from proposal_tui.store.git import GitError
 from proposal_tui.store.plumbing import git_dir as common_git_dir
 from proposal_tui.store.repo import ProposalRepo
-from proposal_tui.watch.paths import (EventFilter, Target, manifest_section_paths,
-                                      network_fs_type, watch_targets)
+from proposal_tui.watch.paths import (
+    EventFilter,
+    Target,
+    manifest_section_paths,
+    network_fs_type,
+    watch_targets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +172,8 @@ class RepoWatcher:
             raise RuntimeError("a RepoWatcher starts once; make a new one")
         self._started = True
         self._git_dirs = [os.path.realpath(self.repo.git_dir)]
-        try:
+        with contextlib.suppress(GitError):
             self._git_dirs.append(os.path.realpath(common_git_dir(self.repo.root)))
-        except GitError:
-            pass
         self._work_tree = os.path.realpath(self.repo.work_tree) if self.repo.work_tree else None
         self._filter = EventFilter(self._git_dirs, self._work_tree)
         sections = self._section_paths()
@@ -253,7 +266,7 @@ class RepoWatcher:
         while (job := self._next_job()) is not None:
             try:
                 {"check": self._check, "health": self._health, "retry": self._retry}[job]()
-            except Exception:  # noqa: BLE001 - the worker must outlive one bad read
+            except Exception:
                 log.exception("repository watcher: %s failed", job)
             finally:
                 if job == "check":
@@ -303,7 +316,7 @@ class RepoWatcher:
             return []
         try:
             self._sections = list(dict.fromkeys(self._paths_fn()))
-        except Exception:  # noqa: BLE001 - keep the last good list
+        except Exception:
             log.exception("repository watcher: section_paths_fn failed")
         self._filter.set_sections(self._sections)
         return self._sections
@@ -331,7 +344,7 @@ class RepoWatcher:
         self.stats.callbacks += 1
         try:
             self._on_change(change)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("repository watcher: on_change failed")
 
     def _health(self) -> None:
@@ -372,10 +385,8 @@ class RepoWatcher:
             for path, (watch, target) in list(self._scheduled.items()):
                 if wanted.get(path) != target or not alive.get(watch, False):
                     del self._scheduled[path]
-                    try:
+                    with contextlib.suppress(KeyError):
                         obs.unschedule(watch)
-                    except KeyError:
-                        pass
             for path, target in wanted.items():
                 if path in self._scheduled:
                     continue
@@ -398,7 +409,7 @@ class RepoWatcher:
             obs.stop()
             if obs.is_alive():
                 obs.join(timeout)
-        except Exception:  # noqa: BLE001 - a broken observer must not block shutdown
+        except Exception:
             log.debug("repository watcher: observer stop failed", exc_info=True)
 
     def _set_polling(self, why: str) -> None:
@@ -455,5 +466,5 @@ class RepoWatcher:
         if self._on_mode_change is not None:
             try:
                 self._on_mode_change(self.mode, self.reason)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("repository watcher: on_mode_change failed")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests import ROOT
 
 BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -274,8 +274,9 @@ def test_missing_and_undecodable_section_files(repo: Path) -> None:
     result = run("--repo", str(repo), "validate")
     assert result.code == 2 and "Traceback" not in result.err
     lines = result.err.strip().splitlines()
-    assert any("sections/staffing.md" in l and "missing" in l for l in lines)
-    assert any("sections/summary.md" in l and "UTF-8" in l and "line 3" in l for l in lines)
+    assert any("sections/staffing.md" in line and "missing" in line for line in lines)
+    assert any("sections/summary.md" in line and "UTF-8" in line and "line 3" in line
+               for line in lines)
 
 
 def test_hostile_arguments_never_become_git_options(repo: Path, tmp_path: Path) -> None:

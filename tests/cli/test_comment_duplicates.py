@@ -20,7 +20,7 @@ def test_first_written_event_wins_and_the_copy_is_reported(tmp_path: Path) -> No
     assert res.code == 0, res.err
     theirs = res.out.split()[1]
     forged = CommentEvent(id=theirs, action="comment", section="approach", thread=theirs,
-                          author="wes", created=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+                          author="wes", created=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
                           body="taken over", kind="comment")
     CommentStore(repo).append(forged, Identity("Wes Writer", "wes@example.com"))
     for _ in range(2):  # the second read comes from the on-disk cache

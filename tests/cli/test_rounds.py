@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from proposal_tui.domain.comments import Anchor, make_event
-from proposal_tui.domain.identity import Identity
-from proposal_tui.domain.rounds import (Round, in_round, label_matches, round_name,
-                                        word_changes)
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.identity import Identity
+from proposal_tui.domain.rounds import Round, in_round, label_matches, round_name, word_changes
 from proposal_tui.store.comments import CommentStore
 from tests.command import assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal

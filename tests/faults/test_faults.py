@@ -49,7 +49,7 @@ def _manifest_writer(repo: Path, fd: int) -> None:
         n += 1
 
 
-def _kill_repeatedly(target, repo: Path, rounds: int) -> list[str]:  # noqa: ANN001
+def _kill_repeatedly(target, repo: Path, rounds: int) -> list[str]:
     rng = random.Random(1234)
     reported: list[str] = []
     for _ in range(rounds):

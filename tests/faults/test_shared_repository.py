@@ -89,10 +89,10 @@ def _modes(folder: Path) -> list[tuple[str, str]]:
     wrong = []
     for path in [folder, *folder.rglob("*")]:
         mode = path.lstat().st_mode
-        if stat.S_ISDIR(mode) and (mode & 0o2070) != 0o2070:
-            wrong.append((str(path), oct(mode)))
-        elif stat.S_ISREG(mode) and (mode & 0o060) != 0o060 and path.parent.name != "pack" \
-                and "objects" not in path.parts:
+        bad_dir = stat.S_ISDIR(mode) and (mode & 0o2070) != 0o2070
+        bad_file = stat.S_ISREG(mode) and (mode & 0o060) != 0o060 \
+            and path.parent.name != "pack" and "objects" not in path.parts
+        if bad_dir or bad_file:
             wrong.append((str(path), oct(mode)))
     return wrong
 

@@ -21,7 +21,7 @@ RNG = random.Random(7)
 
 
 def comment(body: str, **kw: Any) -> CommentEvent:
-    return make_event("comment", "intro", "ann", dt.datetime.now(dt.timezone.utc), RNG,
+    return make_event("comment", "intro", "ann", dt.datetime.now(dt.UTC), RNG,
                       body=body, **kw)
 
 

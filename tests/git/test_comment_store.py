@@ -28,13 +28,13 @@ RNG = random.Random(42)
 
 def comment(section: str = "intro", body: str = "Please tighten", who: str = "ann",
             **kw: Any) -> CommentEvent:
-    return make_event("comment", section, who, dt.datetime.now(dt.timezone.utc), RNG, body=body,
+    return make_event("comment", section, who, dt.datetime.now(dt.UTC), RNG, body=body,
                       **kw)
 
 
 def reply(root: CommentEvent, who: str = "bob", action: str = "reply",
           body: str = "Done") -> CommentEvent:
-    return make_event(action, root.section, who, dt.datetime.now(dt.timezone.utc), RNG,
+    return make_event(action, root.section, who, dt.datetime.now(dt.UTC), RNG,
                       body=body, thread=root.id)
 
 

@@ -20,7 +20,7 @@ from tests.gitutil import git
 
 ANN = Identity("Ann Writer", "ann@example.com")
 BOB = Identity("Bob Reviewer", "bob@example.com")
-T0 = dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.UTC)
 
 
 def events(n: int) -> list:

@@ -104,7 +104,7 @@ def test_resolve_only_own_threads(server: Path) -> None:
     assert sync(rex, "rex")[0] == 0
     # Rex's app refuses to resolve Mia's thread, so write the event as another client would.
     assert run("--repo", str(rex), "--as", "rex", "resolve", theirs).code == 3
-    event = make_event("resolve", "summary", "rex", dt.datetime.now(dt.timezone.utc),
+    event = make_event("resolve", "summary", "rex", dt.datetime.now(dt.UTC),
                        random.Random(1), thread=theirs)
     CommentStore(rex).append(event, Identity("Rex Reviewer", "rex@example.com"))
     code, _out, err = sync(rex, "rex")
@@ -302,7 +302,7 @@ def test_a_writer_resolves_by_the_threads_real_section(server: Path) -> None:
     assert sync(rex, "rex")[0] == 0
     wes = clone(server, "wes", "wes@example.com")
     assert sync(wes, "wes")[0] == 0
-    event = make_event("resolve", "summary", "wes", dt.datetime.now(dt.timezone.utc),
+    event = make_event("resolve", "summary", "wes", dt.datetime.now(dt.UTC),
                        random.Random(2), thread=theirs)  # summary is Wes's, approach is not
     CommentStore(wes).append(event, Identity("Wes Writer", "wes@example.com"))
     code, _out, err = sync(wes, "wes")
@@ -314,7 +314,7 @@ def test_a_writer_resolves_by_the_threads_real_section(server: Path) -> None:
 def _takeover(thread: str, section: str, author: str) -> CommentEvent:
     """The same id as someone's thread, dated earlier so it would sort first."""
     return CommentEvent(id=thread, action="comment", section=section, thread=thread,
-                        author=author, created=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+                        author=author, created=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
                         body="taken over", kind="comment")
 
 
@@ -366,7 +366,7 @@ def test_a_plan_change_inside_a_merge_is_seen(server: Path) -> None:
 def _smuggle(repo: Path, payload: str) -> str:
     """A comment commit whose second parent is ``payload``: one event added, and the
     payload reachable from the comments branch."""
-    event = make_event("comment", "summary", "wes", dt.datetime.now(dt.timezone.utc),
+    event = make_event("comment", "summary", "wes", dt.datetime.now(dt.UTC),
                        random.Random(3), body="innocent")
     from proposal_tui.domain.comments import event_path, to_json
     blob = git(repo, "hash-object", "-w", "--stdin", input=to_json(event).decode()).strip()

@@ -62,7 +62,7 @@ def comment(repo: Path, who: str, section: str, body: str) -> str:
 
 def resolve_event(repo: Path, section: str, thread: str, seed: int) -> None:
     """Write Wes's resolve event directly (his app would refuse), as another client would."""
-    event = make_event("resolve", section, "wes", dt.datetime.now(dt.timezone.utc),
+    event = make_event("resolve", section, "wes", dt.datetime.now(dt.UTC),
                        random.Random(seed), thread=thread)
     CommentStore(repo).append(event, WES)
 

@@ -10,8 +10,13 @@ import pytest
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.store.git import GitError
-from proposal_tui.store.plumbing import (build_commit, cas_commit, git_dir, resolve_ref,
-                                         update_ref_cas)
+from proposal_tui.store.plumbing import (
+    build_commit,
+    cas_commit,
+    git_dir,
+    resolve_ref,
+    update_ref_cas,
+)
 from tests.gitutil import author_env, git
 
 ANN = Identity("Ann Writer", "ann@example.com")

@@ -5,12 +5,12 @@ written, on a forged event, on a tampered commit, and on history from before the
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
 import shutil
 import subprocess
 import sys
-import os
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -103,7 +103,7 @@ def test_an_event_committed_by_hand_in_a_reviewers_name_is_flagged(signed: dict,
                                                                    tmp_path: Path) -> None:
     repo = _copy(signed, tmp_path)
     event = make_event("comment", "summary", "rex",
-                       dt.datetime.now(dt.timezone.utc), random.Random(7),
+                       dt.datetime.now(dt.UTC), random.Random(7),
                        body="Approve everything.")
     work = tmp_path / "comments-wt"
     git(repo, "worktree", "add", "-q", str(work), "proposal-comments")
@@ -144,7 +144,7 @@ def test_a_signature_by_an_untrusted_key_is_flagged(signed: dict, tmp_path: Path
     """Somebody with write access signs a forged event with an SSH key of their own."""
     repo = _copy(signed, tmp_path)
     rogue = keygen(tmp_path, "rogue")
-    event = make_event("comment", "summary", "rex", dt.datetime.now(dt.timezone.utc),
+    event = make_event("comment", "summary", "rex", dt.datetime.now(dt.UTC),
                        random.Random(9), body="forged")
     work = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", str(work), "proposal-comments")
@@ -173,7 +173,7 @@ def test_a_queued_batch_is_signed_commit_by_commit(signed: dict, tmp_path: Path)
     claims = []
     fp = fingerprint(Path(str(signed["rex"]) + ".pub"))
     for i in range(3):
-        event = make_event("comment", "summary", "rex", dt.datetime.now(dt.timezone.utc),
+        event = make_event("comment", "summary", "rex", dt.datetime.now(dt.UTC),
                            random.Random(100 + i), body=f"queued {i}")
         request = fastappend.Request("refs/heads/proposal-comments", event_path(event),
                                      to_json(event), f"comment: summary comment {event.id}",

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from proposal_tui.domain import manifest as manifest_module
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import (ManifestErrors, build_manifest, parse_manifest,
-                                          read_toml)
+from proposal_tui.domain.manifest import ManifestErrors, build_manifest, parse_manifest, read_toml
 from proposal_tui.services.snapshot import load_manifest
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.toml_cache import TomlCache, decode, encode
@@ -23,7 +22,7 @@ from tests.fixtures import MANIFEST, make_proposal
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
-zones = st.sampled_from([None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5)),
+zones = st.sampled_from([None, dt.UTC, dt.timezone(dt.timedelta(hours=-5)),
                          dt.timezone(dt.timedelta(hours=5, minutes=30))])
 scalars = st.one_of(
     st.text(max_size=12), st.integers(-2**63, 2**63 - 1), st.booleans(), st.floats(),

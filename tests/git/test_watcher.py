@@ -128,7 +128,7 @@ def test_pack_refs_does_not_break_detection(clone: Path, watchers) -> None:
     assert rec.changes == []  # same refs, same shas: nothing to show
     for n in range(2):
         sha = commit(clone, f"after pack {n}")
-        wait_until(lambda: rec.changes and rec.changes[-1].new.head == sha)
+        wait_until(lambda sha=sha: rec.changes and rec.changes[-1].new.head == sha)
         git(clone, "pack-refs", "--all")
     settle(w)
     assert len(rec.changes) == 2
@@ -202,7 +202,7 @@ def test_linked_work_tree_sees_commits_in_the_common_dir(clone: Path, tmp_path: 
     git(clone, "worktree", "add", "-q", "-b", "draft", str(linked))
     w, rec = watchers(linked, [])
     sha = commit(linked, "in linked")
-    wait_until(lambda: rec.changes and rec.changes[-1].new.head == sha)
+    wait_until(lambda sha=sha: rec.changes and rec.changes[-1].new.head == sha)
     git(clone, "branch", "-q", "other")  # a ref written from the main work tree
     wait_until(lambda: any(m.name == "refs/heads/other" for c in rec.changes
                            for m in c.branches))
@@ -280,7 +280,7 @@ def test_section_in_a_folder_created_later(clone: Path, watchers) -> None:
     (clone / path).write_text("hello", encoding="utf-8")
     wait_until(lambda: rec.changes and dict(rec.changes[-1].new.sections)[path] is not None)
     settle(w)
-    scheduled = set(w._scheduled)  # noqa: SLF001 - which folders are watched
+    scheduled = set(w._scheduled)
     assert str((clone / "chapters/part-1").resolve()) in scheduled
     (clone / path).write_text("hello again", encoding="utf-8")
     wait_until(lambda: rec.changes[-1].new == fingerprint(w.repo, [SECTION, path]))
@@ -289,13 +289,13 @@ def test_section_in_a_folder_created_later(clone: Path, watchers) -> None:
 def test_only_the_needed_folders_are_watched(clone: Path, tmp_path: Path, watchers) -> None:
     w, _ = watchers(clone)
     root, gdir = clone.resolve(), (clone / ".git").resolve()
-    plan = {p: (t.recursive, t.critical) for p, (_, t) in w._scheduled.items()}  # noqa: SLF001
+    plan = {p: (t.recursive, t.critical) for p, (_, t) in w._scheduled.items()}
     assert plan == {str(gdir): (False, True), str(gdir / "refs"): (True, True),
                     str(root): (False, False), str(root / "sections"): (False, False)}
     bare = tmp_path / "b.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
     wb, _ = watchers(bare)
-    assert {p: t.recursive for p, (_, t) in wb._scheduled.items()} == {  # noqa: SLF001
+    assert {p: t.recursive for p, (_, t) in wb._scheduled.items()} == {
         str(bare.resolve()): False, str(bare.resolve() / "refs"): True}
 
 
@@ -340,7 +340,7 @@ def test_our_own_reads_wake_nothing(clone: Path, watchers) -> None:
 def test_forced_polling_detects_a_commit(clone: Path, watchers) -> None:
     w, rec = watchers(clone, force_polling=True, poll_interval=0.3)
     assert w.mode == "polling" and w.reason == "file watching turned off; polling every 0.3 s"
-    assert w._observer is None  # noqa: SLF001
+    assert w._observer is None
     sha = commit(clone)
     start = time.monotonic()
     wait_until(lambda: rec.changes, timeout=0.3 + 1.0)
@@ -382,7 +382,7 @@ def test_observer_dying_switches_to_polling(clone: Path, watchers) -> None:
                       on_mode_change=lambda m, r: modes.append(
                           (m, r, threading.current_thread().name)))
     assert w.mode == "watching"
-    w._observer.stop()  # noqa: SLF001 - simulate the observer thread dying
+    w._observer.stop()
     wait_until(lambda: w.mode == "polling")
     assert w.reason == "file watcher stopped; polling every 0.2 s"
     assert modes == [("polling", w.reason, "proposal-repo-watcher")]
@@ -409,7 +409,7 @@ def test_check_now_reads_without_waiting_for_events(clone: Path, watchers) -> No
 
 def test_stop_is_quick_idempotent_and_final(clone: Path, watchers) -> None:
     w, rec = watchers(clone)
-    worker = w._worker  # noqa: SLF001
+    worker = w._worker
     start = time.monotonic()
     w.stop()
     w.stop()
@@ -437,7 +437,7 @@ def test_stop_from_inside_the_callback(clone: Path) -> None:
     w.start()
     commit(clone)
     assert done.wait(5)
-    wait_until(lambda: not w._worker.is_alive())  # noqa: SLF001
+    wait_until(lambda: not w._worker.is_alive())
 
 
 def test_a_failing_callback_does_not_kill_the_watcher(clone: Path, watchers,
@@ -472,7 +472,7 @@ def test_commit_to_callback_latency(clone: Path, watchers) -> None:
                               cwd=clone, env={**os.environ, **ANN}, check=True)
         returned = time.monotonic()
         assert proc.returncode == 0
-        wait_until(lambda: len(rec.changes) > count)
+        wait_until(lambda count=count: len(rec.changes) > count)
         latencies.append(rec.times[count] - returned)
         settle(w)
         time.sleep(w.max_latency + 0.05)  # independent commits, not a stream (which backs off)

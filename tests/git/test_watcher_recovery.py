@@ -21,16 +21,16 @@ def test_a_dead_observer_is_retried_and_events_come_back(clone: Path, watchers) 
                       on_mode_change=lambda m, r: modes.append((m, r)))
     assert w.mode == "watching"
     factory.broken = True
-    w._observer.stop()  # noqa: SLF001 - simulate the observer thread dying
+    w._observer.stop()
     wait_until(lambda: w.mode == "polling")
     sha = commit(clone, "while polling")
     wait_until(lambda: rec.changes and rec.changes[-1].new.head == sha, timeout=2)
     wait_until(lambda: factory.calls >= 4)  # retries that fail keep it polling
-    assert w.mode == "polling" and w._observer is None  # noqa: SLF001
+    assert w.mode == "polling" and w._observer is None
     factory.broken = False
     wait_until(lambda: w.mode == "watching", timeout=10)
     assert modes == [("polling", "file watcher stopped; polling every 0.2 s"), ("watching", "")]
-    assert w.reason == "" and w._observer.is_alive()  # noqa: SLF001
+    assert w.reason == "" and w._observer.is_alive()
     relevant = w.stats.relevant_events
     sha = commit(clone, "after the recovery")  # no polls and no rescans now: events only
     wait_until(lambda: rec.changes and rec.changes[-1].new.head == sha, timeout=2)
@@ -79,4 +79,4 @@ def test_no_retry_after_stop(clone: Path, watchers) -> None:
     w.stop()
     calls = factory.calls
     time.sleep(0.3)
-    assert factory.calls == calls and w._observer is None  # noqa: SLF001
+    assert factory.calls == calls and w._observer is None

@@ -12,7 +12,7 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.services.workspace import Workspace
 from tests.fixtures import make_proposal
 
-NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def test_every_service_shares_one_comment_store_cached_in_the_git_dir(tmp_path: Path) -> None:

@@ -56,8 +56,8 @@ def settle(w: RepoWatcher) -> None:
     marker = Path(w.repo.git_dir) / f"watch-marker-{time.monotonic_ns()}"
     marker.write_bytes(b"")
     wait_until(lambda: str(marker) in list(w.stats.recent) or w.mode == "polling")
-    wait_until(lambda: w._first is None and not w._requested  # noqa: SLF001 - test probe
-               and w._checks_done == w._checks_started)  # noqa: SLF001
+    wait_until(lambda: w._first is None and not w._requested
+               and w._checks_done == w._checks_started)
     marker.unlink()
 
 

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from tests import ROOT
 
 SAMPLE = ROOT / "proposal_tui" / "samples" / "transit-rfp"

@@ -31,7 +31,7 @@ def cell(app: ProposalApp, section: str, column: str) -> str:
     return table.get_cell(section, column).plain.strip()
 
 
-async def until(pilot, condition, what: str, timeout: float = DEADLINE) -> None:  # noqa: ANN001
+async def until(pilot, condition, what: str, timeout: float = DEADLINE) -> None:
     """Let the app run until ``condition()`` holds; fail with ``what`` at the deadline."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -40,7 +40,7 @@ async def until(pilot, condition, what: str, timeout: float = DEADLINE) -> None:
         await pilot.pause(0.01)
 
 
-async def started(pilot) -> None:  # noqa: ANN001
+async def started(pilot) -> None:
     """The first load is on screen and the watcher is running."""
     await settle(pilot)
     await until(pilot, lambda: pilot.app.live_status[0] != "", "the watcher to start")

@@ -136,7 +136,7 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
     return calls
 
 
-async def open_compliance(pilot) -> ComplianceScreen:  # noqa: ANN001
+async def open_compliance(pilot) -> ComplianceScreen:
     await settle(pilot)
     await pilot.press("m")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
@@ -148,7 +148,7 @@ async def open_compliance(pilot) -> ComplianceScreen:  # noqa: ANN001
     return screen
 
 
-async def open_progress(pilot, section: str) -> ProgressScreen:  # noqa: ANN001
+async def open_progress(pilot, section: str) -> ProgressScreen:
     await settle(pilot)
     pilot.app.screen.table.select(section)
     await pilot.pause()
@@ -187,7 +187,7 @@ def two_rounds(repo: Path) -> None:
     Workspace(repo, at(1)).rounds.start(manifest, ana, "red")
 
 
-async def open_rounds(pilot) -> RoundDiffScreen:  # noqa: ANN001
+async def open_rounds(pilot) -> RoundDiffScreen:
     await settle(pilot)
     await pilot.press("R")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, RoundDiffScreen)

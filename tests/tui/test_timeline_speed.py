@@ -19,13 +19,20 @@ from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.cells import LOOK_NAMES
 from proposal_tui.tui.widgets.timeline import Timeline
-from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, Row, ruler_canvases,
-                                                    section_canvas, span_of)
+from proposal_tui.tui.widgets.timeline_draw import (
+    ZOOMS,
+    Canvas,
+    Grid,
+    Row,
+    ruler_canvases,
+    section_canvas,
+    span_of,
+)
 from tests import ROOT
 from tests.tui.support import sync
 
 SECTIONS = 500
-NOW = dt.datetime(2026, 1, 20, 12, 0, tzinfo=dt.timezone.utc)  # inside the generated span
+NOW = dt.datetime(2026, 1, 20, 12, 0, tzinfo=dt.UTC)  # inside the generated span
 LOOK = {name: Style(color=f"color({index + 1})") for index, name in enumerate(LOOK_NAMES)}
 
 

@@ -15,8 +15,16 @@ from proposal_tui.tui.screens.compliance import ComplianceTable
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from tests.hostile import COMMENTABLE
-from tests.tui.support import (FIXED_DATE, NOW, WIDE, make_app, open_compliance, screen_text,
-                               settle, sync)
+from tests.tui.support import (
+    FIXED_DATE,
+    NOW,
+    WIDE,
+    make_app,
+    open_compliance,
+    screen_text,
+    settle,
+    sync,
+)
 
 pytestmark = pytest.mark.timeout(120)
 

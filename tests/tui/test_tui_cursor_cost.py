@@ -15,20 +15,30 @@ from textual.color import Color
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import DataTable
-from textual.widgets._footer import FooterKey
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
 from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.app import GC_YOUNG
 from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.textual_compat import FooterKey
+from proposal_tui.tui.widgets import thread_list
 from proposal_tui.tui.widgets.section_preview import PreviewBody, PreviewMarkdown
 from proposal_tui.tui.widgets.sections_table import SectionsTable
-from proposal_tui.tui.widgets import thread_list
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from proposal_tui.tui.widgets.timeline import Timeline
-from tests.tui.support import (NARROW, NOW, WIDE, add_thread, count_calls, hold_loads, make_app,
-                               screen_text, settle, sync)
+from tests.tui.support import (
+    NARROW,
+    NOW,
+    WIDE,
+    add_thread,
+    count_calls,
+    hold_loads,
+    make_app,
+    screen_text,
+    settle,
+    sync,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -210,7 +220,7 @@ async def test_a_scrolled_table_draws_only_the_lines_the_cursor_left_and_reached
             await pilot.pause()
             assert 0 < drawn[0] <= 2, key
             cached = [table.render_line(y) for y in range(table.size.height)]
-            table._clear_caches()  # noqa: SLF001 - the reference: nothing cached
+            table._clear_caches()
             assert [table.render_line(y) for y in range(table.size.height)] == cached
 
 
@@ -226,7 +236,7 @@ async def test_the_pane_renders_about_a_screenful_of_a_long_section(demo: Path) 
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         body = app.screen.query_one(PreviewBody)
-        shown = "\n".join(line.text for line in body._lines)  # noqa: SLF001
+        shown = "\n".join(line.text for line in body._lines)
         assert "Paragraph 0 word" in shown
         assert "enter shows the whole section" in shown
         room = body.line_width * body.size.height
@@ -269,7 +279,7 @@ async def test_a_repaint_uses_the_style_in_force_and_forgets_it_after(demo_maste
         await settle(pilot)
         body = app.screen.query_one(PreviewBody)
         before = body.render_lines(Region(0, 0, body.size.width, 1))[0]
-        assert body._frame is None  # noqa: SLF001
+        assert body._frame is None
         body.styles.background = "red"
         await pilot.pause()
         after = body.render_lines(Region(0, 0, body.size.width, 1))[0]
@@ -318,18 +328,18 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
         for move in ["down", "down", "up", "up", "down"]:
             for _ in range(10):  # the previous move on screen, then the next one prepared
                 await pilot.pause()
-                if body._prepared:  # noqa: SLF001
+                if body._prepared:
                     break
-            assert body._prepared  # noqa: SLF001
+            assert body._prepared
             cells[0] = texts[0] = lines[0] = threads[0] = 0
             getattr(table, f"action_cursor_{move}")()
             rows = table.render_lines(Region(0, 0, table.size.width, table.size.height))
             assert (cells[0], texts[0], lines[0], threads[0]) == (0, 0, 0, 0), move
-            shown = list(body._lines)  # noqa: SLF001
-            body._prepared.clear()  # noqa: SLF001 - the reference: rendered from nothing
-            body.show_section(body._info, *body._source, force=True)  # noqa: SLF001
-            assert body._lines == shown  # noqa: SLF001
-            table._clear_caches()  # noqa: SLF001
+            shown = list(body._lines)
+            body._prepared.clear()
+            body.show_section(body._info, *body._source, force=True)
+            assert body._lines == shown
+            table._clear_caches()
             assert table.render_lines(Region(0, 0, table.size.width, table.size.height)) \
                 == rows
 
@@ -349,7 +359,7 @@ async def test_each_move_starts_with_the_young_generation_at_most_half_full(
             screen = app.screen
             assert isinstance(screen, DashboardScreen)
             left: list[int] = []
-            prepare = screen._prepare_next  # noqa: SLF001
+            prepare = screen._prepare_next
 
             def prepared() -> None:
                 prepare()

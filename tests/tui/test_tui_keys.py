@@ -30,13 +30,22 @@ from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.timeline import Timeline
 from tests.gitutil import git
-from tests.tui.support import (NARROW, NOW, WIDE, add_thread, make_app, screen_text, settle, sync,
-                               wait_for)
+from tests.tui.support import (
+    NARROW,
+    NOW,
+    WIDE,
+    add_thread,
+    make_app,
+    screen_text,
+    settle,
+    sync,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def fresh(repo: Path):  # noqa: ANN201 - Snapshot
+def fresh(repo: Path):
     return Workspace(repo, FixedClock(NOW)).proposals.snapshot()
 
 
@@ -47,7 +56,7 @@ def last_commit(repo: Path, ref: str = "HEAD") -> tuple[str, str, str]:
     return name, email, subject
 
 
-def table(app) -> SectionsTable:  # noqa: ANN001
+def table(app) -> SectionsTable:
     return app.screen.query_one(SectionsTable)
 
 

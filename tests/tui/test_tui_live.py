@@ -17,8 +17,18 @@ from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.live import LiveStatus
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from tests.gitutil import git
-from tests.tui.live_support import (ANA, EXEC, RAJ, TRANSITION, cell, live_app, started, until,
-                                    words_of, write_words)
+from tests.tui.live_support import (
+    ANA,
+    EXEC,
+    RAJ,
+    TRANSITION,
+    cell,
+    live_app,
+    started,
+    until,
+    words_of,
+    write_words,
+)
 from tests.tui.support import WIDE, settle, sync
 
 pytestmark = pytest.mark.timeout(120)

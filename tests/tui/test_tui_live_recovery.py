@@ -28,7 +28,7 @@ async def test_the_status_line_returns_to_live_when_the_watcher_recovers(demo: P
         status = app.screen.query_one(LiveStatus)
         assert app.live_status == ("watching", "")
         factory.broken = True
-        app.watcher._observer.stop()  # noqa: SLF001 - the observer thread dies
+        app.watcher._observer.stop()
         await until(pilot, lambda: app.live_status[0] == "polling", "the polling status")
         await pilot.pause()
         shown = str(status.render())

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import _data_table
-from textual.widgets._footer import FooterKey
+from textual.widgets import _data_table  # noqa: PLC2701 - patched to count measures
 
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.textual_compat import FooterKey
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.look import LookSource
 from proposal_tui.tui.widgets.owners import OwnersTable
@@ -170,8 +170,8 @@ def test_screens_not_shown_at_start_are_imported_when_opened() -> None:
     """Importing the app took ~0.1 s more with every screen imported up front; the section,
     help, compliance, round-diff and progress screens wait until first opened."""
     later = ["compliance", "help", "progress", "rounds", "section"]
-    code = ("import sys, proposal_tui.tui.app; print(' '.join(m for m in %r if "
-            "'proposal_tui.tui.screens.' + m in sys.modules))" % later)
+    code = (f"import sys, proposal_tui.tui.app; print(' '.join(m for m in {later!r} if "
+            "'proposal_tui.tui.screens.' + m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert proc.stdout.split() == []

@@ -18,7 +18,7 @@ from tests.tui.support import WIDE, make_app, settle, sync
 
 @sync
 async def test_a_resize_that_rebuilds_the_table_keeps_the_pane_on_the_cursor(
-        demo: Path) -> None:  # noqa: F811 - the fixture
+        demo: Path) -> None:
     app = make_app(demo)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -31,5 +31,5 @@ async def test_a_resize_that_rebuilds_the_table_keeps_the_pane_on_the_cursor(
         assert table.rebuilds == rebuilds + 1  # the columns were rebuilt
         assert table.selected_id == app.screen.selected == chosen
         body = app.screen.query_one(PreviewBody)
-        shown = "\n".join(line.text for line in body._lines)  # noqa: SLF001
+        shown = "\n".join(line.text for line in body._lines)
         assert "No section selected." not in shown

@@ -11,8 +11,18 @@ from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen, RoundDiffTable
 from tests.gitutil import git
-from tests.tui.support import (BODY, WIDE, at, make_app, open_rounds, screen_text, settle, sync,
-                               two_rounds, wait_for)
+from tests.tui.support import (
+    BODY,
+    WIDE,
+    at,
+    make_app,
+    open_rounds,
+    screen_text,
+    settle,
+    sync,
+    two_rounds,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(120)
 @sync

@@ -12,17 +12,23 @@ from rich.text import Text
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
-from proposal_tui.services.workspace import Workspace
-from proposal_tui.tui import cells
 from proposal_tui.services.dashboard_data import DashboardData, error_line, load
 from proposal_tui.services.identity import resolve_actor
+from proposal_tui.services.workspace import Workspace
+from proposal_tui.tui import cells
 from proposal_tui.tui.filtering import SORT_CYCLE, matches, ordered, parse_query
 from proposal_tui.tui.screens.actions import allowed
 from proposal_tui.tui.screens.dialogs import due_choices
 from proposal_tui.tui.themes import other_theme
 from proposal_tui.tui.widgets.sections_table import TITLE_MIN, column_layout
-from proposal_tui.tui.widgets.timeline_draw import (ZOOMS, Canvas, Grid, ruler_rows,
-                                                    section_row, span_of)
+from proposal_tui.tui.widgets.timeline_draw import (
+    ZOOMS,
+    Canvas,
+    Grid,
+    ruler_rows,
+    section_row,
+    span_of,
+)
 from tests.fixtures import make_proposal
 from tests.tui.support import NOW, ZONE
 
@@ -30,7 +36,7 @@ LATER = dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZONE)  # the fixture's staffing i
 
 
 @pytest.fixture(scope="module")
-def snap(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Snapshot
+def snap(tmp_path_factory: pytest.TempPathFactory):
     repo = make_proposal(tmp_path_factory.mktemp("units"))
     return Workspace(repo, FixedClock(LATER)).proposals.snapshot()
 
@@ -45,7 +51,7 @@ def test_the_filter_language() -> None:
     assert parse_query("  ").empty
 
 
-def test_matching_and_sorting(snap) -> None:  # noqa: ANN001
+def test_matching_and_sorting(snap) -> None:
     states = list(snap.states)
     ids = lambda query, owner=None: [s.section.id for s in states  # noqa: E731
                                      if matches(s, parse_query(query), owner)]
@@ -62,7 +68,7 @@ def test_matching_and_sorting(snap) -> None:  # noqa: ANN001
         assert sorted(s.section.id for s in ordered(states, name)) == sorted(ids(""))
 
 
-def test_cells_are_literal_and_carry_symbols(snap) -> None:  # noqa: ANN001
+def test_cells_are_literal_and_carry_symbols(snap) -> None:
     look: dict = {}
     staffing = snap.state("staffing")
     assert cells.due_cell(staffing, snap.now, snap.manifest.proposal.timezone,
@@ -113,7 +119,7 @@ def test_canvas_keeps_columns_aligned_with_wide_characters() -> None:
     assert canvas.put(9, "中") == 9  # would cross the edge: clipped, not wrapped
 
 
-def test_the_timeline_rows(snap) -> None:  # noqa: ANN001
+def test_the_timeline_rows(snap) -> None:
     look: dict = {}
     today = snap.now.astimezone(snap.manifest.proposal.timezone).date()
     grid = Grid(span_of(snap), ZOOMS[0])
@@ -130,7 +136,7 @@ def test_the_timeline_rows(snap) -> None:  # noqa: ANN001
     assert weeks.width == grid.span.days
 
 
-def test_due_choices_offer_offsets_and_the_milestones_ahead(snap) -> None:  # noqa: ANN001
+def test_due_choices_offer_offsets_and_the_milestones_ahead(snap) -> None:
     today = dt.date(2026, 11, 27)  # a Friday
     choices = {key: (label, day) for key, label, day in due_choices(snap.manifest, today)}
     assert choices["tomorrow"][1] == dt.date(2026, 11, 28)
@@ -140,7 +146,7 @@ def test_due_choices_offer_offsets_and_the_milestones_ahead(snap) -> None:  # no
         ["by Pink Team"]
 
 
-def test_permissions_by_role(snap) -> None:  # noqa: ANN001
+def test_permissions_by_role(snap) -> None:
     manifest = snap.manifest
     mia, wes, rex = (manifest.person(h) for h in ("mia", "wes", "rex"))
     summary, approach = snap.state("summary"), snap.state("approach")

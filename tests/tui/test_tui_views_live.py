@@ -14,8 +14,15 @@ from proposal_tui.tui.screens.rounds import RoundDiffTable
 from tests.command import run
 from tests.gitutil import git
 from tests.tui.live_support import RAJ, TRANSITION, live_app, started, until, words_of, write_words
-from tests.tui.support import (WIDE, open_compliance, open_progress, open_rounds, screen_text, sync,
-                               two_rounds)
+from tests.tui.support import (
+    WIDE,
+    open_compliance,
+    open_progress,
+    open_rounds,
+    screen_text,
+    sync,
+    two_rounds,
+)
 
 pytestmark = pytest.mark.timeout(120)
 SECURITY = "sections/09-security-privacy.md"

@@ -10,7 +10,7 @@ from proposal_tui.services.snapshot import ACTIVITY_KEPT, Activity, ProposalServ
 from proposal_tui.store.history import HistoryIndex
 from tests.fixtures import MANIFEST
 
-START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 
 def _events() -> list[CommentEvent]:
@@ -34,9 +34,9 @@ def test_the_feed_is_the_newest_of_all_commits_and_events() -> None:
               for n in range(30)]
     index = HistoryIndex(recent=recent)
     threads = replay(_events())
-    feed = ProposalService._activity(manifest, index, threads)  # noqa: SLF001
+    feed = ProposalService._activity(manifest, index, threads)
     # Every event built, then all sorted: what the feed was before it picked the newest.
-    everything = [Activity(when=dt.datetime.fromtimestamp(c["ts"], dt.timezone.utc),
+    everything = [Activity(when=dt.datetime.fromtimestamp(c["ts"], dt.UTC),
                            who=c["author"], what="commit", subject=c["subject"],
                            sections=("summary",), sha=c["sha"]) for c in recent]
     everything += [Activity(when=e.created, who=e.author, what=e.action,

@@ -8,11 +8,20 @@ import random
 
 import pytest
 
-from proposal_tui.domain.comments import (Anchor, CommentEvent, event_path, from_json, make_event,
-                                          new_event_id, open_counts, replay, to_json)
+from proposal_tui.domain.comments import (
+    Anchor,
+    CommentEvent,
+    event_path,
+    from_json,
+    make_event,
+    new_event_id,
+    open_counts,
+    replay,
+    to_json,
+)
 from proposal_tui.domain.errors import ProposalError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
 
 

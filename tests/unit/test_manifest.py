@@ -55,7 +55,7 @@ def _error(text: str) -> ManifestErrors:
 def test_the_issue_example_parses() -> None:
     m = parse_manifest(GOOD)
     assert m.proposal.title == "Smart Transit Fare System"
-    assert m.proposal.due == dt.datetime(2026, 12, 18, 22, 0, tzinfo=dt.timezone.utc)
+    assert m.proposal.due == dt.datetime(2026, 12, 18, 22, 0, tzinfo=dt.UTC)
     assert str(m.proposal.timezone) == "America/New_York"
     assert [p.role for p in m.people] == [Role.WRITER, Role.MANAGER]
     section = m.section("exec-summary")

@@ -24,7 +24,7 @@ INFO = ProposalInfo(title="T", timezone=NY, words_per_page=500, stale_days=3)
 def hist(last_seq: int = -1, trailer: Status | None = None, trailer_seq: int = -1,
          last_date: dt.datetime | None = None) -> SectionHistory:
     last = CommitRef("a" * 40, "A", "a@x", last_date or dt.datetime(2026, 12, 1,
-                                                                   tzinfo=dt.timezone.utc))
+                                                                   tzinfo=dt.UTC))
     return SectionHistory(commits=max(0, last_seq), last=last if last_seq >= 0 else None,
                           last_seq=last_seq, trailer_status=trailer, trailer_seq=trailer_seq)
 
@@ -70,7 +70,7 @@ def _section(due: dt.datetime | None, **kw: object) -> Section:
 def test_overdue_uses_the_proposal_time_zone() -> None:
     due = dt.datetime(2026, 12, 10, 23, 59, 59, tzinfo=NY)
     # 03:00 UTC on the 11th is still the evening of the 10th in New York: not overdue yet.
-    clock = FixedClock(dt.datetime(2026, 12, 11, 3, 0, tzinfo=dt.timezone.utc))
+    clock = FixedClock(dt.datetime(2026, 12, 11, 3, 0, tzinfo=dt.UTC))
     state = evaluate(_section(due), INFO, clock, words=0, history=hist(), declared_seq=0)
     assert not state.overdue and state.at_risk
     clock.advance(dt.timedelta(hours=2))  # 05:00 UTC = 00:00 on the 11th in New York
@@ -108,8 +108,8 @@ def test_at_risk_is_two_working_days_over_a_weekend() -> None:
 
 
 def test_stale_and_over_limit() -> None:
-    clock = FixedClock(dt.datetime(2026, 12, 10, tzinfo=dt.timezone.utc))
-    old = dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc)
+    clock = FixedClock(dt.datetime(2026, 12, 10, tzinfo=dt.UTC))
+    old = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
     state = evaluate(_section(None, status=Status.DRAFTING, word_limit=100), INFO, clock,
                      words=101, history=hist(last_seq=1, last_date=old), declared_seq=0)
     assert state.stale and state.over_limit

@@ -17,10 +17,16 @@ from textual.screen import Screen
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.model import Person, Section, SectionState, Status
 from proposal_tui.domain.permissions import can
-from proposal_tui.tui.cells import plain, status_cell
 from proposal_tui.services.dashboard_data import DashboardData
-from proposal_tui.tui.screens.dialogs import (CommentDialog, CommentDraft, DueChoice, DueDialog,
-                                              PickDialog, ReplyDialog)
+from proposal_tui.tui.cells import plain, status_cell
+from proposal_tui.tui.screens.dialogs import (
+    CommentDialog,
+    CommentDraft,
+    DueChoice,
+    DueDialog,
+    PickDialog,
+    ReplyDialog,
+)
 from proposal_tui.tui.widgets.thread_list import thread_text
 
 if TYPE_CHECKING:

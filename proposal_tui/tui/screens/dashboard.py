@@ -19,16 +19,16 @@ from textual.widget import Widget
 from textual.widgets import Input, Tab, Tabs
 
 from proposal_tui.domain.comments import Thread
-from proposal_tui.tui.cells import plain
 from proposal_tui.services.dashboard_data import DashboardData
+from proposal_tui.tui.cells import plain
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.footer import KeyFooter
+from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.live import LiveStatus
 from proposal_tui.tui.widgets.look import LookSource
-from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.section_preview import SectionPreview
 from proposal_tui.tui.widgets.sections_table import SectionsTable
@@ -257,9 +257,9 @@ class DashboardScreen(ViewActions, SectionActions):
         wanted = {f"-show-{pane}": pane == name for pane in PANES}
         if narrow is not None:
             wanted["-narrow"] = narrow
-        changed = {cls: on for cls, on in wanted.items() if self.has_class(cls) != on}
-        for cls, on in changed.items():
-            self.set_class(on, cls, update=False)
+        changed = {cls: add for cls, add in wanted.items() if self.has_class(cls) != add}
+        for cls, add in changed.items():
+            self.set_class(add, cls, update=False)
         if changed:
             self.update_node_styles()
         tabs = self.query_one("#pane-tabs", Tabs)

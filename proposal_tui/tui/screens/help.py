@@ -106,10 +106,9 @@ class HelpScreen(Screen[None]):
         self.actor = actor
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body"):
-            with Horizontal(id="help-columns"):
-                yield Static(keys_table(), id="help-keys")
-                yield Static(legend_table(self.actor), id="help-legend")
+        with VerticalScroll(id="help-body"), Horizontal(id="help-columns"):
+            yield Static(keys_table(), id="help-keys")
+            yield Static(legend_table(self.actor), id="help-legend")
         yield KeyFooter()
 
     def on_resize(self, event: Resize) -> None:

@@ -28,9 +28,9 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Role
 from proposal_tui.domain.rounds import Round, SectionDiff, order_rounds, round_name
 from proposal_tui.domain.text import one_line
-from proposal_tui.tui.screens.dialogs import Dialog
 from proposal_tui.services.rounds import HEAD, RoundDiff, RoundService
 from proposal_tui.tui.cells import Look, plain, style
+from proposal_tui.tui.screens.dialogs import Dialog
 from proposal_tui.tui.screens.views import ViewFailed, ViewLoaded, ViewScreen, failure
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.keyed import apply_rows

@@ -42,7 +42,8 @@ class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
             self.owner = owner
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=0, zebra_stripes=False)
+        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=0,
+                         zebra_stripes=False)
         self.snapshot: Snapshot | None = None
         self.active: str | None = None
         self._cells: dict[str, tuple[Text, ...]] = {}

@@ -52,7 +52,8 @@ def preview_excerpt(body: str, limit: int) -> str:
     if len(body) <= limit:
         return body
     cut = body.rfind("\n\n", 0, limit)
-    return body[: cut if cut > limit // 2 else limit].rstrip() + "\n\n… (enter shows the whole section)"
+    return (body[: cut if cut > limit // 2 else limit].rstrip()
+            + "\n\n… (enter shows the whole section)")
 
 
 # Rich's Markdown builds a parser per document (~0.6 ms, on every cursor move); this one,
@@ -68,7 +69,7 @@ class PreviewMarkdown(RichMarkdown):
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **RichMarkdown.elements, "heading_open": LeftHeading}
 
-    def __init__(self, markup: str) -> None:  # noqa: D107 - Rich's defaults, shared parser
+    def __init__(self, markup: str) -> None:
         self.markup = markup
         self.parsed = PARSER.parse(markup)
         self.code_theme = "monokai"
@@ -267,7 +268,7 @@ class SectionPreview(LookMixin, Vertical):
             self.section_id = None
             body.show_section(Text("No section selected." if snap else "Loading…",
                                    style=style(self.look(), "muted")), None, "")
-            self.thread_list.show([], dt.datetime.now(dt.timezone.utc), force=force)
+            self.thread_list.show([], dt.datetime.now(dt.UTC), force=force)
             retitle(self, Text("Section"))
             return
         self.section_id = state.section.id

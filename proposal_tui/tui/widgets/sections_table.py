@@ -30,8 +30,8 @@ from proposal_tui.tui import cells
 from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.textual_compat import SegmentLines
-from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.frame_style import FrameStyle
+from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
@@ -97,7 +97,8 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
             self.section_id = section_id
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=0, zebra_stripes=False)
+        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=0,
+                         zebra_stripes=False)
         self.snapshot: Snapshot | None = None
         self.query_text = ""
         self.query: Query = parse_query("")

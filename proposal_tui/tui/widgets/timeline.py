@@ -33,8 +33,17 @@ from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
 from proposal_tui.tui.widgets.rowcache import RowCache
 from proposal_tui.tui.widgets.strips import set_virtual_size
-from proposal_tui.tui.widgets.timeline_draw import (HEADER_ROWS, LEGEND, ZOOMS, Grid, Row, Zoom,
-                                                    ruler_canvases, section_canvas, span_of)
+from proposal_tui.tui.widgets.timeline_draw import (
+    HEADER_ROWS,
+    LEGEND,
+    ZOOMS,
+    Grid,
+    Row,
+    Zoom,
+    ruler_canvases,
+    section_canvas,
+    span_of,
+)
 from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
 
 

@@ -60,7 +60,7 @@ class Canvas:
         self.styles: list[Style | None] = [None] * width
 
     def free(self, x: int, width: int) -> bool:
-        return 0 <= x and x + width <= len(self.chars) and \
+        return x >= 0 and x + width <= len(self.chars) and \
             self.chars[x:x + width].count(" ") == width
 
     def put(self, x: int, text: str, look_style: Style | None = None) -> int:
