@@ -1,7 +1,9 @@
 """The pre-receive hook holds writers to the comment rules too, not only reviewers.
 
-Real bare repository, real hook installed by `proposal install-hook`, real `git push` with
-the pusher's login in $USER, as sshd hands it over. A writer may add only events they wrote,
+Real bare repository, real hook installed by `proposal install-hook`, real `git push`. The
+hook knows the pusher by the account it runs as; the account running the tests is declared a
+gated one (``proposal.gateAccounts``), so ``PROPOSAL_PUSHER`` names who pushes, as the gate's
+forced command would. A writer may add only events they wrote,
 and resolve only their own threads or threads on the sections they own.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pwd
 import random
 import subprocess
 from pathlib import Path
@@ -27,15 +30,14 @@ WES = Identity("Wes Writer", "wes@example.com")  # a writer; owns summary and st
 
 def push_comments(clone: Path, user: str) -> tuple[int, str]:
     """Push the comments branch with plain git, as any client could."""
-    env = {**os.environ, "USER": user, "LOGNAME": user}
-    env.pop("PROPOSAL_PUSHER", None)
+    env = {**os.environ, "PROPOSAL_PUSHER": user}
     proc = subprocess.run(["git", "push", "origin", f"{COMMENTS_REF}:{COMMENTS_REF}"],
                           cwd=clone, env=env, capture_output=True, text=True)
     return proc.returncode, proc.stderr
 
 
 def sync(clone: Path, user: str) -> None:
-    res = run("--repo", str(clone), "--as", user, "sync", env={"USER": user, "LOGNAME": user})
+    res = run("--repo", str(clone), "sync", env={"PROPOSAL_PUSHER": user})
     assert res.code == 0, res.err
 
 
@@ -45,6 +47,7 @@ def server(tmp_path: Path) -> Path:
     git(tmp_path, "clone", "-q", "--bare", str(make_proposal(tmp_path)), str(bare))
     res = run("--repo", str(bare), "install-hook")
     assert res.code == 0, res.err
+    git(bare, "config", "proposal.gateAccounts", pwd.getpwuid(os.getuid()).pw_name)
     return bare
 
 
