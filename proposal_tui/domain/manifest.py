@@ -225,12 +225,10 @@ def _people(reader: _Reader, raw: dict[str, Any]) -> list[Person]:
     return people
 
 
-def _keys(reader: _Reader, entry: dict[str, Any], i: int, what: str,
-          holders: dict[str, str]) -> tuple[PublicKey, ...]:
-    """A person's SSH keys; one key held by two people is refused, as it would name both."""
-    lines = reader.get(entry, "people", i, "keys", list, what) or []
+def _key_list(reader: _Reader, lines: list[Any], what: str, where: int | None
+              ) -> list[PublicKey]:
+    """A ``keys = [...]`` array: each an OpenSSH public key line; repeats kept once."""
     keys: list[PublicKey] = []
-    where = reader.table_key("people", i, "keys")
     for n, line in enumerate(lines, 1):
         if not isinstance(line, str):
             reader.fail(f"{what}: keys #{n} must be a string like 'ssh-ed25519 AAAA... comment'",
@@ -241,14 +239,24 @@ def _keys(reader: _Reader, entry: dict[str, Any], i: int, what: str,
         except ProposalError as exc:
             reader.fail(f"{what}: keys #{n}: {exc.message}", where)
             continue
-        handle = entry.get("handle", "")
+        if all(k.fingerprint != key.fingerprint for k in keys):
+            keys.append(key)
+    return keys
+
+
+def _keys(reader: _Reader, entry: dict[str, Any], i: int, what: str,
+          holders: dict[str, str]) -> tuple[PublicKey, ...]:
+    """A person's SSH keys; one key held by two people is refused, as it would name both."""
+    where = reader.table_key("people", i, "keys")
+    keys = _key_list(reader, reader.get(entry, "people", i, "keys", list, what) or [], what,
+                     where)
+    handle = entry.get("handle", "")
+    for key in list(keys):
         other = holders.setdefault(key.fingerprint, handle)
         if other != handle:
             reader.fail(f"{what}: key {key.fingerprint} is also {other}'s: a key names one "
                         "person", where)
-            continue
-        if all(k.fingerprint != key.fingerprint for k in keys):
-            keys.append(key)
+            keys.remove(key)
     return tuple(keys)
 
 
@@ -262,21 +270,7 @@ def _server_keys(reader: _Reader, raw: dict[str, Any]) -> tuple[PublicKey, ...]:
         reader.fail("'server' must be a table: [server]", reader.lines.table("server"))
         return ()
     lines = reader.get(table, "server", 0, "keys", list, "[server]") or []
-    where = reader.table_key("server", 0, "keys")
-    keys: list[PublicKey] = []
-    for n, line in enumerate(lines, 1):
-        if not isinstance(line, str):
-            reader.fail(f"[server]: keys #{n} must be a string like 'ssh-ed25519 AAAA... "
-                        "comment'", where)
-            continue
-        try:
-            key = parse_public_key(line)
-        except ProposalError as exc:
-            reader.fail(f"[server]: keys #{n}: {exc.message}", where)
-            continue
-        if all(k.fingerprint != key.fingerprint for k in keys):
-            keys.append(key)
-    return tuple(keys)
+    return tuple(_key_list(reader, lines, "[server]", reader.table_key("server", 0, "keys")))
 
 
 def _milestones(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> list[Milestone]:

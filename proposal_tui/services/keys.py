@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tomlkit
-from tomlkit.items import AoT, Array, Table
+from tomlkit.items import Array, Table
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import PublicKey, parse_public_key
@@ -16,7 +16,7 @@ from proposal_tui.domain.manifest import MANIFEST_NAME
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.permissions import require
 from proposal_tui.services.identity import identity_of
-from proposal_tui.store.manifest_edit import Document, apply_edit
+from proposal_tui.store.manifest_edit import Document, apply_edit, table_where
 from proposal_tui.store.repo import ProposalRepo
 
 
@@ -36,12 +36,10 @@ def read_key_text(text: str, origin: str) -> PublicKey:
 
 
 def _people_table(doc: Document, handle: str) -> Table:
-    people = doc.get("people")
-    if isinstance(people, (AoT, list)):
-        for table in people:
-            if table.get("handle") == handle:
-                return table
-    raise ProposalError(f"unknown person '{handle}' (not in {MANIFEST_NAME} [[people]])")
+    table = table_where(doc, "people", "handle", handle)
+    if table is None:
+        raise ProposalError(f"unknown person '{handle}' (not in {MANIFEST_NAME} [[people]])")
+    return table
 
 
 def _key_array(table: Table) -> Array:

@@ -164,10 +164,12 @@ def run_git(
     return proc.stdout.decode("utf-8", "replace")
 
 
-def read_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, bytes]:
-    """Blob contents by name (an object id or ``REV:PATH``) from one ``git cat-file --batch``.
+def read_objects(cwd: Path | str, names: Sequence[str], kind: bytes = b"blob"
+                 ) -> dict[str, bytes]:
+    """Object contents by name (an object id or ``REV:PATH``) from one ``git cat-file
+    --batch``.
 
-    Names that are missing or not blobs are left out of the result.
+    Names that are missing or not of ``kind`` (blobs unless told) are left out of the result.
     """
     wanted = list(dict.fromkeys(names))
     if not wanted:
@@ -183,11 +185,10 @@ def read_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, bytes]:
         if len(header) != 3:  # "<name> missing" or "<name> ambiguous": no content follows
             continue
         size = int(header[2])
-        if header[1] == b"blob":
+        if header[1] == kind:
             blobs[name] = out[pos:pos + size]
         pos += size + 1  # content is followed by a newline
     return blobs
-
 
 
 def exec_git(args: Sequence[str]) -> NoReturn:

@@ -36,13 +36,21 @@ Document = tomlkit.TOMLDocument
 Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
 
 
-def section_table(doc: Document, section_id: str) -> Table:
-    sections = doc.get("sections")
-    if isinstance(sections, (AoT, list)):
-        for table in sections:
-            if table.get("id") == section_id:
+def table_where(doc: Document, array: str, key: str, value: str) -> Table | None:
+    """The table of ``[[array]]`` whose ``key`` is ``value`` (``[[people]]`` by handle...)."""
+    tables = doc.get(array)
+    if isinstance(tables, (AoT, list)):
+        for table in tables:
+            if table.get(key) == value:
                 return table
-    raise ProposalError(f"no section '{section_id}' in {MANIFEST_NAME}")
+    return None
+
+
+def section_table(doc: Document, section_id: str) -> Table:
+    table = table_where(doc, "sections", "id", section_id)
+    if table is None:
+        raise ProposalError(f"no section '{section_id}' in {MANIFEST_NAME}")
+    return table
 
 
 def set_key(table: Table, key: str, value: object) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from proposal_tui.domain.manifest import MANIFEST_NAME
 from proposal_tui.store.commits import commits_adding
-from proposal_tui.store.git import run_git, run_git_bytes
+from proposal_tui.store.git import read_objects, run_git
 from proposal_tui.store.plumbing import resolve_ref
 from proposal_tui.store.signing import split_signature
 
@@ -47,23 +47,8 @@ def _parse(sha: str, raw: bytes) -> RawCommit:
 
 def raw_commits(cwd: Path | str, shas: list[str]) -> dict[str, RawCommit]:
     """Commit objects by id, through one ``git cat-file --batch``."""
-    if not shas:
-        return {}
-    out = run_git_bytes(["cat-file", "--batch"], cwd,
-                        input="".join(f"{s}\n" for s in shas).encode()).stdout
-    commits: dict[str, RawCommit] = {}
-    pos = 0
-    for sha in shas:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) != 3:
-            continue
-        size = int(header[2])
-        if header[1] == b"commit":
-            commits[sha] = _parse(sha, out[pos:pos + size])
-        pos += size + 1
-    return commits
+    objects = read_objects(cwd, shas, kind=b"commit")
+    return {sha: _parse(sha, data) for sha, data in objects.items()}
 
 
 def comment_commits(cwd: Path | str, ref: str) -> list[tuple[str, list[str]]]:
