@@ -215,6 +215,13 @@ def test_no_shell_and_no_other_program(server: Served, command: str, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_command_with_ssh_t_runs_on_a_terminal(server: Served) -> None:
+    done = subprocess.run(server.ssh_argv("helen", "-tt") + ["--", "status"],
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert b"Price/Cost Narrative" in done.stdout and b"\r\n" in done.stdout  # a terminal's
+
+
 def test_a_shell_without_a_pty_is_refused(server: Served) -> None:
     done = server.ssh("helen", None, "-T")
     assert done.returncode != 0 and "no shell here" in done.stderr

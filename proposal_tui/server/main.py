@@ -140,7 +140,10 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
         return await run_on_pty(process, serving.dashboard_argv(request), env, cwd, idle)
     if request.kind == "command":
         argv, extra = serving.command_argv(request)
-        env = {**serving.session_env(request, fingerprint), **extra}
+        term = process.get_terminal_type()
+        env = {**serving.session_env(request, fingerprint, term=term), **extra}
+        if term is not None:  # ssh -t: the client's terminal is raw, the command gets a pty
+            return await run_on_pty(process, argv, env, cwd, idle)
         return await run_piped(process, argv, env, cwd, idle)
     token = state.pushes.token(request.repo, request.person.handle)
     try:

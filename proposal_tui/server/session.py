@@ -145,7 +145,8 @@ async def run_on_pty(process: asyncssh.SSHServerProcess[bytes], argv: list[str],
                 continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived):
                 continue
-            if not data:
+            if not data:  # end of input is not the end of the session: a disconnect is
+                await process.wait_closed()
                 return
             activity.touch()
             await _write_all(child.master, data)
