@@ -25,7 +25,11 @@ def load_or_create(path: Path) -> asyncssh.SSHKey:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(key.export_private_key())
-        path.with_name(path.name + ".pub").write_bytes(key.export_public_key())
+        public = path.with_name(path.name + ".pub")
+        tmp = path.with_name(path.name + ".pub.tmp")
+        tmp.unlink(missing_ok=True)
+        tmp.write_bytes(key.export_public_key())
+        tmp.replace(public)  # replaces a symlink there, never writes through it
         return key
     if path.stat().st_mode & 0o077:
         raise ValueError(f"{path}: the host key is readable by others (chmod 600 it)")
