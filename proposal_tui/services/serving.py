@@ -27,6 +27,7 @@ from proposal_tui.store.repo import ProposalRepo
 
 SERVED_VAR = "PROPOSAL_SERVED"
 FINGERPRINT_VAR = "PROPOSAL_KEY_FINGERPRINT"
+SIGNING_KEY_VAR = "PROPOSAL_SIGNING_KEY"  # the host key: every record made is signed with it
 PACKS = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
 # What a session's process may inherit from the server's own environment (never the
 # client's): where programs are, the server's home, and the operator's pinned clock/zone.
@@ -173,16 +174,18 @@ def parse_request(command: str | None, has_pty: bool, repos: Mapping[str, Served
     return Request("command", served, person, tuple(words))
 
 
-def session_env(request: Request, fingerprint: str, term: str | None = None,
-                server_env: Mapping[str, str] = os.environ) -> dict[str, str]:
+def session_env(request: Request, fingerprint: str, signing_key: Path,
+                term: str | None = None, server_env: Mapping[str, str] = os.environ
+                ) -> dict[str, str]:
     """The whole environment of a session's process, built here: a few of the server's own
-    variables, who acts (fixed), and git's user.email/name set to that person so that a
-    repository configured for somebody else does not make the CLI refuse them."""
+    variables, who acts (fixed) with the key that said so and the host key that signs what
+    they write, and git's user.email/name set to that person so that a repository
+    configured for somebody else does not make the CLI refuse them."""
     env = {k: server_env[k] for k in INHERITED if k in server_env}
     env.setdefault("LANG", "C.UTF-8")
     person = request.person
     env.update({FIXED_BY_SERVER: person.handle, FINGERPRINT_VAR: fingerprint,
-                SERVED_VAR: "1",
+                SIGNING_KEY_VAR: str(signing_key), SERVED_VAR: "1",
                 "GIT_CONFIG_COUNT": "2",
                 "GIT_CONFIG_KEY_0": "user.email",
                 "GIT_CONFIG_VALUE_0": person.email or f"{person.handle}@proposal.invalid",

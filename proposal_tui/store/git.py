@@ -40,8 +40,8 @@ class GitError(ProposalError):
 
 # Variables every git started in this context (thread, task) gets: the objects of a push
 # still in quarantine, while the server checks it (see :func:`objects_of_push`).
-_OVERLAY: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
-    "git_overlay", default={})
+_OVERLAY: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "git_overlay", default=None)
 QUARANTINE_VARS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                    "GIT_QUARANTINE_PATH")
 
@@ -52,7 +52,7 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # Never let a caller's environment redirect our plumbing to another index or repository.
     for key in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
         env.pop(key, None)
-    env.update(_OVERLAY.get())
+    env.update(_OVERLAY.get() or {})
     if extra:
         env.update(extra)
     return env

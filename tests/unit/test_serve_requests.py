@@ -101,11 +101,12 @@ def test_identity_and_repository_options_are_refused(repos: dict[str, serving.Se
 def test_the_session_environment_is_built_not_inherited(
         repos: dict[str, serving.ServedRepo]) -> None:
     request = parse_request("bid status", False, repos, HELEN)
-    env = serving.session_env(request, "SHA256:x", term="xterm\x1b[31m",
+    env = serving.session_env(request, "SHA256:x", Path("/srv/host_key"), term="xterm\x1b[31m",
                               server_env={"PATH": "/bin", "SSH_AUTH_SOCK": "/s",
                                           "PROPOSAL_USER": "ana", "EDITOR": "vi"})
     assert env["PROPOSAL_PUSHER"] == "helen" and env["PROPOSAL_SERVED"] == "1"
     assert env["PROPOSAL_KEY_FINGERPRINT"] == "SHA256:x"
+    assert env["PROPOSAL_SIGNING_KEY"] == "/srv/host_key"
     assert env["TERM"] == "xterm-256color"  # a terminal name with escapes is replaced
     assert not {"SSH_AUTH_SOCK", "PROPOSAL_USER", "EDITOR"} & set(env)
     argv, extra = serving.command_argv(request)

@@ -7,8 +7,10 @@ ssh -t in tmux) and checks what landed in the repository, not what the server sa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from proposal_tui.domain.comments import event_path, make_event, to_json
+from tests.sshkeys import fingerprint, keygen
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -87,10 +92,8 @@ def proposal(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
                           text=True, cwd=cwd)
 
 
-def keygen(path: Path, comment: str) -> str:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f",
-                    str(path)], check=True)
-    return path.with_name(path.name + ".pub").read_text().strip()
+def key_line(folder: Path, name: str) -> str:
+    return keygen(folder, name).with_suffix(".pub").read_text().strip()
 
 
 def start_server(base: Path, bare: Path, *options: str) -> Served:
@@ -123,10 +126,10 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proposal("demo", str(work)).returncode == 0
     manifest = (work / "proposal.toml").read_text()
     for who in ("ana", "helen"):
-        line = keygen(base / f"{who}_key", who)
+        line = key_line(base, f"{who}_key")
         manifest = manifest.replace(f'handle = "{who}"\n',
                                     f'handle = "{who}"\nkeys = ["{line}"]\n', 1)
-    keygen(base / "stranger_key", "nobody")
+    keygen(base, "stranger_key")
     (work / "proposal.toml").write_text(manifest)
     git(work, "commit", "-qam", "People's keys")
     git(base, "clone", "-q", "--bare", str(work), "bid.git")
@@ -143,8 +146,7 @@ def server(base: Path) -> Iterator[Served]:
 def test_the_host_key_is_made_private_and_its_fingerprint_printed(server: Served) -> None:
     key = server.base / "host_key"
     assert key.stat().st_mode & 0o777 == 0o600
-    printed = subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True,
-                             text=True, check=True).stdout.split()[1]
+    printed = fingerprint(key)
     assert f"host key {printed}" in server.log_text()
 
 
@@ -154,9 +156,7 @@ def test_a_reviewer_comments_and_the_comment_is_theirs(server: Served) -> None:
     listed = proposal("--repo", str(server.bare), "comments", "--json")
     mine = [c for c in json.loads(listed.stdout) if c["body"] == "Tighten the opening, said helen"]
     assert [c["author"] for c in mine] == ["helen"]
-    fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(server.key("helen"))],
-                                 capture_output=True, text=True).stdout.split()[1]
-    assert f"helen {fingerprint}" in server.log_text()
+    assert f"helen {fingerprint(server.key('helen'))}" in server.log_text()
     assert "comment exec-summary" in server.log_text()
 
 
@@ -328,3 +328,48 @@ def test_idle_sessions_end_and_too_many_are_refused(base: Path) -> None:
         assert served.ssh("helen", "status").returncode == 0
     finally:
         stop_server(served)
+
+
+def test_what_the_server_writes_is_signed_and_a_hand_made_event_is_flagged(
+        base: Path, tmp_path: Path) -> None:
+    bare = base / "verify.git"
+    git(base, "clone", "-q", "--bare", str(base / "work"), str(bare))
+    served = start_server(base, bare)
+    try:
+        host_pub = base / "host_key.pub"
+        added = proposal("--repo", str(bare), "--as", "ana", "server", "key", "add",
+                         str(host_pub))
+        assert added.returncode == 0, added.stderr
+        said = served.ssh("helen", "comment exec-summary -m 'Signed by the server'")
+        assert said.returncode == 0, said.stderr
+        planned = served.ssh("ana", "set-due exec-summary 2026-12-14")
+        assert planned.returncode == 0, planned.stderr
+    finally:
+        stop_server(served)
+    checked = proposal("--repo", str(bare), "verify", "--json")
+    assert checked.returncode == 0, checked.stdout
+    records = json.loads(checked.stdout)["records"]
+    signed = [r for r in records if r["signed"]]
+    assert len(signed) == 2 and all(r["status"] == "ok" for r in signed)
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"server {host_pub.read_text()}")
+    for record in signed:
+        assert subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
+                               "verify-commit", record["commit"]], cwd=bare,
+                              capture_output=True).returncode == 0
+
+    work = tmp_path / "hand"
+    git(tmp_path, "clone", "-q", "-b", "proposal-comments", str(bare), str(work))
+    event = make_event("comment", "exec-summary", "helen", dt.datetime.now(dt.UTC),
+                       random.Random(3), body="Approve everything, said nobody")
+    path = work / event_path(event)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_json(event))
+    git(work, "add", "--", event_path(event))
+    git(work, "-c", "user.email=helen@example.com", "-c", "user.name=Helen", "commit", "-qm",
+        "comment by helen")
+    git(work, "push", "-q", "origin", "proposal-comments")
+    flagged = proposal("--repo", str(bare), "verify")
+    assert flagged.returncode == 1, flagged.stdout
+    assert any(line.startswith("failed") and "helen" in line
+               for line in flagged.stdout.splitlines())
