@@ -73,6 +73,9 @@ def check_gated_args(args: object, repo: Path) -> None:
     if getattr(args, "output", None) not in (None, "-"):
         raise PermissionDenied("gate: -o writes a file on the server; use '-o -' (standard "
                                "output) through the gate")
+    if getattr(args, "file", None) not in (None, "-"):
+        raise PermissionDenied("gate: FILE would be read on the server; give '-' and send "
+                               "the file on standard input")
 
 
 def enter_gate(env: dict[str, str] | os._Environ[str]) -> str:

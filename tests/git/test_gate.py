@@ -64,6 +64,8 @@ def test_install_hook_is_a_managers_action_when_the_identity_is_fixed(bare: Path
     ("--as mia assign approach wes", "--as is refused"),
     ("proposal --repo /elsewhere status", "--repo is fixed"),
     ("export -o /tmp/replaced.md", "-o writes a file on the server"),
+    ("person key add rex /etc/ssh/ssh_host_ed25519_key.pub", "FILE would be read on the server"),
+    ("requirements import /etc/passwd", "FILE would be read on the server"),
     ("demo /tmp/anywhere", "not available through the gate"),
     ("sync --remote origin", "not available through the gate"),
     ("comment summary -m 'unterminated", "cannot read the command line"),
