@@ -17,10 +17,16 @@ Registrar = Callable[[argparse._SubParsersAction], None]  # noqa: SLF001 - argpa
 
 
 def _registrars() -> list[Registrar]:
-    from proposal_tui.cli import compliance_commands, key_commands, plan_commands, review_commands
+    from proposal_tui.cli import (
+        compliance_commands,
+        key_commands,
+        plan_commands,
+        review_commands,
+        serve_commands,
+    )
 
     return [plan_commands.register, compliance_commands.register, review_commands.register,
-            key_commands.register]
+            key_commands.register, serve_commands.register]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ from proposal_tui.store.repo import ProposalRepo
 
 # Commands that reach outside the repository (create folders, fetch from anywhere, read a
 # server file): not for a key that was meant to reach one repository only.
-NOT_THROUGH_THE_GATE = {"init", "demo", "sync", "gate"}
+NOT_THROUGH_THE_GATE = {"init", "demo", "sync", "gate", "serve"}
 
 
 @dataclass(frozen=True)

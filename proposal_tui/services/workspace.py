@@ -73,6 +73,12 @@ class Workspace:
         self.env: Mapping[str, str] = os.environ if env is None else env
         self._building = threading.RLock()
 
+    @property
+    def served(self) -> bool:
+        """Run by `proposal serve` for a remote person (``PROPOSAL_SERVED=1``): nothing may
+        start a program on the server for them (the editor is not offered)."""
+        return self.env.get("PROPOSAL_SERVED") == "1"
+
     # -- stores ---------------------------------------------------------------------------
     @_built_once
     def repo(self) -> ProposalRepo:

@@ -11,9 +11,10 @@ starts a process.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn
@@ -37,15 +38,36 @@ class GitError(ProposalError):
     """A git command failed; carries git's own first stderr line."""
 
 
+# Variables every git started in this context (thread, task) gets: the objects of a push
+# still in quarantine, while the server checks it (see :func:`objects_of_push`).
+_OVERLAY: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "git_overlay", default={})
+QUARANTINE_VARS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+                   "GIT_QUARANTINE_PATH")
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({k: v for k, v in _BASE_ENV.items() if v != ""})
     # Never let a caller's environment redirect our plumbing to another index or repository.
     for key in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
         env.pop(key, None)
+    env.update(_OVERLAY.get())
     if extra:
         env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def objects_of_push(variables: Mapping[str, str]) -> Iterator[None]:
+    """Let every git started in this thread or task see a pushed, still quarantined, pack
+    (what git hands a pre-receive hook), without touching ``os.environ``: the server checks
+    several pushes at once, each in its own thread."""
+    token = _OVERLAY.set({k: v for k, v in variables.items() if k in QUARANTINE_VARS})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
 
 
 def run_git_bytes(

@@ -368,8 +368,12 @@ def git_dir(cwd: Path) -> Path:
 
 
 def check_push(cwd: Path, updates: list[tuple[str, str, str]],
-               env: Mapping[str, str]) -> list[str]:
-    """Every reason to refuse these ref updates (empty: accept)."""
+               env: Mapping[str, str], pusher: str | None = None) -> list[str]:
+    """Every reason to refuse these ref updates (empty: accept).
+
+    ``pusher``: the handle `proposal serve` authenticated by SSH key (the server alone
+    passes it); without it, the pusher is the Unix account, or a gated account's
+    ``PROPOSAL_PUSHER`` (:func:`pusher_name`)."""
     refs = run_git(["for-each-ref", "--format=%(refname)"], cwd).split()
     if not refs:
         return []  # bootstrapping: an empty repository has no roles to check against yet
@@ -386,16 +390,19 @@ def check_push(cwd: Path, updates: list[tuple[str, str, str]],
     if manifest is None:
         return [f"refused: roles are unknown: {branch} has no {MANIFEST_NAME} (the repository "
                 "owner pushes the first one before installing the hook)"]
-    name, how = pusher_name(git_dir(cwd), env)
-    pusher = manifest.person(name) if name else None
-    if pusher is None:
+    if pusher:
+        name, how = pusher, f"the SSH key of '{pusher}'"
+    else:
+        name, how = pusher_name(git_dir(cwd), env)
+    person = manifest.person(name) if name else None
+    if person is None:
         return [f"refused: the pusher is unknown: {how} is not in {MANIFEST_NAME} [[people]] "
                 "(one Unix account per person named like the handle, or a gated account)"
                 if name else f"refused: the pusher is unknown: {how}"]
-    checker = _Checker(cwd, manifest, pusher, branch)
+    checker = _Checker(cwd, manifest, person, branch)
     after = set(refs) - {r for _o, n, r in updates if _null(n)} | \
         {r for _o, n, r in updates if not _null(n)}
-    if pusher.role is not Role.MANAGER and default_branch(cwd, sorted(after)) != branch:
+    if person.role is not Role.MANAGER and default_branch(cwd, sorted(after)) != branch:
         checker.deny(f"may not change which branch is the default ({branch}, where the "
                      "roles are read from)")
     for old, new, ref in updates:

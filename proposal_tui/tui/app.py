@@ -373,6 +373,11 @@ class ProposalApp(App[int]):
     def open_in_editor(self, path: str) -> None:
         """Suspend the app and run $VISUAL/$EDITOR on a section file; say why when we can't."""
         work_tree = self.workspace.repo.work_tree
+        if self.workspace.served:
+            self.notify("Over the server sections are edited in a clone: git clone it, edit, "
+                        "commit and push.", title="cannot edit here", severity="warning",
+                        markup=False, timeout=10)
+            return
         if work_tree is None:
             self.notify("This is a bare repository: it has no files to edit. Clone it, edit "
                         "there and push; the dashboard shows the change once it lands.",

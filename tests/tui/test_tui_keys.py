@@ -443,6 +443,29 @@ async def test_e_without_an_editor_says_how_to_set_one(demo_master: Path) -> Non
         assert any("$VISUAL or $EDITOR" in str(n.message) for n in app._notifications)
 
 
+@sync
+async def test_over_the_server_e_is_not_offered_and_runs_nothing(demo: Path,
+                                                                 tmp_path: Path) -> None:
+    """PROPOSAL_SERVED=1 (set by `proposal serve`): no editor runs on the server, even with
+    one configured; the footer does not offer `e`."""
+    ran = tmp_path / "ran"
+    script = tmp_path / "fake-editor"
+    script.write_text(f"#!/bin/sh\ntouch '{ran}'\n")
+    script.chmod(0o755)
+    app = make_app(demo, env={"VISUAL": str(script), "PROPOSAL_SERVED": "1"})
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.suspend = contextlib.nullcontext  # type: ignore[method-assign]  # headless
+        assert app.screen.check_action("edit_file", ()) is False
+        assert "edit" not in {b.description for b in app.active_bindings.values()
+                              if b.binding.action == "edit_file" and b.enabled}
+        await pilot.press("e")
+        await settle(pilot)
+        app.open_in_editor("sections/x.md")  # even asked directly
+        await pilot.pause()
+    assert not ran.exists()
+
+
 # -- refresh, errors, threads --------------------------------------------------------------------
 
 @sync

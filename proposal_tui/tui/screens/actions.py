@@ -118,6 +118,8 @@ class SectionActions(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_file" and self.papp.workspace.served:
+            return False  # over `proposal serve`: no program runs on the server for you
         if action in _CHECKED:
             snap = self.data.snapshot
             if snap is None:
