@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
 
 import asyncssh
@@ -176,7 +176,3 @@ async def _write_all(fd: int, data: bytes) -> None:
             await asyncio.sleep(0.01)
         except OSError:
             return
-
-
-Runner = Callable[[asyncssh.SSHServerProcess[bytes], list[str], Mapping[str, str], Path,
-                   float], Awaitable[int]]

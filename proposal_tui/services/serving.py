@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from proposal_tui.domain.errors import PermissionDenied, ProposalError
+from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_DENIED
 from proposal_tui.domain.model import Person
 from proposal_tui.domain.text import one_line
@@ -259,15 +259,7 @@ def check_relayed_push(repo: ServedRepo, updates: str, objects: Mapping[str, str
         return [f"refused: {exc}"]
 
 
-def refusal_of(exc: ProposalError) -> Refused:
-    if isinstance(exc, Refused):
-        return exc
-    code = EXIT_DENIED if isinstance(exc, PermissionDenied) else exc.exit_code
-    return Refused(one_line(exc.message if hasattr(exc, "message") else str(exc), 300), code)
-
-
 # The processes of a session, started by the store (one process group each).
 start_piped = sessions.start_piped
 start_on_pty = sessions.start_on_pty
 end_group = sessions.end_group
-PtyChild = sessions.PtyChild
