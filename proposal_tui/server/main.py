@@ -50,6 +50,7 @@ class State:
     options: Options
     repos: dict[str, ServedRepo]
     pushes: PushChecks
+    host_key: Path
     sessions: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -136,12 +137,14 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
     idle = state.options.idle_timeout
     cwd = request.repo.git_dir if request.kind == "pack" else request.repo.path
     if request.kind == "dashboard":
-        env = serving.session_env(request, fingerprint, term=process.get_terminal_type())
+        env = serving.session_env(request, fingerprint, term=process.get_terminal_type(),
+                                  signing_key=state.host_key)
         return await run_on_pty(process, serving.dashboard_argv(request), env, cwd, idle)
     if request.kind == "command":
         argv, extra = serving.command_argv(request)
         term = process.get_terminal_type()
-        env = {**serving.session_env(request, fingerprint, term=term), **extra}
+        env = {**serving.session_env(request, fingerprint, term=term,
+                                      signing_key=state.host_key), **extra}
         if term is not None:  # ssh -t: the client's terminal is raw, the command gets a pty
             return await run_on_pty(process, argv, env, cwd, idle)
         return await run_piped(process, argv, env, cwd, idle)
@@ -160,7 +163,7 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     key = hostkey.load_or_create(key_path)
     pushes = PushChecks()
     await pushes.start()
-    state = State(options, repos, pushes)
+    state = State(options, repos, pushes, key_path.absolute())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

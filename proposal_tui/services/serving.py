@@ -24,6 +24,7 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.services.identity import FIXED_BY_SERVER
 from proposal_tui.store import hook_relay, sessions
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.signing import SIGNING_KEY_ENV
 
 SERVED_VAR = "PROPOSAL_SERVED"
 FINGERPRINT_VAR = "PROPOSAL_KEY_FINGERPRINT"
@@ -174,7 +175,8 @@ def parse_request(command: str | None, has_pty: bool, repos: Mapping[str, Served
 
 
 def session_env(request: Request, fingerprint: str, term: str | None = None,
-                server_env: Mapping[str, str] = os.environ) -> dict[str, str]:
+                server_env: Mapping[str, str] = os.environ,
+                signing_key: Path | None = None) -> dict[str, str]:
     """The whole environment of a session's process, built here: a few of the server's own
     variables, who acts (fixed), and git's user.email/name set to that person so that a
     repository configured for somebody else does not make the CLI refuse them."""
@@ -188,6 +190,8 @@ def session_env(request: Request, fingerprint: str, term: str | None = None,
                 "GIT_CONFIG_VALUE_0": person.email or f"{person.handle}@proposal.invalid",
                 "GIT_CONFIG_KEY_1": "user.name",
                 "GIT_CONFIG_VALUE_1": person.name or person.handle})
+    if signing_key is not None:  # the records made for this key are signed by the server
+        env[SIGNING_KEY_ENV] = str(signing_key)
     if term is not None:
         env["TERM"] = term if _TERM.fullmatch(term) else "xterm-256color"
     return env
