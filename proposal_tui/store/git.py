@@ -16,7 +16,7 @@ import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import IO, NoReturn
 
 from proposal_tui.domain.errors import ProposalError
@@ -41,7 +41,7 @@ class GitError(ProposalError):
 # Variables every git started in this context (thread, task) gets: the objects of a push
 # still in quarantine, while the server checks it (see :func:`objects_of_push`).
 _OVERLAY: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
-    "git_overlay", default={})
+    "git_overlay", default=MappingProxyType({}))
 QUARANTINE_VARS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                    "GIT_QUARANTINE_PATH")
 

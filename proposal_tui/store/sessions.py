@@ -116,7 +116,7 @@ async def end_group(process: asyncio.subprocess.Process, grace: float = GRACE) -
         signal_group(process.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             signal_group(process.pid, signal.SIGKILL)
             await process.wait()
     signal_group(process.pid, signal.SIGKILL)  # whatever the leader left behind
