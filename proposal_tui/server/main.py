@@ -163,7 +163,7 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     key = hostkey.load_or_create(key_path)
     pushes = PushChecks()
     await pushes.start()
-    state = State(options, repos, pushes, key_path)
+    state = State(options, repos, pushes, key_path.absolute())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
