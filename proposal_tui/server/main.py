@@ -51,6 +51,7 @@ class State:
     repos: dict[str, ServedRepo]
     pushes: PushChecks
     host_key: Path  # the private key: the server's identity, and what signs every record
+    zygote: serving.Zygote | None = None  # forks commands; None: each starts a process
     sessions: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -147,7 +148,17 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
                **extra}
         if term is not None:  # ssh -t: the client's terminal is raw, the command gets a pty
             return await run_on_pty(process, argv, env, cwd, idle)
-        return await run_piped(process, argv, env, cwd, idle)
+        args = serving.command_args(request)[0]
+
+        async def fork() -> asyncio.subprocess.Process | serving.ForkedChild:
+            if state.zygote is not None:
+                try:
+                    return await state.zygote.fork(args, env, cwd)
+                except serving.ZygoteGone as exc:
+                    log(f"proposal serve: {exc}; starting the command as a process")
+            return await serving.start_piped(argv, env, cwd)
+
+        return await run_piped(process, argv, env, cwd, idle, start=fork)
     token = state.pushes.token(request.repo, request.person.handle)
     try:
         argv, extra = serving.pack_argv(request, state.pushes.hooks)
@@ -164,6 +175,7 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     pushes = PushChecks()
     await pushes.start()
     state = State(options, repos, pushes, key_path.absolute())
+    state.zygote = await _start_zygote(pushes.folder / "fork.sock")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -175,6 +187,7 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
             agent_forwarding=False, x11_forwarding=False, allow_scp=False,
             login_timeout=30, keepalive_interval=60)
     except OSError as exc:
+        await _stop_zygote(state)
         await pushes.stop()
         raise OSError(exc.errno, f"cannot listen on {options.host}:{options.port}: "
                       f"{exc.strerror}") from None
@@ -189,8 +202,25 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     for task in list(state.sessions):
         task.cancel()
     await asyncio.gather(*state.sessions, return_exceptions=True)
+    await _stop_zygote(state)
     await pushes.stop()
     return 0
+
+
+async def _start_zygote(socket_path: Path) -> serving.Zygote | None:
+    """The fork server, or None (logged): commands then start a process each."""
+    zygote = serving.Zygote(socket_path)
+    try:
+        await zygote.start(serving.zygote_env())
+    except OSError as exc:
+        log(f"proposal serve: no fork server ({exc}); each command starts a process")
+        return None
+    return zygote
+
+
+async def _stop_zygote(state: State) -> None:
+    if state.zygote is not None:
+        await state.zygote.stop()
 
 
 def run(options: Options) -> int:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import asyncssh
@@ -19,6 +19,7 @@ import asyncssh
 from proposal_tui.services import serving
 
 READ = 65536
+Child = asyncio.subprocess.Process | serving.ForkedChild
 EXIT_IDLE = 1
 
 
@@ -49,10 +50,12 @@ async def _first(*waits: Awaitable[object]) -> set[asyncio.Task[object]]:
 
 
 async def run_piped(process: asyncssh.SSHServerProcess[bytes], argv: list[str],
-                    env: Mapping[str, str], cwd: Path, idle_timeout: float) -> int:
+                    env: Mapping[str, str], cwd: Path, idle_timeout: float,
+                    start: Callable[[], Awaitable[Child]] | None = None) -> int:
     """A command or a git pack service: client stdin -> child, child stdout/stderr ->
-    client, the child's exit status back."""
-    child = await serving.start_piped(argv, env, cwd)
+    client, the child's exit status back. ``start`` (the fork server) replaces starting
+    ``argv`` as a process of its own."""
+    child = await (start() if start is not None else serving.start_piped(argv, env, cwd))
     activity = Activity()
     assert child.stdin and child.stdout and child.stderr
 

@@ -201,8 +201,23 @@ def command_argv(request: Request) -> tuple[list[str], dict[str, str]]:
     refuses what must not run on a server (``init``, ``demo``, ``sync``, ``-o FILE``, another
     repository) and any claim to be somebody else. The words reach it as
     ``SSH_ORIGINAL_COMMAND`` led by ``proposal``, so it never reads them as a pack command."""
-    argv = sessions.proposal_argv(request.repo.path, ["gate"])
-    return argv, {"SSH_ORIGINAL_COMMAND": shlex.join(["proposal", *request.argv])}
+    args, extra = command_args(request)
+    return sessions.proposal_argv(request.repo.path, args[2:]), extra
+
+
+def command_args(request: Request) -> tuple[list[str], dict[str, str]]:
+    """:func:`command_argv` as the CLI's own arguments (``--repo PATH gate``), for the fork
+    server, which runs the CLI without starting an interpreter."""
+    return ["--repo", str(request.repo.path), "gate"], {
+        "SSH_ORIGINAL_COMMAND": shlex.join(["proposal", *request.argv])}
+
+
+def zygote_env(server_env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The fork server's own environment while it imports the CLI: what every session
+    inherits anyway (each child then gets exactly its session's environment)."""
+    env = {k: server_env[k] for k in INHERITED if k in server_env}
+    env.setdefault("LANG", "C.UTF-8")
+    return env
 
 
 def dashboard_argv(request: Request) -> list[str]:
@@ -266,3 +281,7 @@ def check_relayed_push(repo: ServedRepo, updates: str, objects: Mapping[str, str
 start_piped = sessions.start_piped
 start_on_pty = sessions.start_on_pty
 end_group = sessions.end_group
+# The fork server that runs commands without a Python start-up each (store/zygote.py).
+Zygote = sessions.Zygote
+ZygoteGone = sessions.ZygoteGone
+ForkedChild = sessions.ForkedChild

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import signal
+import socket
 import struct
 import sys
 import termios
@@ -109,7 +111,7 @@ def signal_group(pid: int, signum: int) -> None:
         os.killpg(pid, signum)
 
 
-async def end_group(process: asyncio.subprocess.Process, grace: float = GRACE) -> int:
+async def end_group(process: asyncio.subprocess.Process | ForkedChild, grace: float = GRACE) -> int:
     """End a session's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds;
     returns the leader's exit status."""
     if process.returncode is None:
@@ -122,3 +124,123 @@ async def end_group(process: asyncio.subprocess.Process, grace: float = GRACE) -
     signal_group(process.pid, signal.SIGKILL)  # whatever the leader left behind
     assert process.returncode is not None
     return process.returncode
+
+
+class ForkedChild:
+    """A command forked by the zygote (store/zygote.py): pipes to its stdin, stdout and
+    stderr, and its exit status read from the zygote's connection. Quacks like the
+    :class:`asyncio.subprocess.Process` that :func:`start_piped` returns (``pid``,
+    ``returncode``, ``stdin``, ``stdout``, ``stderr``, ``wait()``), so :func:`end_group`
+    and the session's relay treat both alike."""
+
+    def __init__(self, pid: int, answers: asyncio.StreamReader,
+                 connection: asyncio.StreamWriter, stdin: asyncio.StreamWriter,
+                 stdout: asyncio.StreamReader, stderr: asyncio.StreamReader) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self._answers, self._connection = answers, connection
+
+    async def wait(self) -> int:
+        if self.returncode is None:
+            line = await self._answers.readline()
+            if line.startswith(b"exit "):
+                self.returncode = int(line.split()[1])
+            else:  # the zygote is gone: nobody will tell its status, so end the group
+                signal_group(self.pid, signal.SIGKILL)
+                self.returncode = -signal.SIGKILL
+            self._connection.close()
+        return self.returncode
+
+
+async def _pipe_reader(fd: int) -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2 ** 16, loop=loop)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop),
+                                 open(fd, "rb", 0))  # noqa: SIM115 - the transport closes it
+    return reader
+
+
+async def _pipe_writer(fd: int) -> asyncio.StreamWriter:
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.connect_write_pipe(
+        lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(loop=loop), loop=loop),
+        open(fd, "wb", 0))  # noqa: SIM115 - the transport closes it
+    return asyncio.StreamWriter(transport, protocol, None, loop)
+
+
+class ZygoteGone(OSError):
+    """The fork server is not there (or refused): start a whole process instead."""
+
+
+class Zygote:
+    """The server's handle on its fork server: ``await start()``, ``await fork(...)`` per
+    command, ``await stop()``."""
+
+    def __init__(self, socket_path: Path) -> None:
+        self.socket_path = socket_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, env: Mapping[str, str] | None = None) -> None:
+        """Start it and wait until it has imported the CLI and listens."""
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "proposal_tui.store.zygote", str(self.socket_path),
+            env=dict(os.environ if env is None else env), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, start_new_session=True)
+        assert self.process.stdout is not None
+        if await self.process.stdout.readline() != b"ready\n":
+            await self.stop()
+            raise ZygoteGone("the fork server did not start")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def fork(self, argv: Sequence[str], env: Mapping[str, str],
+                   cwd: Path) -> ForkedChild:
+        """A child running ``proposal ARGV`` (the CLI's own arguments, no interpreter) in
+        ``cwd`` with exactly ``env``, leading a new session."""
+        if not self.alive:
+            raise ZygoteGone("the fork server is not running")
+        loop = asyncio.get_running_loop()
+        pipes = [os.pipe() for _ in range(3)]
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
+        ours = [pipes[0][1], pipes[1][0], pipes[2][0]]
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, str(self.socket_path))
+            message = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)})
+            sock.setblocking(True)  # one small message to a local socket: no wait
+            socket.send_fds(sock, [message.encode() + b"\n"], theirs)
+            sock.setblocking(False)
+        except OSError as exc:
+            sock.close()
+            for fd in theirs + ours:
+                os.close(fd)
+            raise ZygoteGone(f"cannot reach the fork server: {exc}") from exc
+        for fd in theirs:
+            os.close(fd)
+        answers, connection = await asyncio.open_unix_connection(sock=sock)
+        line = await answers.readline()
+        if not line.startswith(b"pid "):
+            connection.close()
+            for fd in ours:
+                os.close(fd)
+            raise ZygoteGone(f"the fork server said {line[:200]!r}")
+        return ForkedChild(int(line.split()[1]), answers, connection,
+                           await _pipe_writer(ours[0]), await _pipe_reader(ours[1]),
+                           await _pipe_reader(ours[2]))
+
+    async def stop(self) -> None:
+        """End the fork server (its children are ended by their sessions)."""
+        if self.process is None:
+            return
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), GRACE)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()

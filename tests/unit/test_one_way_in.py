@@ -11,7 +11,8 @@ from tests import ROOT
 PACKAGE = ROOT / "proposal_tui"
 # The only modules that may start a process, and what each starts.
 ALLOWED = {"store/git.py": "git", "store/programs.py": "the editor and pandoc",
-           "store/sessions.py": "the processes of `proposal serve`'s SSH sessions"}
+           "store/sessions.py": "the processes of `proposal serve`'s SSH sessions",
+           "store/zygote.py": "`proposal serve`'s fork server: one child per SSH command"}
 PROCESS_MODULES = {"subprocess", "pty", "multiprocessing", "pexpect"}
 PROCESS_CALLS = {
     "os": {"system", "popen", "fork", "forkpty", "execl", "execle", "execlp", "execlpe",

@@ -1,0 +1,221 @@
+"""The fork server of `proposal serve` (a "zygote"): one process that has imported the CLI
+once, and forks a child per SSH command, so a command costs a fork instead of a Python
+start-up and its imports (about half a second of CPU each).
+
+Started by the server through store/sessions.py as ``python -m proposal_tui.store.zygote
+SOCKET``; single-threaded. For each connection on its Unix socket (0600, in the server's
+private folder) it receives three descriptors (stdin, stdout, stderr, SCM_RIGHTS) and one
+JSON line ``{"argv": [...], "env": {...}, "cwd": "..."}``, forks, answers ``pid N`` at once
+and ``exit N`` (a negative N: ended by that signal) when it has reaped the child. The child
+leads a session of its own, so the server ends everything it started by signalling the
+group. The zygote ends when its stdin (a pipe from the server) reaches end of file.
+
+It sits in store, the only layer that starts processes; the CLI it runs is imported by name
+inside :func:`main`, never at module level, so the layers stay one-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import pkgutil
+import selectors
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+MAX_MESSAGE = 1024 * 1024
+PRELOADED = ("domain", "store", "services", "cli")  # never tui, watch or server
+
+
+def preload() -> Callable[[list[str]], int]:
+    """Import what a command needs (every module of the layers the CLI uses) and return the
+    CLI's ``main``."""
+    for layer in PRELOADED:
+        package = importlib.import_module(f"proposal_tui.{layer}")
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"proposal_tui.{layer}.{module.name}")
+    cli = importlib.import_module("proposal_tui.cli.main")
+    cli.build_parser()
+    return cli.main  # type: ignore[no-any-return]
+
+
+def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The JSON line and the three descriptors sent with its first bytes."""
+    data, fds, _flags, _addr = socket.recv_fds(conn, MAX_MESSAGE, 3)
+    while not data.endswith(b"\n") and len(data) < MAX_MESSAGE:
+        more = conn.recv(MAX_MESSAGE)
+        if not more:
+            break
+        data += more
+    try:
+        message = json.loads(data)
+    except ValueError:
+        message = None
+    if len(fds) != 3 or not isinstance(message, dict):
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("want one JSON line and three descriptors")
+    return message, fds
+
+
+def _fresh_stdio() -> None:
+    """sys.stdin/stdout/stderr over the new 0, 1 and 2, as a fresh Python makes them."""
+    def text(fd: int, mode: str, errors: str = "strict") -> io.TextIOWrapper:
+        raw = io.FileIO(fd, mode, closefd=False)
+        buffered = io.BufferedReader(raw) if mode == "rb" else io.BufferedWriter(raw)
+        return io.TextIOWrapper(buffered, encoding="utf-8", errors=errors,  # type: ignore[arg-type]
+                                line_buffering=fd == 2)
+
+    sys.stdin, sys.stdout = text(0, "rb"), text(1, "wb")
+    sys.stderr = text(2, "wb", "backslashreplace")
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+
+
+def _child(cli: Callable[[list[str]], int], message: dict[str, Any], fds: Sequence[int],
+           started: int) -> None:
+    """In the forked child: become the command and never return."""
+    code = 1
+    try:
+        os.setsid()
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has them
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.set_wakeup_fd(-1)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+        del started  # closed by closerange: the zygote now knows the child leads a session
+        _fresh_stdio()
+        os.chdir(str(message["cwd"]))
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in dict(message["env"]).items()})
+        time.tzset()
+        code = cli([str(a) for a in message["argv"]])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException as exc:  # noqa: BLE001 - one line, never a traceback, and exit
+        with contextlib.suppress(BaseException):
+            print(f"proposal: {type(exc).__name__}: {exc}"[:400], file=sys.stderr)
+        code = 1
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+        with contextlib.suppress(BaseException):
+            sys.stderr.flush()
+        os._exit(code & 0xFF if isinstance(code, int) else 1)
+
+
+class Zygote:
+    """The accept/fork/reap loop."""
+
+    def __init__(self, listener: socket.socket, cli: Callable[[list[str]], int]) -> None:
+        self.listener = listener
+        self.cli = cli
+        self.waiting: dict[int, socket.socket] = {}  # child pid -> its connection
+        self.selector = selectors.DefaultSelector()
+        self.wakeup_r, self.wakeup_w = os.pipe()
+        os.set_blocking(self.wakeup_w, False)
+        os.set_blocking(self.wakeup_r, False)
+
+    def run(self) -> None:
+        signal.set_wakeup_fd(self.wakeup_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        self.selector.register(self.wakeup_r, selectors.EVENT_READ, "reap")
+        self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "parent")
+        while True:
+            for key, _events in self.selector.select():
+                if key.data == "accept":
+                    self._accept()
+                elif key.data == "reap":
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self.wakeup_r, 4096)
+                    self._reap()
+                elif not os.read(sys.stdin.fileno(), 4096):
+                    return  # the server is gone (or stopping)
+            self._reap()
+
+    def _accept(self) -> None:
+        try:
+            conn, _addr = self.listener.accept()
+        except BlockingIOError:
+            return
+        conn.settimeout(5.0)
+        try:
+            message, fds = _receive(conn)
+        except (OSError, ValueError) as exc:
+            with contextlib.suppress(OSError):
+                conn.sendall(f"error {exc}\n".encode())
+            conn.close()
+            return
+        ready_r, ready_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            for fd in (*fds, ready_r, ready_w):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                conn.sendall(f"error {exc.strerror}\n".encode())
+            conn.close()
+            return
+        if pid == 0:
+            os.close(ready_r)
+            _child(self.cli, message, fds, ready_w)
+        os.close(ready_w)
+        for fd in fds:
+            os.close(fd)
+        os.read(ready_r, 1)  # end of file once the child has called setsid
+        os.close(ready_r)
+        self.waiting[pid] = conn
+        with contextlib.suppress(OSError):
+            conn.sendall(f"pid {pid}\n".encode())
+
+    def _reap(self) -> None:
+        while self.waiting:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.waiting.pop(pid, None)
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                conn.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m proposal_tui.store.zygote SOCKET", file=sys.stderr)
+        return 2
+    cli = preload()
+    old = os.umask(0o177)
+    try:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(args[0])  # 0600: only the server's account may ask for a fork
+    finally:
+        os.umask(old)
+    listener.listen(128)
+    listener.setblocking(False)
+    print("ready", flush=True)
+    try:
+        Zygote(listener, cli).run()
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(args[0])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

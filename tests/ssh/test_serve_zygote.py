@@ -1,0 +1,105 @@
+"""`proposal serve` runs one-line commands in children forked by its fork server
+(store/zygote.py) instead of a Python start each: many at once land with distinct ids, exit
+codes, stdin and stderr travel as before, and a client that goes ends the child's group."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.ssh.test_serve_ssh import (  # noqa: F401 - base is a fixture
+    Served,
+    base,
+    proposal,
+    pytestmark,
+    start_server,
+    stop_server,
+)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _zygote(served: Served) -> int:
+    for pid in _children(served.proc.pid):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"proposal_tui.store.zygote" in cmdline:
+            return pid
+    raise AssertionError("the server runs no fork server")
+
+
+@pytest.fixture(scope="module")
+def server(base: Path):  # noqa: F811, ANN201
+    served = start_server(base, base / "bid.git")
+    yield served
+    stop_server(served)
+
+
+def _comments(served: Served) -> list[dict[str, str]]:
+    return json.loads(proposal("--repo", str(served.bare), "comments", "--json").stdout)
+
+
+def test_ten_commands_at_once_land_with_distinct_ids(server: Served) -> None:
+    _zygote(server)
+    bodies = [f"forked comment {i}" for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        done = list(pool.map(lambda b: server.ssh("helen", f"comment exec-summary -m '{b}'"),
+                             bodies))
+    assert [d.returncode for d in done] == [0] * 10, [d.stderr for d in done]
+    mine = [c for c in _comments(server) if c["body"] in bodies]
+    assert sorted(c["body"] for c in mine) == sorted(bodies)
+    assert len({c["id"] for c in mine}) == 10
+    assert {c["author"] for c in mine} == {"helen"}
+    assert "starting the command as a process" not in server.log_text()
+
+
+def test_exit_code_stderr_and_stdin_are_relayed(server: Served) -> None:
+    refused = server.ssh("helen", "assign exec-summary helen")  # the CLI refuses, not the server
+    assert refused.returncode == 3, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("proposal: ")
+    bad = server.ssh("helen", "comment no-such-section -m x")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    typed = server.ssh("helen", "comment exec-summary -m -", stdin="from stdin, é\n")
+    assert typed.returncode == 0, typed.stderr
+    assert [c["author"] for c in _comments(server)
+            if c["body"] == "from stdin, é\n"] == ["helen"]
+    status = server.ssh("helen", "status")
+    assert status.returncode == 0 and status.stdout.strip(), status.stderr
+
+
+def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None:
+    zygote = _zygote(server)
+    silent = subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE)
+    try:
+        client = subprocess.Popen(server.ssh_argv("helen") + ["comment exec-summary -m -"],
+                                  stdin=silent.stdout, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not (children := _children(zygote)):
+            assert client.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        client.kill()
+        client.wait()
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{pid}").exists() for pid in children) or _children(zygote):
+            assert time.monotonic() < deadline, "the forked command outlived its client"
+            time.sleep(0.1)
+    finally:
+        silent.kill()
+        silent.wait()
+    assert not [c for c in _comments(server) if c["body"] == ""]
