@@ -43,7 +43,7 @@ def _zygote(served: Served) -> int:
 
 
 @pytest.fixture(scope="module")
-def server(base: Path):  # noqa: F811, ANN201
+def server(base: Path):  # noqa: F811
     served = start_server(base, base / "bid.git")
     yield served
     stop_server(served)
