@@ -24,10 +24,9 @@ from proposal_tui.domain.text import one_line
 from proposal_tui.services.identity import FIXED_BY_SERVER
 from proposal_tui.store import hook_relay, sessions
 from proposal_tui.store.repo import ProposalRepo
-from proposal_tui.store.signing import SIGNING_KEY_ENV
+from proposal_tui.store.signing import FINGERPRINT_ENV, SIGNING_KEY_ENV
 
 SERVED_VAR = "PROPOSAL_SERVED"
-FINGERPRINT_VAR = "PROPOSAL_KEY_FINGERPRINT"
 PACKS = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
 # What a session's process may inherit from the server's own environment (never the
 # client's): where programs are, the server's home, and the operator's pinned clock/zone.
@@ -184,7 +183,7 @@ def session_env(request: Request, fingerprint: str, signing_key: Path,
     env = {k: server_env[k] for k in INHERITED if k in server_env}
     env.setdefault("LANG", "C.UTF-8")
     person = request.person
-    env.update({FIXED_BY_SERVER: person.handle, FINGERPRINT_VAR: fingerprint,
+    env.update({FIXED_BY_SERVER: person.handle, FINGERPRINT_ENV: fingerprint,
                 SIGNING_KEY_ENV: str(signing_key), SERVED_VAR: "1",
                 "GIT_CONFIG_COUNT": "2",
                 "GIT_CONFIG_KEY_0": "user.email",
