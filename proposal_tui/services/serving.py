@@ -23,11 +23,11 @@ from proposal_tui.domain.model import Person
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.identity import FIXED_BY_SERVER
 from proposal_tui.store import hook_relay, sessions
+from proposal_tui.store.remote import PACK_SERVICES
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.signing import FINGERPRINT_ENV, SIGNING_KEY_ENV
 
 SERVED_VAR = "PROPOSAL_SERVED"
-PACKS = {"git-upload-pack": "upload-pack", "git-receive-pack": "receive-pack"}
 # What a session's process may inherit from the server's own environment (never the
 # client's): where programs are, the server's home, and the operator's pinned clock/zone.
 INHERITED = ("PATH", "HOME", "LANG", "TZ", "PYTHONPATH", "PROPOSAL_NOW",
@@ -154,11 +154,11 @@ def parse_request(command: str | None, has_pty: bool, repos: Mapping[str, Served
         words = shlex.split(command or "")
     except ValueError as exc:
         raise Refused(f"cannot read the command line ({exc})", EXIT_BAD_INPUT) from None
-    if words and words[0] in PACKS:
+    if words and words[0] in PACK_SERVICES:
         if len(words) != 2:
             raise Refused(f"usage: {words[0]} '/NAME'", EXIT_BAD_INPUT)
         served, person = _pick(repos, holders, _pack_name(words[1]))
-        return Request("pack", served, person, service=PACKS[words[0]])
+        return Request("pack", served, person, service=PACK_SERVICES[words[0]])
     name = words.pop(0) if words and words[0] in repos else None
     if not words:
         if not has_pty:

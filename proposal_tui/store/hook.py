@@ -59,6 +59,7 @@ from proposal_tui.domain.model import Manifest, Person, Role
 from proposal_tui.domain.permissions import can
 from proposal_tui.domain.rounds import CLOSE_PREFIX, START_PREFIX
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
+from proposal_tui.store.commits import is_ancestor
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
 from proposal_tui.store.history import status_trailers
 
@@ -186,10 +187,6 @@ class _Checker:
         self.errors.append(f"permission denied: {self.pusher.handle} "
                            f"({self.pusher.role.value}) {message}")
 
-    def ancestor(self, old: str, new: str) -> bool:
-        return run_git_bytes(["merge-base", "--is-ancestor", old, new], self.cwd,
-                             check=False).returncode == 0
-
     def update(self, old: str, new: str, ref: str) -> None:
         if ref == COMMENTS_REF:
             self.comments(old, new)
@@ -207,7 +204,7 @@ class _Checker:
         if _null(new):
             self.errors.append(f"refused: nobody may delete {COMMENTS_REF}")
             return
-        if not _null(old) and not self.ancestor(old, new):
+        if not _null(old) and not is_ancestor(self.cwd, old, new):
             self.errors.append(f"refused: nobody may rewrite {COMMENTS_REF} (a non-fast-"
                                "forward push); run 'proposal sync' instead")
             return
@@ -304,7 +301,7 @@ class _Checker:
             return
         if _null(new):
             return
-        if ref == self.head_ref and not _null(old) and not self.ancestor(old, new):
+        if ref == self.head_ref and not _null(old) and not is_ancestor(self.cwd, old, new):
             self.deny(f"may not rewrite {ref} (non-fast-forward push)")
             return
         # Every commit this ref brings that no other ref vouches for. The comments branch
