@@ -24,10 +24,12 @@ from proposal_tui.store.repo import ProposalRepo
 if TYPE_CHECKING:
     from proposal_tui.services.calendar import CalendarEvent
     from proposal_tui.services.compliance import ComplianceService
+    from proposal_tui.services.digest import DigestService
     from proposal_tui.services.edits import PlanEdits
     from proposal_tui.services.export import ExportService
     from proposal_tui.services.identity import Actor
     from proposal_tui.services.keys import KeyEdits
+    from proposal_tui.services.mine import MineService
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
@@ -140,6 +142,20 @@ class Workspace:
         from proposal_tui.services.progress import ProgressService
 
         return ProgressService(self.repo, self.clock, self.comments)
+
+    @_built_once
+    def mine(self) -> MineService:
+        """One person's sections, open threads and review duties (`proposal mine`)."""
+        from proposal_tui.services.mine import MineService
+
+        return MineService(self.proposals, self.rounds)
+
+    @_built_once
+    def digest(self) -> DigestService:
+        """What changed since a moment, and what needs attention (`proposal digest`)."""
+        from proposal_tui.services.digest import DigestService
+
+        return DigestService(self.repo, self.clock, self.proposals)
 
     @_built_once
     def edits(self) -> PlanEdits:
