@@ -18,8 +18,8 @@ from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import Manifest, SectionState, parse_status
 from proposal_tui.services.snapshot import ProposalService, Snapshot
-from proposal_tui.store.git import read_objects
-from proposal_tui.store.history import Commit, HistoryIndex, iter_log
+from proposal_tui.store.changes import before_and_after, commits_between
+from proposal_tui.store.history import Commit, HistoryIndex
 from proposal_tui.store.repo import ProposalRepo
 
 _DURATION = re.compile(r"(\d{1,5})\s*([hdw])")
@@ -135,7 +135,8 @@ class DigestService:
         if since > now:
             raise ProposalError(f"--since: {since.isoformat()} is after now "
                                 f"({now.isoformat()})")
-        commits = self._commits(snap.head, since, now)
+        commits = commits_between(self.repo.root, snap.head, since, now) \
+            if snap.head is not None else []
         index = self.proposals.history_index(snap.head)
         section_of = _paths_to_sections(snap.manifest, index)
         return Digest(
@@ -151,26 +152,15 @@ class DigestService:
             at_risk=tuple(s for s in late_first(snap.states) if is_at_risk(s)),
             must_fix=tuple(_owed(snap)))
 
-    def _commits(self, head: str | None, since: dt.datetime, now: dt.datetime
-                 ) -> list[Commit]:
-        """Commits that landed in (since, now], oldest first; git judges by commit date."""
-        if head is None:
-            return []
-        window = [f"--since=@{int(since.timestamp())}", f"--until=@{int(now.timestamp())}"]
-        return list(iter_log(self.repo.root, [head, *window]))[::-1]
-
     def _status_changes(self, commits: list[Commit], section_of: dict[str, str]
                         ) -> list[StatusChange]:
-        plan = {c.sha for c in commits if MANIFEST_NAME in c.paths}
-        names = [n for sha in plan for n in (f"{sha}^:{MANIFEST_NAME}",
-                                             f"{sha}:{MANIFEST_NAME}")]
-        blobs = read_objects(self.repo.root, names) if names else {}
+        plans = before_and_after(self.repo.root, [c.sha for c in commits
+                                                  if MANIFEST_NAME in c.paths], MANIFEST_NAME)
         changes = []
         for c in commits:
             when = dt.datetime.fromtimestamp(c.timestamp, dt.UTC)
-            if c.sha in plan:
-                before = _statuses(blobs.get(f"{c.sha}^:{MANIFEST_NAME}"))
-                after = _statuses(blobs.get(f"{c.sha}:{MANIFEST_NAME}"))
+            if c.sha in plans:
+                before, after = (_statuses(data) for data in plans[c.sha])
                 changes += [StatusChange(sid, before[sid], status, c.author, when, c.sha, "plan")
                             for sid, status in after.items()
                             if sid in before and before[sid] != status]

@@ -36,7 +36,7 @@ from proposal_tui.domain.model import Manifest
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.compliance import ComplianceService
-from proposal_tui.store.programs import run_pandoc
+from proposal_tui.store.programs import latex_to_markdown, run_pandoc
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.rounds import files_at, resolve_commit
 
@@ -49,7 +49,7 @@ class ExportSection:
     id: str
     title: str
     file: str
-    fmt: str  # markdown, rst, latex, text
+    fmt: str  # markdown (LaTeX too, once pandoc converted it), rst, latex, text
     text: str
     words: int
     pages: float  # estimated from words_per_page
@@ -124,6 +124,8 @@ class ExportService:
                 except ProposalError as exc:
                     problem = exc.message
             words = count_words(text, fmt) if text else 0
+            if fmt == "latex" and text and (converted := latex_to_markdown(text)) is not None:
+                fmt, text = "markdown", converted  # read by pandoc, not shown as source
             sections.append(ExportSection(id=s.id, title=s.title, file=s.file, fmt=fmt,
                                           text=text, words=words, pages=words / wpp,
                                           owner=s.owner or "", problem=problem))

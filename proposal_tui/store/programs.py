@@ -101,10 +101,40 @@ def run_pandoc(markdown: str, fmt: str) -> bytes:
         return target.read_bytes()
 
 
-def _pandoc(argv: list[str], markdown: str, cwd: str) -> subprocess.CompletedProcess[bytes]:
+LATEX_TIMEOUT = 60  # seconds for one section; past that the export shows its source
+# Pandoc's Markdown, without what only pandoc reads ({#id} attributes, ::: divs, raw TeX or
+# HTML, ~sub~, "--" for a dash): the HTML export renders it as CommonMark too. Citations
+# stay visible as [@key].
+LATEX_MARKDOWN = "-".join(("markdown", "raw_html", "raw_tex", "raw_attribute", "fenced_divs",
+                           "bracketed_spans", "native_divs", "native_spans", "header_attributes",
+                           "link_attributes", "fenced_code_attributes",
+                           "inline_code_attributes", "subscript", "superscript", "smart"))
+
+
+def latex_to_markdown(latex: str) -> str | None:
+    """A LaTeX section as Markdown (:data:`LATEX_MARKDOWN`), or None when pandoc is missing,
+    has no ``--sandbox`` (pandoc < 2.15) or cannot read it: the export then shows the source.
+    Only sandboxed: ``\\input{/etc/passwd}`` and ``\\include`` must read no file of the
+    machine running the export."""
+    pandoc = pandoc_path()
+    if pandoc is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="proposal-latex-") as tmp:
+        try:
+            proc = _pandoc([pandoc, "--sandbox", "--from", "latex", "--to", LATEX_MARKDOWN,
+                            "--wrap=none"], latex, tmp, timeout=LATEX_TIMEOUT)
+        except ProposalError:
+            return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def _pandoc(argv: list[str], markdown: str, cwd: str, timeout: float = PANDOC_TIMEOUT
+            ) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(argv, input=markdown.encode(), capture_output=True,
-                              timeout=PANDOC_TIMEOUT, cwd=cwd,
+                              timeout=timeout, cwd=cwd,
                               env={**os.environ, "LC_ALL": "C.UTF-8"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProposalError(f"pandoc failed: {exc}") from None
