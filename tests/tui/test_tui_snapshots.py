@@ -68,3 +68,18 @@ async def _compliance(pilot: Any) -> None:
 
 def test_compliance_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
     assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_compliance)
+
+
+async def _mine(pilot: Any) -> None:
+    from proposal_tui.tui.screens.mine import MineScreen
+    from tests.tui.support import wait_for
+
+    await settle(pilot)
+    await pilot.press("M")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MineScreen)
+                   and pilot.app.screen.mine is not None, what="the mine view")
+    await settle(pilot)
+
+
+def test_mine_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master, "raj"), terminal_size=WIDE, run_before=_mine)

@@ -35,7 +35,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
               ("m", "compliance matrix (enter: that requirement's sections)"),
               ("R", "round diff: pick rounds A and B (or HEAD); words, comments resolved"),
               ("p", "progress: burn-up of words per day towards the limit"),
-              ("M", "mine: my sections, my open threads, what I must review"),
+              ("M", "mine: my sections, open threads, reviews to do"),
               ("ctrl+r", "refresh now"), ("ctrl+t", "switch dark / light theme"),
               ("ctrl+p", "command palette: every command and key"),
               ("?", "this help"), ("q", "quit")]),

@@ -52,6 +52,10 @@ TABLES = {  # id -> column keys and labels
 }
 
 
+NO_ROUND = ("No review round is open. A manager starts one with n in the round view (R), or "
+            "with 'proposal round start NAME'.")
+
+
 class MineTable(LookMixin, DataTable[Text]):
     """One of the three lists, coloured with the app's look."""
 
@@ -121,6 +125,7 @@ class MineScreen(ViewScreen):
         for name in TABLES:
             with Vertical(id=f"{name}-pane", classes="pane"):
                 yield MineTable(id=name, cursor_type="row", zebra_stripes=True)
+        yield Static(Text(NO_ROUND), id="mine-no-round")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -196,6 +201,8 @@ class MineScreen(ViewScreen):
         self.query_one("#mine-sections-pane").border_title = f"My sections ({sections})"
         self.query_one("#mine-threads-pane").border_title = f"My open threads ({threads})"
         review = self.query_one("#mine-review-pane")
+        review.display = mine is not None and mine.round is not None
+        self.query_one("#mine-no-round").display = not review.display
         if mine is None or mine.round is None:
             review.border_title = "To review: no round is open"
         else:
