@@ -62,7 +62,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workspace.rounds.start(manifest, manifest.person("mia"), "pink")  # type: ignore[attr-defined]
     _comment(repo, "rex", "summary", "Name the *inspection* standard", 20, "must-fix")
     _comment(repo, "rex", "approach", "Drones need a permit", 19, "must-fix")  # approach: val
-    answered = _comment(repo, "rex", "staffing", "Who leads?", 18, "question")
+    answered = _comment(repo, "rex", "staffing", "Who leads?\x1b]0;pwned\x07\x1b[2J", 18,
+                        "question")
     _reply(repo, "wes", answered, "Me, for now.", 17)
     _comment(repo, "wes", "approach", "Add a figure?", 16, "question")
     done = _comment(repo, "wes", "approach", "Typo in line 2", 15)
@@ -97,6 +98,9 @@ def test_mine_lists_my_sections_late_first_my_threads_and_my_reviews(repo: Path)
 def test_mine_needs_to_know_who_you_are(repo: Path) -> None:
     assert_clean_error(run("--repo", str(repo), "mine", "--as", "nobody"), 2,
                        "unknown person 'nobody'")
+    # Over the server the person is fixed: naming another is refused, not obeyed.
+    assert_clean_error(run("--repo", str(repo), "mine", "--as", "val",
+                           env={"PROPOSAL_PUSHER": "wes"}), 3, "--as is refused")
 
 
 def test_digest_json_says_what_changed_what_is_late_and_who_owes_an_answer(
@@ -142,6 +146,10 @@ def test_digest_text_and_markdown_are_ready_to_mail(repo: Path) -> None:
     assert md.startswith("# Bridge Inspection Services: digest\n")
     assert "## Late (1)\n\n- staffing: Staffing, wes, drafting" in md
     assert "  - summary, rex 01 Dec: Name the \\*inspection\\* standard" in md  # literal
+
+    assert "Who leads?" in text and "\x1b" not in text + md and "\x07" not in text + md
+    raw = run("--repo", str(repo), "digest", "--json").json()
+    assert raw["comments"]["new"][2]["body"] == "Who leads?\x1b]0;pwned\x07\x1b[2J"  # exact
 
     quiet = run("--repo", str(repo), "digest", "--since", "1h").out
     assert "Nothing changed." in quiet

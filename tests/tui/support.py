@@ -24,6 +24,7 @@ from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.compliance import ComplianceScreen
+from proposal_tui.tui.screens.mine import MineScreen
 from proposal_tui.tui.screens.progress import ProgressScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen
 from tests.gitutil import author_env, git
@@ -195,4 +196,15 @@ async def open_rounds(pilot) -> RoundDiffScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, RoundDiffScreen)
+    return screen
+
+
+async def open_mine(pilot) -> MineScreen:
+    await settle(pilot)
+    await pilot.press("M")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MineScreen)
+                   and pilot.app.screen.mine is not None, what="the mine view")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, MineScreen)
     return screen

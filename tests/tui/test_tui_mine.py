@@ -14,20 +14,18 @@ from proposal_tui.tui.commands import ProposalCommands
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.mine import MineScreen
 from proposal_tui.tui.screens.section import SectionScreen
-from tests.tui.support import NOW, WIDE, make_app, screen_text, settle, sync, wait_for
+from tests.tui.support import (
+    NOW,
+    WIDE,
+    make_app,
+    open_mine,
+    screen_text,
+    settle,
+    sync,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(120)
-
-
-async def open_mine(pilot) -> MineScreen:
-    await settle(pilot)
-    await pilot.press("M")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MineScreen)
-                   and pilot.app.screen.mine is not None, what="the mine view")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, MineScreen)
-    return screen
 
 
 def _pink_round_with_a_comment_by_raj(repo: Path) -> None:

@@ -71,13 +71,9 @@ def test_compliance_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
 
 
 async def _mine(pilot: Any) -> None:
-    from proposal_tui.tui.screens.mine import MineScreen
-    from tests.tui.support import wait_for
+    from tests.tui.support import open_mine
 
-    await settle(pilot)
-    await pilot.press("M")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MineScreen)
-                   and pilot.app.screen.mine is not None, what="the mine view")
+    await open_mine(pilot)
     await settle(pilot)
 
 
