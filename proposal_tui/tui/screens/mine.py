@@ -202,7 +202,7 @@ class MineScreen(ViewScreen):
         self.query_one("#mine-threads-pane").border_title = f"My open threads ({threads})"
         review = self.query_one("#mine-review-pane")
         review.display = mine is not None and mine.round is not None
-        self.query_one("#mine-no-round").display = not review.display
+        self.query_one("#mine-no-round").display = mine is not None and mine.round is None
         if mine is None or mine.round is None:
             review.border_title = "To review: no round is open"
         else:
