@@ -4,6 +4,7 @@ before and after each of them."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,10 +14,19 @@ from proposal_tui.store.history import Commit, iter_log
 
 def commits_between(cwd: Path, tip: str, since: dt.datetime, until: dt.datetime
                     ) -> list[Commit]:
-    """Commits reachable from ``tip`` with a commit date in [since, until], oldest first (git
+    """Commits reachable from ``tip`` with a commit date in (since, until], oldest first (git
     judges by commit date: when a commit landed, rebased or not)."""
-    window = [f"--since=@{int(since.timestamp())}", f"--until=@{int(until.timestamp())}"]
+    # Commit dates are whole seconds and git's bounds include them: after ``since`` is from
+    # its next whole second on. Dates go to git as UTC ISO text (it reads "@N" as a moment
+    # only for large N); before 1970 means from the first commit.
+    window = [f"--until={_git_date(math.floor(until.timestamp()))}"]
+    if since.timestamp() >= 0:
+        window.append(f"--since={_git_date(math.floor(since.timestamp()) + 1)}")
     return list(iter_log(cwd, [tip, *window]))[::-1]
+
+
+def _git_date(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
 def before_and_after(cwd: Path, shas: Iterable[str], path: str

@@ -129,6 +129,12 @@ def test_digest_json_says_what_changed_what_is_late_and_who_owes_an_answer(
     older = run("--repo", str(repo), "digest", "--since", "2026-11-25", "--json").json()
     assert [c["subject"] for c in older["commits"]][:2] == ["First cut of the approach",
                                                              "Approach ready"]
+    # After the moment given, to the second; and before 1970 is from the first commit.
+    assert [c["subject"] for c in run("--repo", str(repo), "digest", "--since",
+                                      "2026-12-01T10:00:00-05:00", "--json").json()["commits"]
+            ] == []
+    everything = run("--repo", str(repo), "digest", "--since", "1969-07-20", "--json").json()
+    assert everything["commits"][0]["subject"] == "Scaffold the proposal"
 
 
 def test_digest_text_and_markdown_are_ready_to_mail(repo: Path) -> None:
