@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from proposal_tui.domain.attention import awaits_answer, is_at_risk, is_late, late_first, schedule
-from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
@@ -125,8 +124,9 @@ def _state_json(s: SectionState) -> dict[str, Any]:
 
 @dataclass
 class DigestService:
+    """The digest of one repository; "now" is the snapshot's, from the workspace's clock."""
+
     repo: ProposalRepo
-    clock: Clock
     proposals: ProposalService
 
     def digest(self, since: dt.datetime) -> Digest:

@@ -155,7 +155,7 @@ class Workspace:
         """What changed since a moment, and what needs attention (`proposal digest`)."""
         from proposal_tui.services.digest import DigestService
 
-        return DigestService(self.repo, self.clock, self.proposals)
+        return DigestService(self.repo, self.proposals)
 
     @_built_once
     def edits(self) -> PlanEdits:
