@@ -81,3 +81,23 @@ async def test_the_palette_offers_mine_and_nobody_gets_a_way_to_say_who(
         text = screen_text(app)
         assert "Nobody to show:" in text and "--as HANDLE" in text
         assert "No review round is open." not in text  # nobody: nothing said about rounds
+
+
+@sync
+async def test_the_mine_view_follows_a_new_comment(demo: Path) -> None:
+    app = make_app(demo, "raj")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_mine(pilot)
+        assert screen.mine is not None and len(screen.mine.threads) == 1
+        manifest = Workspace(demo).proposals.manifest()
+        tom = manifest.person("tom")
+        assert tom is not None
+        Workspace(demo, FixedClock(NOW)).reviews.comment(manifest, tom, "transition",
+                                                         "Who runs cut-over night?")
+        app.request_refresh("test")
+        await wait_for(pilot, lambda: screen.mine is not None and len(screen.mine.threads) == 2,
+                       what="the new thread")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "My open threads (2)" in screen_text(app)
+        assert "Who runs cut-over night?" in screen_text(app)
