@@ -19,7 +19,7 @@ from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
 from proposal_tui.domain.model import Manifest, SectionState
-from proposal_tui.domain.status import UNCOMMITTED, evaluate
+from proposal_tui.domain.status import UNCOMMITTED, bad_trailer_message, evaluate
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
@@ -66,6 +66,13 @@ class Snapshot:
 
     def state(self, section_id: str) -> SectionState | None:
         return self._states_by_id.get(section_id)
+
+    @property
+    def trailer_warnings(self) -> list[str]:
+        """A line for each section whose newest Proposal-Status trailer names no status."""
+        return [f"{s.section.file}: section '{s.section.id}': "
+                f"{bad_trailer_message(s.history.bad_trailer)}"
+                for s in self.states if s.history.bad_trailer is not None]
 
     def threads_for(self, section_id: str) -> list[Thread]:
         return list(self._threads_by_section.get(section_id, ()))
@@ -235,7 +242,10 @@ class ProposalService:
                 error = counted if isinstance(counted, str) else None
                 uncommitted = counted if isinstance(counted, int) else None
             missing = content.missing
-            if missing:
+            if content.deleted:
+                error = f"{path} is deleted in the work tree (not committed; 'git checkout " \
+                        f"-- {path}' restores it)"
+            elif missing:
                 error = "file is missing from the repository"
             result[path] = (words, uncommitted, error, missing)
         cache.save()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
-from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
+from proposal_tui.domain.model import BadTrailer, CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.commits import is_ancestor
 from proposal_tui.store.git import GitPipe, read_objects, run_git_bytes
@@ -57,20 +57,24 @@ class PathFacts:
     last: list | None = None
     contributors: dict[str, list] = field(default_factory=dict)  # email -> [seq, name]
     trailer: list | None = None  # [seq, status, ts, sha]
+    bad_trailer: list | None = None  # [seq, value, sha, subject]: a value that is no status
 
     def shift(self, by: int) -> None:
-        entries = (self.first, self.last, self.trailer, *self.contributors.values())
+        entries = (self.first, self.last, self.trailer, self.bad_trailer,
+                   *self.contributors.values())
         for entry in {id(e): e for e in entries if e is not None}.values():
             entry[0] += by
 
     def to_list(self) -> list:
-        return [self.commits, self.first, self.last, self.contributors, self.trailer]
+        return [self.commits, self.first, self.last, self.contributors, self.trailer,
+                self.bad_trailer]
 
     def merged_with_newer(self, newer: PathFacts) -> PathFacts:
         contributors = dict(self.contributors)
         contributors.update(newer.contributors)
         return PathFacts(self.commits + newer.commits, self.first or newer.first,
-                         newer.last or self.last, contributors, newer.trailer or self.trailer)
+                         newer.last or self.last, contributors, newer.trailer or self.trailer,
+                         newer.bad_trailer or self.bad_trailer)
 
     def add(self, c: Commit) -> None:
         ref = [c.seq, c.sha, c.author, c.email, c.timestamp, c.subject]
@@ -87,6 +91,9 @@ class PathFacts:
         status = parse_status(c.trailer) if c.trailer else None
         if status is not None and (self.trailer is None or self.trailer[0] < c.seq):
             self.trailer = [c.seq, status.value, c.timestamp, c.sha]
+        elif c.trailer and status is None and (self.bad_trailer is None or
+                                               self.bad_trailer[0] < c.seq):
+            self.bad_trailer = [c.seq, c.trailer, c.sha, c.subject]
 
 
 def _ref(entry: list | None) -> CommitRef | None:
@@ -162,6 +169,10 @@ class HistoryIndex:
                     contributors[email] = entry
         trailers = [f.trailer for f in facts if f.trailer]
         trailer = max(trailers, key=lambda e: e[0]) if trailers else None
+        bads = [f.bad_trailer for f in facts if f.bad_trailer]
+        bad = max(bads, key=lambda e: e[0]) if bads else None
+        if bad is not None and trailer is not None and trailer[0] > bad[0]:
+            bad = None  # a valid trailer came after it: the mistake was put right
         return SectionHistory(
             commits=sum(f.commits for f in facts), first=_ref(first), last=_ref(last),
             contributors=tuple(sorted(contributors, key=lambda e: -contributors[e][0])),
@@ -169,7 +180,8 @@ class HistoryIndex:
             trailer_at=dt.datetime.fromtimestamp(trailer[2], dt.UTC) if trailer
             else None,
             trailer_sha=trailer[3] if trailer else None,
-            last_seq=last[0] if last else -1, trailer_seq=trailer[0] if trailer else -1)
+            last_seq=last[0] if last else -1, trailer_seq=trailer[0] if trailer else -1,
+            bad_trailer=BadTrailer(bad[1], bad[2], bad[3]) if bad else None)
 
     # -- persistence -------------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -187,8 +199,8 @@ class HistoryIndex:
         index = cls(tip=data["tip"], max_seq=data["max_seq"],
                     status_since=data["status_since"], last_statuses=data["last_statuses"],
                     recent=data["recent"])
-        for path, (commits, first, last, contributors, trailer) in data["paths"].items():
-            index.paths[path] = PathFacts(commits, first, last, contributors, trailer)
+        for path, facts in data["paths"].items():
+            index.paths[path] = PathFacts(*facts)
         for path, sources in data["sources"].items():
             index.sources[path] = [(old, seq, PathFacts(*f)) for old, seq, f in sources]
         return index

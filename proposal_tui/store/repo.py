@@ -41,7 +41,8 @@ class FileContent:
     """One section file as committed and as in the work tree, or why it cannot be read.
 
     ``committed`` is None when the blob was not read (the caller already knows its id);
-    ``working`` is None when the work tree copy was not read (git says it equals HEAD).
+    ``working`` is None when the work tree copy was not read (git says it equals HEAD), or
+    when it is not there (``absent``: deleted in the work tree, not yet committed).
     """
 
     path: str
@@ -49,6 +50,7 @@ class FileContent:
     working: bytes | None
     problem: str | None = None
     committed_sha: str | None = None
+    absent: bool = False
 
     @property
     def uncommitted(self) -> bool:
@@ -56,7 +58,13 @@ class FileContent:
 
     @property
     def missing(self) -> bool:
-        return self.committed_sha is None and self.working is None and self.problem is None
+        return (self.committed_sha is None or self.absent) and self.working is None and \
+            self.problem is None
+
+    @property
+    def deleted(self) -> bool:
+        """Committed, but deleted in the work tree (not yet committed)."""
+        return self.absent and self.committed_sha is not None and self.problem is None
 
 
 class ProposalRepo:
@@ -228,7 +236,7 @@ class ProposalRepo:
             working, problem = ((None, None) if skip_work_tree
                                 else self._working_bytes(path, batch))
             result[path] = FileContent(path, committed, working, problems.get(path) or problem,
-                                       sha)
+                                       sha, absent=not skip_work_tree and working is None)
         return result
 
     def manifest_bytes(self, entries: dict[str, tuple[str, str]] | None = None
