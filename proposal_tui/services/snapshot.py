@@ -58,6 +58,8 @@ class Snapshot:
     comment_errors: tuple[str, ...] = ()
     commits_read: int = 0
     bare: bool = False
+    branch: str | None = None  # the branch checked out; None on a detached HEAD
+    read_only: bool = False  # git could not write here (a read-only mount, others' files)
     # What the section files are made of, so a reader of their text (the TUI preview) can
     # reuse what it read before: path -> committed blob id, and the paths whose work-tree
     # copy may differ from it (None: all of them, e.g. no commit yet).
@@ -66,6 +68,13 @@ class Snapshot:
 
     def state(self, section_id: str) -> SectionState | None:
         return self._states_by_id.get(section_id)
+
+    @property
+    def head_label(self) -> str:
+        """The branch, or where a detached HEAD is ("detached at abc1234")."""
+        if self.branch is not None:
+            return self.branch
+        return f"detached at {self.head[:7]}" if self.head else "detached"
 
     @property
     def trailer_warnings(self) -> list[str]:
@@ -195,6 +204,7 @@ class ProposalService:
                         activity=tuple(self._activity(manifest, index, all_threads)),
                         threads=tuple(all_threads), comment_errors=comment_errors,
                         commits_read=index.commits_read, bare=self.repo.bare,
+                        branch=self.repo.branch(), read_only=self.repo.read_only,
                         blob_ids={p: e[1] for p in words if (e := entries.get(p))},
                         worktree_changed=None if changed is None else frozenset(changed))
 

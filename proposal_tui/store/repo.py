@@ -123,6 +123,37 @@ class ProposalRepo:
         proc = run_git_bytes(["symbolic-ref", "--quiet", "HEAD"], self.root, check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
+    def branch(self) -> str | None:
+        """The branch checked out ("main"), None on a detached HEAD. Read from the HEAD file
+        (a refresh needs no git process for it); reftable keeps a placeholder there."""
+        try:
+            head = (self.git_dir / "HEAD").read_text("utf-8", "replace").strip()
+        except OSError:
+            head = ""
+        ref = head[5:].strip() if head.startswith("ref: ") else None
+        if ref is None and len(head) not in (40, 64) or ref == "refs/heads/.invalid":
+            ref = self.head_ref()
+        return ref.removeprefix("refs/heads/") if ref else None
+
+    def branch_to_commit_on(self) -> str:
+        """The ref a plan edit is committed on: HEAD's branch. A detached HEAD is refused,
+        or the commit would be lost the moment a branch is checked out."""
+        ref = self.head_ref()
+        if ref is None:
+            head = self.head() or ""
+            raise ProposalError(f"HEAD is detached at {head[:7]}: plan edits are committed on "
+                                "a branch; run 'git switch BRANCH' first (nothing was changed)")
+        return ref
+
+    @property
+    def read_only(self) -> bool:
+        """Whether git could not write here: a read-only mount, or folders this user may not
+        write (os.access asks the kernel, so a read-only mount counts even for root)."""
+        folders = [self.git_dir, self.git_dir / "objects", self.git_dir / "refs"]
+        if self.work_tree is not None:
+            folders.append(self.work_tree)
+        return not all(os.access(f, os.W_OK) for f in folders if f.exists())
+
     # -- files ----------------------------------------------------------------------------
     def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
         """Every file of the commit's tree: path -> (mode, blob sha). Empty if no commit."""
