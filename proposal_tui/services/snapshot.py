@@ -253,8 +253,8 @@ class ProposalService:
                 uncommitted = counted if isinstance(counted, int) else None
             missing = content.missing
             if content.deleted:
-                error = f"{path} is deleted in the work tree (not committed; 'git checkout " \
-                        f"-- {path}' restores it)"
+                error = f"deleted in the work tree, not committed ('git checkout -- {path}' " \
+                        "restores it)"
             elif missing:
                 error = "file is missing from the repository"
             result[path] = (words, uncommitted, error, missing)
