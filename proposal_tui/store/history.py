@@ -302,26 +302,29 @@ def _records(git: GitPipe) -> Iterator[Commit]:
 def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
     """Stream commits newest first, parsing as bytes arrive, with renames and copies (-C).
 
-    A merge's files come from a second ``git log`` beside the first, over the same walk in
-    the same order: the files that differ from every parent (``-c``; a resolved conflict),
-    found without rename detection, which would make it 2-3x slower on merge-heavy histories.
+    A merge's files come from a second ``git log`` over the same walk in the same order,
+    started at the first merge (a refresh over a few plain commits runs one git): the files
+    that differ from every parent (``-c``: a resolved conflict), found without rename
+    detection, which made the one pass 2-3x slower on merge-heavy histories.
     """
     fmt = f"--format={_LOG_FORMAT}"
     # Streamed, but not interactive: git's stdio buffer is enough to overlap with parsing.
-    git = GitPipe(["log", "-z", "--name-status", "-C", fmt, *revs, "--"], cwd)
-    merges_git = GitPipe(["log", "-z", "--name-status", "--merges", "-c", "--no-renames", fmt,
-                          *revs, "--"], cwd)
+    pipes = [GitPipe(["log", "-z", "--name-status", "-C", fmt, *revs, "--"], cwd)]
+    merges: Iterator[Commit] | None = None
     try:
-        merges = _records(merges_git)
-        for commit in _records(git):
+        for commit in _records(pipes[0]):
             if len(commit.parents) > 1:
+                if merges is None:
+                    pipes.append(GitPipe(["log", "-z", "--name-status", "--merges", "-c",
+                                          "--no-renames", fmt, *revs, "--"], cwd))
+                    merges = _records(pipes[1])
                 commit.paths = next((m.paths for m in merges if m.sha == commit.sha), [])
             yield commit
     finally:
-        git.finish()
-        merges_git.finish()
-    git.check(tolerate="does not have any commits")
-    merges_git.check(tolerate="does not have any commits")
+        for pipe in pipes:
+            pipe.finish()
+    for pipe in pipes:
+        pipe.check(tolerate="does not have any commits")
 
 
 class HistoryStore:
