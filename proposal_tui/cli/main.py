@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as exc:  # disk full, permissions: say which file, never a traceback
+        from proposal_tui.domain.errors import write_refused
+
+        if refused := write_refused(exc):  # a read-only repository: exit 3, as documented
+            print(f"proposal: {_one_line(str(refused))}", file=sys.stderr)
+            return refused.exit_code
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"proposal: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_FAILED

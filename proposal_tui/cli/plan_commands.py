@@ -138,7 +138,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         emit(f"proposal: {one_line(error)}", err=True)
     from proposal_tui.services.gate import repository_warnings
 
-    for warning in repository_warnings(workspace.repo):
+    for warning in [*snap.trailer_warnings, *repository_warnings(workspace.repo)]:
         emit(f"proposal: warning: {one_line(warning)}", err=True)
     if problems or snap.comment_errors:
         return EXIT_BAD_INPUT

@@ -67,7 +67,9 @@ def status_table(snap: Snapshot) -> str:
     zone = info.timezone
     head = [one_line(f"{info.title} · {info.client} · {info.solicitation}".strip(" ·")),
             f"due {info.due.astimezone(zone).strftime('%a %d %b %Y %H:%M %Z') if info.due else '—'}"
-            f" · {time_left(info.due, snap.now)}"]
+            f" · {time_left(info.due, snap.now)}"
+            f" · {'on ' if snap.branch else ''}{one_line(snap.head_label)}"
+            f"{' · read-only' if snap.read_only else ''}"]
     cols = [("id", 16), ("title", 26), ("owner", 8), ("status", 18), ("words", 11),
             ("due", 9), ("last edit", 16), ("💬", 3)]
     lines = head + ["", "  ".join(fit(name, size) for name, size in cols) + "  flags"]

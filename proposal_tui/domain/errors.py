@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+
 from proposal_tui.domain.exit_codes import EXIT_BAD_INPUT, EXIT_DENIED
+
+# What a write gets from a read-only file system, a folder it may not write, an immutable file
+WRITE_REFUSED_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 class ProposalError(Exception):
@@ -28,6 +33,24 @@ class ProposalError(Exception):
                     where += f":{self.column}"
             where += ": "
         return where + self.message
+
+
+class ReadOnlyRepository(ProposalError):
+    """The repository cannot be written here (a read-only mount, another user's files): a
+    permission problem, so exit code 3, and nothing was changed."""
+
+    exit_code = EXIT_DENIED
+
+    def __str__(self) -> str:
+        return "read-only: " + super().__str__()
+
+
+def write_refused(exc: OSError) -> ReadOnlyRepository | None:
+    """The one-line error for a write the file system refused, or None for other failures."""
+    if exc.errno not in WRITE_REFUSED_ERRNOS:
+        return None
+    where = f"cannot write {exc.filename}" if exc.filename else "cannot write"
+    return ReadOnlyRepository(f"{where} ({exc.strerror}); nothing was changed")
 
 
 class PermissionDenied(ProposalError):

@@ -160,6 +160,15 @@ class CommitRef:
 
 
 @dataclass(frozen=True)
+class BadTrailer:
+    """A Proposal-Status trailer whose value is no status, and the commit that carries it."""
+
+    value: str
+    sha: str
+    subject: str
+
+
+@dataclass(frozen=True)
 class SectionHistory:
     """What git knows about one section file (renames followed)."""
 
@@ -172,6 +181,9 @@ class SectionHistory:
     trailer_sha: str | None = None
     last_seq: int = -1  # position of the newest commit in history order (higher is newer)
     trailer_seq: int = -1
+    # the newest Proposal-Status trailer that names no status (a typo), when newer than any
+    # valid one: it was meant to set the status and was ignored
+    bad_trailer: BadTrailer | None = None
 
 
 @dataclass(frozen=True)

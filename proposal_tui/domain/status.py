@@ -15,9 +15,11 @@ same-second commits still order correctly):
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.model import (
+    BadTrailer,
     ProposalInfo,
     Section,
     SectionHistory,
@@ -37,6 +39,22 @@ def effective_status(declared: Status, declared_seq: int,
     if status is Status.NOT_STARTED and history.last_seq > since:
         status, source = Status.DRAFTING, "first-commit"
     return status, source
+
+
+def nearest_status(value: str) -> Status | None:
+    """The status a mistyped value most likely meant ("in reveiw" -> in-review)."""
+    key = value.strip().lower().replace("_", "-").replace(" ", "-")
+    near = difflib.get_close_matches(key, [s.value for s in Status], n=1, cutoff=0.6)
+    return Status(near[0]) if near else None
+
+
+def bad_trailer_message(bad: BadTrailer) -> str:
+    """Why a commit's Proposal-Status trailer set nothing, and what it probably meant."""
+    near = nearest_status(bad.value)
+    hint = f"did you mean '{near.value}'?" if near else \
+        "valid: " + ", ".join(s.value for s in Status)
+    return (f"commit {bad.sha[:7]} (\"{bad.subject}\"): Proposal-Status '{bad.value}' is not "
+            f"a status and was ignored; {hint}")
 
 
 def working_days_until(today: dt.date, day: dt.date) -> int:

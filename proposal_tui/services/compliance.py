@@ -34,7 +34,7 @@ from proposal_tui.domain.manifest import (
 )
 from proposal_tui.domain.model import Manifest, Person, Status
 from proposal_tui.domain.permissions import require
-from proposal_tui.domain.status import UNCOMMITTED, effective_status
+from proposal_tui.domain.status import UNCOMMITTED, bad_trailer_message, effective_status
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.identity import identity_of
@@ -122,7 +122,15 @@ class ComplianceService:
         report.requirements = len(requirements or [])
         matrix = build_matrix(requirements, manifest, self.statuses(manifest))
         report.findings += check_matrix(matrix, MANIFEST_NAME)
+        report.findings += self._trailer_findings(manifest)
         return report
+
+    def _trailer_findings(self, manifest: Manifest) -> list[Finding]:
+        """A warning for each section whose newest Proposal-Status trailer is no status."""
+        index = self.proposals.history_index(self.repo.head())
+        return [Finding("status-trailer", f"section '{s.id}': {bad_trailer_message(bad)}",
+                        s.file, fatal=False) for s in manifest.ordered_sections
+                if (bad := index.section_history(s.file).bad_trailer) is not None]
 
     def statuses(self, manifest: Manifest) -> dict[str, Status]:
         """Effective statuses from the cached history index (no comments, no file reads)."""

@@ -19,7 +19,7 @@ from proposal_tui.domain.comments import Thread, open_counts
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
 from proposal_tui.domain.model import Manifest, SectionState
-from proposal_tui.domain.status import UNCOMMITTED, evaluate
+from proposal_tui.domain.status import UNCOMMITTED, bad_trailer_message, evaluate
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.comments import CommentStore
@@ -58,6 +58,8 @@ class Snapshot:
     comment_errors: tuple[str, ...] = ()
     commits_read: int = 0
     bare: bool = False
+    branch: str | None = None  # the branch checked out; None on a detached HEAD
+    read_only: bool = False  # git could not write here (a read-only mount, others' files)
     # What the section files are made of, so a reader of their text (the TUI preview) can
     # reuse what it read before: path -> committed blob id, and the paths whose work-tree
     # copy may differ from it (None: all of them, e.g. no commit yet).
@@ -66,6 +68,20 @@ class Snapshot:
 
     def state(self, section_id: str) -> SectionState | None:
         return self._states_by_id.get(section_id)
+
+    @property
+    def head_label(self) -> str:
+        """The branch, or where a detached HEAD is ("detached at abc1234")."""
+        if self.branch is not None:
+            return self.branch
+        return f"detached at {self.head[:7]}" if self.head else "detached"
+
+    @property
+    def trailer_warnings(self) -> list[str]:
+        """A line for each section whose newest Proposal-Status trailer names no status."""
+        return [f"{s.section.file}: section '{s.section.id}': "
+                f"{bad_trailer_message(s.history.bad_trailer)}"
+                for s in self.states if s.history.bad_trailer is not None]
 
     def threads_for(self, section_id: str) -> list[Thread]:
         return list(self._threads_by_section.get(section_id, ()))
@@ -188,6 +204,7 @@ class ProposalService:
                         activity=tuple(self._activity(manifest, index, all_threads)),
                         threads=tuple(all_threads), comment_errors=comment_errors,
                         commits_read=index.commits_read, bare=self.repo.bare,
+                        branch=self.repo.branch(), read_only=self.repo.read_only,
                         blob_ids={p: e[1] for p in words if (e := entries.get(p))},
                         worktree_changed=None if changed is None else frozenset(changed))
 
@@ -235,7 +252,10 @@ class ProposalService:
                 error = counted if isinstance(counted, str) else None
                 uncommitted = counted if isinstance(counted, int) else None
             missing = content.missing
-            if missing:
+            if content.deleted:
+                error = f"deleted in the work tree, not committed ('git checkout -- {path}' " \
+                        "restores it)"
+            elif missing:
                 error = "file is missing from the repository"
             result[path] = (words, uncommitted, error, missing)
         cache.save()

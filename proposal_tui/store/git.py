@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn
 
-from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.errors import ProposalError, ReadOnlyRepository
 
 _BASE_ENV = {
     "GIT_OPTIONAL_LOCKS": "0",
@@ -36,6 +37,17 @@ NOT_INTERACTIVE = {"GIT_FLUSH": "0"}
 
 class GitError(ProposalError):
     """A git command failed; carries git's own first stderr line."""
+
+
+class GitWriteRefused(GitError, ReadOnlyRepository):
+    """git could not write into the repository: a read-only mount, or files it may not
+    change (exit code 3, as for any permission problem)."""
+
+
+# git's words for a write the file system refused (objects, a ref's lock, the index)
+_WRITE_REFUSED = re.compile(r"Read-only file system|insufficient permission|"
+                            r"(?:[Uu]nable to (?:create|write)|cannot lock ref)[^\n]*"
+                            r"(?:Permission denied|Operation not permitted)")
 
 
 # Variables every git started in this context (thread, task) gets: the objects of a push
@@ -102,6 +114,9 @@ def git_failure(args: Sequence[str], cwd: Path | str, code: int, stderr: str) ->
     if "No space left on device" in stderr:
         return GitError(f"disk full: git {args[0]} could not write in {cwd} (no space left "
                         "on device); free some space and try again")
+    if refused := _WRITE_REFUSED.search(stderr):
+        return GitWriteRefused(f"cannot write in the repository {cwd} ({refused.group(0)}); "
+                               "nothing was changed")
     return GitError(f"git {args[0]} failed: {first}")
 
 

@@ -1,9 +1,12 @@
 """The git history index: per-file commit facts from one streaming ``git log`` pass.
 
 Facts are kept per path (not per section) so a manifest that renames or re-points a section
-needs no rescan; renames recorded in history let a section inherit its file's past. The
-index is cached under ``.git/proposal-tui/`` and refreshed incrementally: only ``old..new``
-is read, unless history was rewritten, which triggers a full rebuild.
+needs no rescan; renames and copies recorded in history (a file moved, or split off from
+another) let a section inherit its file's past up to that commit, as ``git log --follow``
+does. A merge that changes a file (one that differs from every parent: a resolved conflict)
+counts as an edit of it, as in ``git log -- FILE``. The index is cached under
+``.git/proposal-tui/`` and refreshed incrementally: only ``old..new`` is read, unless
+history was rewritten, which triggers a full rebuild.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
-from proposal_tui.domain.model import CommitRef, SectionHistory, parse_status
+from proposal_tui.domain.model import BadTrailer, CommitRef, SectionHistory, parse_status
 from proposal_tui.store.atomic import write_atomic
 from proposal_tui.store.commits import is_ancestor
 from proposal_tui.store.git import GitPipe, read_objects, run_git_bytes
 from proposal_tui.store.plumbing import resolve_ref
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 TRAILER_KEY = "Proposal-Status"
 # git's own trailer parser (what `git interpret-trailers --parse` finds: any case, spaces
 # before the colon, folded lines), shared by the status rules and the pre-receive hook.
@@ -44,7 +47,7 @@ class Commit:
     trailer: str | None
     seq: int = 0
     paths: list[str] = field(default_factory=list)
-    renames: list[tuple[str, str]] = field(default_factory=list)  # (old, new)
+    renames: list[tuple[str, str]] = field(default_factory=list)  # (old, new): moves, copies
 
 
 @dataclass
@@ -54,21 +57,30 @@ class PathFacts:
     last: list | None = None
     contributors: dict[str, list] = field(default_factory=dict)  # email -> [seq, name]
     trailer: list | None = None  # [seq, status, ts, sha]
+    bad_trailer: list | None = None  # [seq, value, sha, subject]: a value that is no status
 
     def shift(self, by: int) -> None:
-        entries = (self.first, self.last, self.trailer, *self.contributors.values())
+        entries = (self.first, self.last, self.trailer, self.bad_trailer,
+                   *self.contributors.values())
         for entry in {id(e): e for e in entries if e is not None}.values():
             entry[0] += by
+
+    def to_list(self) -> list:
+        return [self.commits, self.first, self.last, self.contributors, self.trailer,
+                self.bad_trailer]
 
     def merged_with_newer(self, newer: PathFacts) -> PathFacts:
         contributors = dict(self.contributors)
         contributors.update(newer.contributors)
         return PathFacts(self.commits + newer.commits, self.first or newer.first,
-                         newer.last or self.last, contributors, newer.trailer or self.trailer)
+                         newer.last or self.last, contributors, newer.trailer or self.trailer,
+                         newer.bad_trailer or self.bad_trailer)
 
     def add(self, c: Commit) -> None:
         ref = [c.seq, c.sha, c.author, c.email, c.timestamp, c.subject]
-        self.commits += 1
+        # Counted as git log --follow counts: the commits that wrote a change. A merge that
+        # changed the file (a resolved conflict) is its last edit, but not one more commit.
+        self.commits += len(c.parents) < 2
         if self.first is None or c.seq < self.first[0]:
             self.first = ref
         if self.last is None or c.seq > self.last[0]:
@@ -79,6 +91,9 @@ class PathFacts:
         status = parse_status(c.trailer) if c.trailer else None
         if status is not None and (self.trailer is None or self.trailer[0] < c.seq):
             self.trailer = [c.seq, status.value, c.timestamp, c.sha]
+        elif c.trailer and status is None and (self.bad_trailer is None or
+                                               self.bad_trailer[0] < c.seq):
+            self.bad_trailer = [c.seq, c.trailer, c.sha, c.subject]
 
 
 def _ref(entry: list | None) -> CommitRef | None:
@@ -96,7 +111,8 @@ class HistoryIndex:
     tip: str | None = None
     max_seq: int = 0
     paths: dict[str, PathFacts] = field(default_factory=dict)
-    renames: dict[str, list] = field(default_factory=dict)  # new -> [old, seq]
+    # new -> every rename or copy into it, newest first: [old, seq, old's facts before it]
+    sources: dict[str, list[tuple[str, int, PathFacts]]] = field(default_factory=dict)
     status_since: dict[str, int] = field(default_factory=dict)  # section -> seq
     last_statuses: dict[str, str] = field(default_factory=dict)
     recent: list[dict] = field(default_factory=list)  # newest first, bounded activity feed
@@ -107,18 +123,30 @@ class HistoryIndex:
     RECENT_LIMIT = 200
 
     def lineage(self, path: str) -> list[str]:
-        """The path and every path it was renamed from, newest first."""
-        chain, seen = [path], {path}
-        while (prev := self.renames.get(chain[-1])) and prev[0] not in seen:
-            chain.append(prev[0])
-            seen.add(prev[0])
+        """The path and every path it was renamed or copied from, newest first."""
+        return list(dict.fromkeys(p for p, _facts in self._chain(path)))
+
+    def _chain(self, path: str) -> list[tuple[str, PathFacts | None]]:
+        """The path with its own facts, then each path it came from with the facts it had
+        before that rename or copy, each one older than the last (as git log --follow).
+
+        A name met again (a file moved away and copied back) adds nothing: its first
+        visit, at a later cutoff, already holds all of its older facts.
+        """
+        chain: list[tuple[str, PathFacts | None]] = [(path, self.paths.get(path))]
+        seen, current, cutoff = {path}, path, float("inf")
+        while source := next((s for s in self.sources.get(current, ()) if s[1] < cutoff),
+                             None):
+            current, cutoff, facts = source
+            chain.append((current, None if current in seen else facts))
+            seen.add(current)
         return chain
 
     def section_history(self, path: str) -> SectionHistory:
         """Memoised per path: a refresh replaces the PathFacts of the paths new commits
         touched (never mutates them), so an identical list of facts means the same answer,
         and a refresh after one commit recomputes one section, not all of them."""
-        facts = [self.paths[p] for p in self.lineage(path) if p in self.paths]
+        facts = [f for _p, f in self._chain(path) if f is not None]
         memo = self._memo.get(path)
         if memo is not None and len(memo[0]) == len(facts) and \
                 all(a is b for a, b in zip(memo[0], facts)):
@@ -141,6 +169,10 @@ class HistoryIndex:
                     contributors[email] = entry
         trailers = [f.trailer for f in facts if f.trailer]
         trailer = max(trailers, key=lambda e: e[0]) if trailers else None
+        bads = [f.bad_trailer for f in facts if f.bad_trailer]
+        bad = max(bads, key=lambda e: e[0]) if bads else None
+        if bad is not None and trailer is not None and trailer[0] > bad[0]:
+            bad = None  # a valid trailer came after it: the mistake was put right
         return SectionHistory(
             commits=sum(f.commits for f in facts), first=_ref(first), last=_ref(last),
             contributors=tuple(sorted(contributors, key=lambda e: -contributors[e][0])),
@@ -148,25 +180,29 @@ class HistoryIndex:
             trailer_at=dt.datetime.fromtimestamp(trailer[2], dt.UTC) if trailer
             else None,
             trailer_sha=trailer[3] if trailer else None,
-            last_seq=last[0] if last else -1, trailer_seq=trailer[0] if trailer else -1)
+            last_seq=last[0] if last else -1, trailer_seq=trailer[0] if trailer else -1,
+            bad_trailer=BadTrailer(bad[1], bad[2], bad[3]) if bad else None)
 
     # -- persistence -------------------------------------------------------------------------
     def to_json(self) -> dict:
         return {"version": CACHE_VERSION, "tip": self.tip, "max_seq": self.max_seq,
-                "paths": {p: [f.commits, f.first, f.last, f.contributors, f.trailer]
-                          for p, f in self.paths.items()},
-                "renames": self.renames, "status_since": self.status_since,
+                "paths": {p: f.to_list() for p, f in self.paths.items()},
+                "sources": {p: [[old, seq, f.to_list()] for old, seq, f in sources]
+                            for p, sources in self.sources.items()},
+                "status_since": self.status_since,
                 "last_statuses": self.last_statuses, "recent": self.recent}
 
     @classmethod
     def from_json(cls, data: dict) -> HistoryIndex | None:
         if data.get("version") != CACHE_VERSION:
             return None
-        index = cls(tip=data["tip"], max_seq=data["max_seq"], renames=data["renames"],
+        index = cls(tip=data["tip"], max_seq=data["max_seq"],
                     status_since=data["status_since"], last_statuses=data["last_statuses"],
                     recent=data["recent"])
-        for path, (commits, first, last, contributors, trailer) in data["paths"].items():
-            index.paths[path] = PathFacts(commits, first, last, contributors, trailer)
+        for path, facts in data["paths"].items():
+            index.paths[path] = PathFacts(*facts)
+        for path, sources in data["sources"].items():
+            index.sources[path] = [(old, seq, PathFacts(*f)) for old, seq, f in sources]
         return index
 
 
@@ -209,8 +245,7 @@ def _parse_record(record: str) -> Commit | None:
         kind = code[0]
         if kind in "RC" and i + 2 < n + 1:
             old, new = tokens[i + 1], tokens[i + 2] if i + 2 < n else ""
-            if kind == "R":
-                commit.renames.append((old, new))
+            commit.renames.append((old, new))
             commit.paths.append(new)
             i += 3
         else:
@@ -230,45 +265,66 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
-def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
-    """Stream commits newest first from one ``git log`` process, parsing as bytes arrive.
+def _records(git: GitPipe) -> Iterator[Commit]:
+    """Parse commits as the bytes of one running ``git log -z`` arrive.
 
     Records are split on NUL + RS: a subject cannot hold NUL, so only a path beginning with
     RS could fake a boundary, and a piece without a commit header is glued back on.
     """
-    args = ["log", "-z", "--name-status", "-M", f"--format={_LOG_FORMAT}", *revs, "--"]
-    # Streamed, but not interactive: git's stdio buffer is enough to overlap with parsing.
-    git = GitPipe(args, cwd)
     held = ""  # the last record seen, kept until the next one proves it complete
     tail = ""
-    try:
-        _widen_pipe(git.stdout.fileno())
-        # read1: parse whatever has arrived while git keeps writing (read() would wait for a
-        # full megabyte with git blocked on a full pipe, and nothing would overlap).
-        while chunk := git.stdout.read1(1 << 20):
-            pieces = (tail + chunk.decode("utf-8", "surrogateescape")).split("\0\x1e")
-            tail = pieces.pop()
-            for piece in pieces:
-                if not held:
-                    held = piece.lstrip("\x1e")
-                elif _HEADER_RE.match(piece):
-                    if commit := _parse_record(held):
-                        yield commit
-                    held = piece
-                else:
-                    held += "\0\x1e" + piece
-        for piece in [tail] if tail else []:
-            if held and not _HEADER_RE.match(piece):
+    _widen_pipe(git.stdout.fileno())
+    # read1: parse whatever has arrived while git keeps writing (read() would wait for a
+    # full megabyte with git blocked on a full pipe, and nothing would overlap).
+    while chunk := git.stdout.read1(1 << 20):
+        pieces = (tail + chunk.decode("utf-8", "surrogateescape")).split("\0\x1e")
+        tail = pieces.pop()
+        for piece in pieces:
+            if not held:
+                held = piece.lstrip("\x1e")
+            elif _HEADER_RE.match(piece):
+                if commit := _parse_record(held):
+                    yield commit
+                held = piece
+            else:
                 held += "\0\x1e" + piece
-                continue
-            if held and (commit := _parse_record(held)):
-                yield commit
-            held = piece.lstrip("\x1e")
+    for piece in [tail] if tail else []:
+        if held and not _HEADER_RE.match(piece):
+            held += "\0\x1e" + piece
+            continue
         if held and (commit := _parse_record(held)):
             yield commit
+        held = piece.lstrip("\x1e")
+    if held and (commit := _parse_record(held)):
+        yield commit
+
+
+def iter_log(cwd: Path, revs: list[str]) -> Iterator[Commit]:
+    """Stream commits newest first, parsing as bytes arrive, with renames and copies (-C).
+
+    A merge's files come from a second ``git log`` over the same walk in the same order,
+    started at the first merge (a refresh over a few plain commits runs one git): the files
+    that differ from every parent (``-c``: a resolved conflict), found without rename
+    detection, which made the one pass 2-3x slower on merge-heavy histories.
+    """
+    fmt = f"--format={_LOG_FORMAT}"
+    # Streamed, but not interactive: git's stdio buffer is enough to overlap with parsing.
+    pipes = [GitPipe(["log", "-z", "--name-status", "-C", fmt, *revs, "--"], cwd)]
+    merges: Iterator[Commit] | None = None
+    try:
+        for commit in _records(pipes[0]):
+            if len(commit.parents) > 1:
+                if merges is None:
+                    pipes.append(GitPipe(["log", "-z", "--name-status", "--merges", "-c",
+                                          "--no-renames", fmt, *revs, "--"], cwd))
+                    merges = _records(pipes[1])
+                commit.paths = next((m.paths for m in merges if m.sha == commit.sha), [])
+            yield commit
     finally:
-        git.finish()
-    git.check(tolerate="does not have any commits")
+        for pipe in pipes:
+            pipe.finish()
+    for pipe in pipes:
+        pipe.check(tolerate="does not have any commits")
 
 
 class HistoryStore:
@@ -336,14 +392,15 @@ class HistoryStore:
         negative ones and the few aggregated values are shifted afterwards.
         """
         paths: dict[str, PathFacts] = {}
-        renames: dict[str, list] = {}
+        sources: dict[str, list[tuple[str, int, PathFacts]]] = {}
+        # old path -> collectors of what it holds before each rename or copy out of it: the
+        # stream is newest first, so every commit after one touching old is older than it.
+        inheriting: dict[str, list[PathFacts]] = {}
         manifest_commits: list[Commit] = []
         recent: list[dict] = []
         count = 0
         for count, commit in enumerate(commits, start=1):
             commit.seq = -count
-            for old, new in commit.renames:
-                renames.setdefault(new, [old, commit.seq])
             for path in commit.paths:
                 if path == self.manifest_path:
                     manifest_commits.append(commit)
@@ -351,18 +408,30 @@ class HistoryStore:
                 if facts is None:
                     facts = paths[path] = PathFacts()
                 facts.add(commit)
+                for collector in inheriting.get(path, ()):
+                    collector.add(commit)
+            for old, new in commit.renames:
+                collector = PathFacts()
+                sources.setdefault(new, []).append((old, commit.seq, collector))
+                inheriting.setdefault(old, []).append(collector)
             if len(recent) < HistoryIndex.RECENT_LIMIT:
                 recent.append({"sha": commit.sha, "author": commit.author,
                                "email": commit.email, "ts": commit.timestamp,
                                "subject": commit.subject, "paths": commit.paths[:50],
                                "trailer": commit.trailer})
         shift = index.max_seq + count + 1
+        for new, found in sources.items():
+            merged = []
+            for old, seq, collector in found:
+                collector.shift(shift)
+                before = index.paths.get(old)  # what older refreshes saw, before this one's
+                merged.append((old, seq + shift, collector if before is None
+                               else before.merged_with_newer(collector)))
+            index.sources[new] = merged + index.sources.get(new, [])
         for path, facts in paths.items():
             facts.shift(shift)
             old = index.paths.get(path)
             index.paths[path] = facts if old is None else old.merged_with_newer(facts)
-        for new, entry in renames.items():
-            index.renames[new] = [entry[0], entry[1] + shift]
         index.recent[:0] = recent
         del index.recent[HistoryIndex.RECENT_LIMIT:]
         if manifest_commits:

@@ -178,7 +178,7 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
     crash between the commit and the work-tree update is finished by the next run instead of
     leaving a work tree that seems to undo the edit.
     """
-    head_ref = repo.head_ref() or "HEAD"
+    head_ref = repo.branch_to_commit_on()
     written: dict[str, bytes] = {}
 
     def changes(tip: str | None) -> dict[str, bytes | None]:

@@ -41,7 +41,8 @@ class FileContent:
     """One section file as committed and as in the work tree, or why it cannot be read.
 
     ``committed`` is None when the blob was not read (the caller already knows its id);
-    ``working`` is None when the work tree copy was not read (git says it equals HEAD).
+    ``working`` is None when the work tree copy was not read (git says it equals HEAD), or
+    when it is not there (``absent``: deleted in the work tree, not yet committed).
     """
 
     path: str
@@ -49,6 +50,7 @@ class FileContent:
     working: bytes | None
     problem: str | None = None
     committed_sha: str | None = None
+    absent: bool = False
 
     @property
     def uncommitted(self) -> bool:
@@ -56,7 +58,13 @@ class FileContent:
 
     @property
     def missing(self) -> bool:
-        return self.committed_sha is None and self.working is None and self.problem is None
+        return (self.committed_sha is None or self.absent) and self.working is None and \
+            self.problem is None
+
+    @property
+    def deleted(self) -> bool:
+        """Committed, but deleted in the work tree (not yet committed)."""
+        return self.absent and self.committed_sha is not None and self.problem is None
 
 
 class ProposalRepo:
@@ -114,6 +122,37 @@ class ProposalRepo:
         """The branch HEAD points at (refs/heads/...), or None when detached."""
         proc = run_git_bytes(["symbolic-ref", "--quiet", "HEAD"], self.root, check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def branch(self) -> str | None:
+        """The branch checked out ("main"), None on a detached HEAD. Read from the HEAD file
+        (a refresh needs no git process for it); reftable keeps a placeholder there."""
+        try:
+            head = (self.git_dir / "HEAD").read_text("utf-8", "replace").strip()
+        except OSError:
+            head = ""
+        ref = head[5:].strip() if head.startswith("ref: ") else None
+        if ref is None and len(head) not in (40, 64) or ref == "refs/heads/.invalid":
+            ref = self.head_ref()
+        return ref.removeprefix("refs/heads/") if ref else None
+
+    def branch_to_commit_on(self) -> str:
+        """The ref a plan edit is committed on: HEAD's branch. A detached HEAD is refused,
+        or the commit would be lost the moment a branch is checked out."""
+        ref = self.head_ref()
+        if ref is None:
+            head = self.head() or ""
+            raise ProposalError(f"HEAD is detached at {head[:7]}: plan edits are committed on "
+                                "a branch; run 'git switch BRANCH' first (nothing was changed)")
+        return ref
+
+    @property
+    def read_only(self) -> bool:
+        """Whether git could not write here: a read-only mount, or folders this user may not
+        write (os.access asks the kernel, so a read-only mount counts even for root)."""
+        folders = [self.git_dir, self.git_dir / "objects", self.git_dir / "refs"]
+        if self.work_tree is not None:
+            folders.append(self.work_tree)
+        return not all(os.access(f, os.W_OK) for f in folders if f.exists())
 
     # -- files ----------------------------------------------------------------------------
     def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
@@ -228,7 +267,7 @@ class ProposalRepo:
             working, problem = ((None, None) if skip_work_tree
                                 else self._working_bytes(path, batch))
             result[path] = FileContent(path, committed, working, problems.get(path) or problem,
-                                       sha)
+                                       sha, absent=not skip_work_tree and working is None)
         return result
 
     def manifest_bytes(self, entries: dict[str, tuple[str, str]] | None = None

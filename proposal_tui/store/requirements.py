@@ -103,7 +103,7 @@ def commit_requirements(repo: ProposalRepo, data: bytes, message: str,
                         author: Identity) -> str:
     """Commit ``requirements.toml`` alone on the current branch; refuse if it has local edits
     (they would be overwritten), and bring just that file up to date in a clone."""
-    ref = repo.head_ref() or "HEAD"
+    ref = repo.branch_to_commit_on()
     with writer_lock(repo):
         if not repo.bare:
             out = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--",

@@ -12,7 +12,7 @@ import datetime as dt
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.rounds import CLOSE_PREFIX, START_PREFIX, Round, round_name
-from proposal_tui.store.git import run_git, run_git_bytes
+from proposal_tui.store.git import git_failure, run_git, run_git_bytes
 from proposal_tui.store.plumbing import resolve_ref
 from proposal_tui.store.repo import ProposalRepo
 
@@ -49,7 +49,7 @@ def create_tag(repo: ProposalRepo, tag: str, commit: str, message: str, tagger: 
         said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         if "already exists" in " ".join(said):
             raise ProposalError(f"tag '{tag}' already exists")
-        raise ProposalError(f"git tag failed: {said[0] if said else proc.returncode}")
+        raise git_failure(["tag"], repo.root, proc.returncode, "\n".join(said))
 
 
 def list_rounds(repo: ProposalRepo) -> list[Round]:

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from proposal_tui.domain.clock import Clock
-from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.errors import ProposalError, write_refused
 from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.text import one_line
 from proposal_tui.services.dashboard_data import (
@@ -42,6 +42,7 @@ from proposal_tui.tui.commands import ProposalCommands
 from proposal_tui.tui.messages import (
     DataLoaded,
     EditFinished,
+    EditReply,
     LiveMode,
     LiveNotes,
     LoadFailed,
@@ -340,12 +341,13 @@ class ProposalApp(App[int]):
             self.watcher.stop()
 
     # -- edits --------------------------------------------------------------------------------
-    def run_edit(self, job: EditJob, label: str) -> None:
-        """Run a plan or comment edit in a worker, as the acting person, then refresh."""
-        self._edit(job, label)
+    def run_edit(self, job: EditJob, label: str, reply: EditReply | None = None) -> None:
+        """Run a plan or comment edit in a worker, as the acting person, then refresh.
+        ``reply``: told how it went, on the UI thread (a dialog keeps its text on failure)."""
+        self._edit(job, label, reply)
 
     @work(thread=True, group="edit", exit_on_error=False)
-    def _edit(self, job: EditJob, label: str) -> None:
+    def _edit(self, job: EditJob, label: str, reply: EditReply | None) -> None:
         with self._edit_lock:
             try:
                 manifest = self.workspace.proposals.manifest()
@@ -354,16 +356,21 @@ class ProposalApp(App[int]):
                     raise ProposalError(f"read-only: {actor.how}")
                 result = job(manifest, actor.person)
             except ProposalError as exc:
-                self.post_message(EditFinished(False, one_line(str(exc), 300)))
+                self.post_message(EditFinished(False, one_line(str(exc), 300), reply))
             except Exception as exc:  # noqa: BLE001 - reported, never fatal
-                self.post_message(EditFinished(False, one_line(f"{type(exc).__name__}: {exc}",
-                                                               300)))
+                why = write_refused(exc) if isinstance(exc, OSError) else None
+                self.post_message(EditFinished(False, one_line(
+                    str(why) if why else f"{type(exc).__name__}: {exc}", 300), reply))
             else:
                 self.post_message(EditFinished(True, one_line(
-                    f"{label} as {actor.person.handle} ({result[:10]})", 300)))
+                    f"{label} as {actor.person.handle} ({result[:10]})", 300), reply))
 
     @on(EditFinished)
     def _edit_finished(self, message: EditFinished) -> None:
+        if message.reply is not None:
+            message.reply(message.ok, message.text)
+        if message.reply is not None and not message.ok:
+            return  # the dialog that asked says why, in place, and keeps what was typed
         self.notify(message.text, title="done" if message.ok else "not done",
                     severity="information" if message.ok else "error", markup=False,
                     timeout=6 if message.ok else 10)

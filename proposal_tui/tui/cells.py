@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 
 from proposal_tui.domain.model import CommitRef, Manifest, SectionState, Status
-from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.status import bad_trailer_message, schedule_state
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import ago, relative_due
 
@@ -196,6 +196,9 @@ def flags(state: SectionState, manifest: Manifest, now: dt.datetime, look: Look)
     if state.uncommitted_words is not None:
         parts.append(Text(f"✎ edited, not committed ({state.uncommitted_words} words in the "
                           "work tree)", style=style(look, "accent")))
+    if state.history.bad_trailer is not None:
+        parts.append(Text("status trailer ignored: ", style=style(look, "warning")) +
+                     plain(bad_trailer_message(state.history.bad_trailer)))
     if state.missing:
         parts.append(Text("! file missing", style=style(look, "error")))
     elif state.error:

@@ -6,6 +6,8 @@ state. ``post_message`` is thread-safe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.message import Message
 
 from proposal_tui.services.dashboard_data import DashboardData
@@ -38,13 +40,17 @@ class LoadFailed(Message):
         self.error = error
 
 
+EditReply = Callable[[bool, str], None]
+
+
 class EditFinished(Message):
     """An edit (plan change or comment event) ran: ``ok`` with what happened, or why not."""
 
-    def __init__(self, ok: bool, text: str) -> None:
+    def __init__(self, ok: bool, text: str, reply: EditReply | None = None) -> None:
         super().__init__()
         self.ok = ok
         self.text = text
+        self.reply = reply  # who asked (a dialog that stays open until it worked)
 
 
 class Notice(Message):

@@ -37,14 +37,15 @@ def test_empty_repository_without_commits(tmp_path: Path) -> None:
                        2, "not committed yet")
 
 
-def test_detached_head_edit_moves_head_only(repo: Path) -> None:
+def test_detached_head_edit_is_refused(repo: Path) -> None:
+    """A commit on a detached HEAD is lost once a branch is checked out (issue 18)."""
     git(repo, "checkout", "-q", "--detach", "HEAD~1")
-    main_before = git(repo, "rev-parse", "main")
-    assert run("--repo", str(repo), "--as", "mia", "assign", "summary", "val").code == 0
+    main_before, head_before = git(repo, "rev-parse", "main"), git(repo, "rev-parse", "HEAD")
+    assert_clean_error(run("--repo", str(repo), "--as", "mia", "assign", "summary", "val"), 2,
+                       "HEAD is detached at", "git switch")
     assert git(repo, "rev-parse", "main") == main_before
-    assert git(repo, "log", "-1", "--format=%s") == "Assign summary to val\n"
+    assert git(repo, "rev-parse", "HEAD") == head_before
     assert git(repo, "status", "--porcelain") == ""
-    assert _json(repo)["summary"]["owner"] == "val"
 
 
 def test_shallow_clone(repo: Path, tmp_path: Path) -> None:
@@ -87,8 +88,9 @@ def test_binary_file_and_huge_single_line_section(repo: Path) -> None:
 def test_section_file_deleted_in_the_work_tree(repo: Path) -> None:
     (repo / "sections/summary.md").unlink()
     sections = _json(repo)
-    # Still committed: the committed text counts; the work tree shows nothing uncommitted.
-    assert sections["summary"]["words"] == 9 and not sections["summary"]["missing"]
+    # Still committed: the committed text counts, but the file is missing here (issue 18).
+    assert sections["summary"]["words"] == 9 and sections["summary"]["missing"]
+    assert "deleted in the work tree" in sections["summary"]["error"]
     git(repo, "commit", "-qam", "remove summary")
     result = run("--repo", str(repo), "validate")
     assert result.code == 2 and "sections/summary.md" in result.err

@@ -19,6 +19,7 @@ from proposal_tui.domain.model import Person, Section, SectionState, Status
 from proposal_tui.domain.permissions import can
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain, status_cell
+from proposal_tui.tui.messages import EditReply
 from proposal_tui.tui.screens.dialogs import (
     CommentDialog,
     CommentDraft,
@@ -210,15 +211,14 @@ class SectionActions(Screen[None]):
         lines = self.data.texts.get(state.section.id, "").splitlines()
         section_id = state.section.id
 
-        def done(draft: CommentDraft | None) -> None:
-            if draft is None:
-                return
+        def submit(draft: CommentDraft, reply: EditReply) -> None:
             # The service anchors the line to the committed text at HEAD (with its quote).
             self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.comment(
                 m, p, section_id, draft.body, kind=draft.kind, line_start=draft.line).id,
-                f"commented on {section_id}")
+                f"commented on {section_id}", reply)
 
-        self.app.push_screen(CommentDialog(self._title("Comment on", state), len(lines)), done)
+        self.app.push_screen(CommentDialog(self._title("Comment on", state), len(lines),
+                                           submit))
 
     def action_reply(self) -> None:
         state, thread = self.current_state(), self.current_thread()
@@ -226,13 +226,13 @@ class SectionActions(Screen[None]):
         if state is None or thread is None or snap is None:
             return
 
-        def done(body: str | None) -> None:
-            if body:
-                self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.reply(
-                    m, p, thread.id, body).id, f"replied on {state.section.id}")
+        def submit(body: str, reply: EditReply) -> None:
+            self.papp.run_edit(lambda m, p: self.papp.workspace.reviews.reply(
+                m, p, thread.id, body).id, f"replied on {state.section.id}", reply)
 
         self.app.push_screen(ReplyDialog(self._title("Reply on", state),
-                                         thread_text(thread, snap.now, {}, full=False)), done)
+                                         thread_text(thread, snap.now, {}, full=False),
+                                         submit))
 
     def action_toggle_resolved(self) -> None:
         state, thread = self.current_state(), self.current_thread()

@@ -6,6 +6,7 @@ Each returns ``None`` when cancelled (escape). Nothing here writes to the reposi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -24,6 +25,7 @@ from proposal_tui.domain.model import Manifest
 from proposal_tui.domain.status import working_days_until
 from proposal_tui.services.edits import parse_due
 from proposal_tui.tui.cells import plain
+from proposal_tui.tui.messages import EditReply
 
 T = TypeVar("T")
 
@@ -180,12 +182,46 @@ class CommentDraft:
     line: int | None = None
 
 
+Submit = Callable[[T, EditReply], None]
+
+
 class TextDialog(Dialog[T], Generic[T]):
-    """A dialog around a multi-line body: ctrl+s (or the Post button) sends it."""
+    """A dialog around a multi-line body: ctrl+s (or the Post button) sends it.
+
+    With ``submit`` the dialog stays open while the write runs, and closes only once it
+    worked: a write that fails (a read-only repository) is said in place, the text kept.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "post", "post", id="dialog-post", priority=True),
     ]
+
+    def __init__(self, title: Text, hint: str = "", submit: Submit[T] | None = None) -> None:
+        super().__init__(title, hint)
+        self.submit = submit
+        self.sending = False
+
+    def send(self, value: T) -> None:
+        """Dismiss with ``value``, or hand it to ``submit`` and wait for its answer."""
+        if self.submit is None:
+            self.dismiss(value)
+            return
+        if self.sending:
+            return
+        self.sending = True
+        self.error("posting…")
+        self.submit(value, self._sent)
+
+    def _sent(self, ok: bool, text: str) -> None:
+        self.sending = False
+        if self.app.screen is not self:  # closed meanwhile (escape): say it the other way
+            if not ok:
+                self.app.notify(text, title="not done", severity="error", markup=False)
+            return
+        if ok:
+            self.dismiss(None)
+        else:
+            self.error(f"not posted: {text}")
 
     def body_text(self) -> str:
         return self.query_one("#body", TextArea).text.strip()
@@ -214,8 +250,9 @@ class TextDialog(Dialog[T], Generic[T]):
 class CommentDialog(TextDialog[CommentDraft]):
     """Kind, optional line number, body."""
 
-    def __init__(self, title: Text, line_count: int) -> None:
-        super().__init__(title, "tab moves between fields · ctrl+s posts · esc cancels")
+    def __init__(self, title: Text, line_count: int,
+                 submit: Submit[CommentDraft] | None = None) -> None:
+        super().__init__(title, "tab moves between fields · ctrl+s posts · esc cancels", submit)
         self.line_count = line_count
 
     def compose(self) -> ComposeResult:
@@ -248,12 +285,12 @@ class CommentDialog(TextDialog[CommentDraft]):
             if not 1 <= line <= max(1, self.line_count):
                 self.error(f"line must be between 1 and {max(1, self.line_count)}")
                 return
-        self.dismiss(CommentDraft(self.kind(), body, line))
+        self.send(CommentDraft(self.kind(), body, line))
 
 
 class ReplyDialog(TextDialog[str]):
-    def __init__(self, title: Text, thread: Text) -> None:
-        super().__init__(title, "ctrl+s posts · esc cancels")
+    def __init__(self, title: Text, thread: Text, submit: Submit[str] | None = None) -> None:
+        super().__init__(title, "ctrl+s posts · esc cancels", submit)
         self.thread = thread
 
     def compose(self) -> ComposeResult:
@@ -271,4 +308,4 @@ class ReplyDialog(TextDialog[str]):
         if not body:
             self.error("write something first")
             return
-        self.dismiss(body)
+        self.send(body)

@@ -71,6 +71,15 @@ class ProposalHeader(LookMixin, Horizontal):
             else:
                 text.append("no deadline", style=style(look, "muted"))
             text.append(" · ")
+        snap = self._data.snapshot
+        wide = self.size.width >= 100 or not self.size.width
+        if snap is not None and snap.read_only:
+            text.append("read-only repository", style=style(look, "warning"))
+            text.append(" · ")
+        if snap is not None and (snap.branch is None or wide):
+            text.append_text(plain(snap.head_label, style(look, "muted" if snap.branch
+                                                          else "warning")))
+            text.append(" · ")
         actor = self._data.actor
         if actor.person is None:
             text.append("read-only", style=style(look, "warning"))
