@@ -79,6 +79,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "HEAD)")
     p.set_defaults(handler=cmd_export)
 
+    p = sub.add_parser("pages", help="pages per section, typeset in each one's page profile, "
+                       "with the word estimate beside them")
+    p.add_argument("section", nargs="?", help="only this section")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_pages)
+
     p = sub.add_parser("ics", help="an iCalendar file of due dates, milestones and rounds")
     p.add_argument("-o", "--output", help="file to write, a regular file (default or '-': "
                    "stdout)")
@@ -320,6 +326,37 @@ def cmd_export(args: argparse.Namespace) -> int:
         emit(f"proposal: sections without text: {', '.join(missing)}", err=True)
     return EXIT_OK
 
+
+
+def cmd_pages(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.render import fit
+
+    workspace = _workspace(args)
+    manifest = workspace.proposals.manifest()
+    rows = workspace.pages.measure_all(manifest, "worktree", args.section)
+    if args.json:
+        _print_json({"profile": manifest.page_profile,
+                     "profiles": {name: vars(p) for name, p in manifest.profiles().items()},
+                     "sections": [r.to_json() for r in rows]})
+        return EXIT_OK
+    emit(f"{'SECTION':<20} {'PROFILE':<12} {'PAGES':>7} {'LIMIT':>6} {'LINES LEFT':>10} "
+         f"{'ESTIMATE':>9}")
+    for r in rows:
+        c = r.count
+        pages = "—" if c is None else f"{c.measured:.1f}" + ("≈" if c.approximate else "")
+        limit = f"{r.section.page_limit:g}" if r.section.page_limit is not None else ""
+        left = "" if c is None else str(c.lines_left)
+        estimate = "" if c is None else f"~{r.estimate:.1f}"
+        over = "  OVER" if r.over else ""
+        emit(f"{fit(r.section.id, 20)} {fit(r.profile.name, 12)} {pages:>7} {limit:>6} "
+             f"{left:>10} {estimate:>9}{over}" + (f"  ({_clean(r.problem, 60)})"
+                                                  if r.problem else ""))
+    used = {r.profile.name: r.profile for r in rows}
+    for profile in used.values():
+        emit(f"profile {_clean(profile.describe())}")
+    if any(r.count is not None and r.count.approximate for r in rows):
+        emit("≈ approximate: LaTeX typeset through pandoc and Typst, not TeX")
+    return EXIT_OK
 
 
 def cmd_ics(args: argparse.Namespace) -> int:
