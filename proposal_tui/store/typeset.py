@@ -60,9 +60,10 @@ _END_MARK = """
 _POINTS = re.compile(r"^(-?[0-9.]+)pt$")
 
 
-def preamble(profile: PageProfile) -> str:
+def preamble(profile: PageProfile, definitions: bool = True) -> str:
     """The profile as Typst set rules: lines exactly ``line_pitch`` apart (each line box is
-    one em, the leading makes up the rest)."""
+    one em, the leading makes up the rest); with what pandoc's fragments use, once a
+    document."""
     leading = profile.line_pitch - profile.size
     gap = leading + profile.paragraph_gap * profile.line_pitch
     return (f'#set page(paper: "{profile.paper}", margin: {profile.margin}in)\n'
@@ -70,16 +71,18 @@ def preamble(profile: PageProfile) -> str:
             f'bottom-edge: -0.2em, lang: "en")\n'
             f"#set par(leading: {leading:.3f}pt, spacing: {gap:.3f}pt, justify: true)\n"
             f"#show heading: set block(above: {profile.line_pitch:.3f}pt, "
-            f"below: {gap:.3f}pt)\n" + _DEFINITIONS)
+            f"below: {gap:.3f}pt)\n" + (_DEFINITIONS if definitions else ""))
 
 
-def to_typst(text: str, fmt: str) -> str:
-    """Section text (markdown, rst, latex, text) as a Typst fragment."""
+def to_typst(text: str, fmt: str, shift: int = 0) -> str:
+    """Section text (markdown, rst, latex, text) as a Typst fragment (headings ``shift``
+    levels down: under the section's own heading in a whole document)."""
     with tempfile.TemporaryDirectory(prefix="proposal-typeset-") as tmp:
         lua = Path(tmp, "safe.lua")
         lua.write_text(_FILTER, "utf-8")
         return convert(text, READERS.get(fmt, READERS["text"]), "typst",
-                       (f"--lua-filter={lua}", "--syntax-highlighting=none"))
+                       (f"--lua-filter={lua}", "--syntax-highlighting=none",
+                        f"--shift-heading-level-by={shift}"))
 
 
 def _compiler_options(root: str) -> dict[str, Any]:
