@@ -77,6 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave out the compliance appendix")
     p.add_argument("--rev", default="HEAD", help="export this commit or round tag (default "
                    "HEAD)")
+    p.add_argument("--comments", action="store_true", help="docx only: the open comment "
+                   "threads as Word comments on their passages (a review copy; bring it back "
+                   "with 'proposal review import')")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("pages", help="pages per section, typeset in each one's page profile, "
@@ -304,9 +307,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
     if fmt in ("docx", "pdf") and output is None:
         raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
-    exporter = _workspace(args).export
+    if args.comments and fmt != "docx":
+        raise ProposalError("--comments makes a Word review copy: use it with docx")
+    workspace = _workspace(args)
+    exporter = workspace.export
     doc = exporter.document(args.rev, args.appendix)
-    result = exporter.export(doc, fmt, output)
+    if args.comments:
+        from proposal_tui.services.export import ExportResult
+        from proposal_tui.services.wordtrip import review_docx
+
+        result = ExportResult("docx", review_docx(doc, workspace.reviews.threads()),
+                              doc.estimated_pages)
+    else:
+        result = exporter.export(doc, fmt, output)
     if output is None:
         sys.stdout.write(result.data.decode("utf-8"))
         return EXIT_OK
