@@ -443,10 +443,6 @@ def _pages(reader: _Reader, raw: dict[str, Any]) -> tuple[str, tuple[PageProfile
         if profile is not None:
             known[name] = profile
             custom.append(profile)
-    for key in table:
-        if key not in ("profile", "profiles"):
-            reader.fail(f"[pages]: unknown key '{key}' (use profile, profiles)",
-                        reader.table_key("pages", 0, key))
     name = reader.get(table, "pages", 0, "profile", str, "[pages]") or DEFAULT_PROFILE
     if name not in known:
         reader.fail(f"[pages]: unknown page profile '{name}' (use {', '.join(known)})",

@@ -77,7 +77,8 @@ PROFILE_KEYS: dict[str, tuple[type | tuple[type, ...], float, float]] = {
 def custom_profile(name: str, table: dict[str, Any], known: dict[str, PageProfile]
                    ) -> tuple[PageProfile | None, list[tuple[str, str]]]:
     """A ``[pages.profiles.NAME]`` table as a profile, built on ``base`` (default
-    letter-11pt); or the problems found, each (key, reason)."""
+    letter-11pt); or the problems found, each (key, reason). Unknown keys are ignored, as
+    everywhere in proposal.toml."""
     problems: list[tuple[str, str]] = []
     base_name = table.get("base", DEFAULT_PROFILE)
     base = known.get(base_name) if isinstance(base_name, str) else None
@@ -106,9 +107,6 @@ def custom_profile(name: str, table: dict[str, Any], known: dict[str, PageProfil
                 problems.append((key, f"'{key}' must be a number from {low:g} to {high:g}"))
             else:
                 values[key] = float(value)
-        else:
-            problems.append((key, f"unknown key '{key}' (use base, paper, font, "
-                                  f"{', '.join(PROFILE_KEYS)})"))
     profile = replace(base, name=name, source=f"custom, based on {base.name}", **values)
     if profile.line_pitch < profile.size:
         problems.append(("line_pitch", "'line_pitch' must be at least the font size"))
