@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = review_sub.add_parser("import", help="a returned .docx's comments and tracked changes "
                               "as comment threads by their authors (matched by name, or all "
                               "by --as HANDLE); importing again adds nothing")
-    a.add_argument("file", help="the .docx (from 'proposal export --format docx --comments')")
+    a.add_argument("file", help="the .docx (from 'proposal export --format docx --comments'); "
+                   "'-': standard input (over SSH)")
     a.add_argument("--round", help="the review round (default: the one open now)")
     a.set_defaults(handler=cmd_review_import)
 
@@ -137,22 +138,40 @@ def _round(workspace: Workspace, given: str | None) -> str | None:
     return current.name if current else None
 
 
-def cmd_review_import(args: argparse.Namespace) -> int:
+DOCX_LIMIT = 256 * 1024 * 1024  # bytes: a review copy with its figures is far smaller
+
+
+def _read_docx(file: str) -> tuple[bytes, str]:
+    """The .docx bytes (``-``: standard input, for SSH) and how to name them."""
     from pathlib import Path
 
-    from proposal_tui.cli.context import open_workspace
     from proposal_tui.domain.errors import ProposalError
+
+    origin = "stdin" if file == "-" else file
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(DOCX_LIMIT + 1)
+        else:
+            with Path(file).open("rb") as handle:
+                data = handle.read(DOCX_LIMIT + 1)
+    except OSError as exc:
+        raise ProposalError(f"cannot read: {exc.strerror or exc}", origin) from None
+    if len(data) > DOCX_LIMIT:
+        raise ProposalError(f"larger than {DOCX_LIMIT // 2**20} MiB", origin)
+    return data, origin
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import open_workspace
     from proposal_tui.services.wordtrip import import_docx
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise ProposalError("no such file", str(path))
+    data, origin = _read_docx(args.file)
     workspace = open_workspace(args)
     manifest = workspace.proposals.manifest()
     acting = workspace.actor(manifest) if args.acting else None
-    result = import_docx(workspace.reviews, manifest, path, acting,
+    result = import_docx(workspace.reviews, manifest, data, origin, acting,
                          _round(workspace, args.round))
-    emit(f"imported {path.name}: {len(result.added)} new threads, {result.skipped} already "
+    emit(f"imported {origin}: {len(result.added)} new threads, {result.skipped} already "
          f"there" + (f", {result.unplaced} not found in the text (anchored to the section)"
                      if result.unplaced else "")
          + (f", {result.outside} before any section (left out)" if result.outside else ""))

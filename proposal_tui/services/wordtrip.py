@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from proposal_tui.domain.anchors import find_quote
 from proposal_tui.domain.comments import Thread
@@ -129,19 +128,19 @@ def _person(manifest: Manifest, author: str, acting: Person | None) -> Person | 
                                                           p.email.casefold())), None)
 
 
-def import_docx(reviews: ReviewService, manifest: Manifest, path: Path,
+def import_docx(reviews: ReviewService, manifest: Manifest, data: bytes, origin: str,
                 acting: Person | None, round_name: str | None) -> ImportResult:
-    """Every comment and tracked change of ``path`` as a thread by its author (``acting``:
+    """Every comment and tracked change of a .docx as a thread by its author (``acting``:
     all by that person); refuses, before writing anything, an author nobody in the plan
     matches or one who may not comment there."""
-    comments, suggestions = read_word(read_docx(path), section_finder(manifest))
+    comments, suggestions = read_word(read_docx(data, origin), section_finder(manifest))
     items: list[WordComment | WordSuggestion] = [i for i in [*comments, *suggestions]
                                                  if i.body.strip()]
     result = ImportResult()
     planned: list[tuple[Person, WordComment | WordSuggestion]] = []
     unknown = sorted({i.author for i in items if _person(manifest, i.author, acting) is None})
     if unknown:
-        raise ProposalError(f"{path}: no one in proposal.toml is named "
+        raise ProposalError(f"{origin}: no one in proposal.toml is named "
                             f"{', '.join(repr(u) for u in unknown)}; name the reviewer with "
                             "--as HANDLE")
     for item in items:

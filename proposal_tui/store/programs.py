@@ -99,19 +99,19 @@ def convert(text: str, source: str, target: str, extra: tuple[str, ...] = ()) ->
     return proc.stdout.decode("utf-8", "replace")
 
 
-def read_docx(path: Path) -> str:
-    """A Word file as pandoc JSON, comments and tracked changes kept as spans
-    (``--track-changes=all``)."""
+def read_docx(data: bytes, origin: str) -> str:
+    """A Word file's bytes as pandoc JSON, comments and tracked changes kept as spans
+    (``--track-changes=all``); ``origin`` names it in errors."""
     pandoc = pandoc_path()
     if pandoc is None:
         raise ProposalError(PANDOC_HELP)
     with tempfile.TemporaryDirectory(prefix="proposal-pandoc-") as tmp:
         proc = _pandoc([pandoc, "--from", "docx", "--to", "json", "--track-changes=all",
-                        "--sandbox", str(path.resolve())], "", tmp)
+                        "--sandbox"], data, tmp)
     if proc.returncode != 0:
         said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ProposalError(f"not a Word file pandoc can read: "
-                            f"{said[-1] if said else proc.returncode}", str(path))
+                            f"{said[-1] if said else proc.returncode}", origin)
     return proc.stdout.decode("utf-8", "replace")
 
 
@@ -139,9 +139,11 @@ def run_pandoc(markdown: str, fmt: str, source: str = "markdown-raw_html-raw_tex
         return target.read_bytes()
 
 
-def _pandoc(argv: list[str], markdown: str, cwd: str) -> subprocess.CompletedProcess[bytes]:
+def _pandoc(argv: list[str], given: str | bytes, cwd: str
+            ) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(argv, input=markdown.encode(), capture_output=True,
+        return subprocess.run(argv, input=given.encode() if isinstance(given, str) else given,
+                              capture_output=True,
                               timeout=PANDOC_TIMEOUT, cwd=cwd,
                               env={**os.environ, "LC_ALL": "C.UTF-8"})
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -3,15 +3,17 @@ returned copy's comments and tracked changes back as threads, once."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from proposal_tui.store.programs import pandoc_path
-from tests.command import assert_clean_error, run
+from tests.command import NOW, assert_clean_error, run
 from tests.fixtures import make_proposal
 
 STAMP = 'date="2026-11-30T10:00:00Z"'
@@ -93,8 +95,10 @@ def test_import_turns_comments_and_tracked_changes_into_threads_once(repo: Path,
     assert suggestion["anchor"]["quote"] == "We inspect bridges"
     summary = (repo / "sections/summary.md").read_text()
     assert "bridges" in summary and "tunnels" not in summary  # suggested, never applied
-    twice = run("--repo", str(repo), "review", "import", str(returned))
-    assert "0 new threads, 3 already there" in twice.out
+    twice = subprocess.run([sys.executable, "-m", "proposal_tui", "--repo", str(repo),
+                            "review", "import", "-"], input=returned.read_bytes(),
+                           capture_output=True, env={**os.environ, "PROPOSAL_NOW": NOW})
+    assert b"imported stdin: 0 new threads, 3 already there" in twice.stdout, twice.stderr
     assert len(_threads(repo)) == 3
 
 
@@ -109,3 +113,5 @@ def test_import_needs_a_known_reviewer_and_writes_nothing_otherwise(repo: Path,
     (tmp_path / "not.docx").write_text("plain text")
     assert_clean_error(run("--repo", str(repo), "review", "import",
                            str(tmp_path / "not.docx")), 2, "not.docx")
+    assert_clean_error(run("--repo", str(repo), "review", "import",
+                           str(tmp_path / "missing.docx")), 2, "missing.docx: cannot read")
