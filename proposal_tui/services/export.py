@@ -411,7 +411,8 @@ def _typst_heading(text: str) -> str:
 def to_pdf(doc: Document) -> bytes:
     manifest = doc.manifest
     info = manifest.proposal
-    front = [f"#align(center)[#text(size: 1.6em, weight: \"bold\")[{escape(info.title)}]]",
+    title = f"#text(size: 1.6em, weight: \"bold\")[{escape(info.title)}]"
+    front = [f"#align(center)[#par(justify: false)[{title}]]",
              "#v(1em)"]
     front += [f"/ {escape(key)}: {escape(value)}" for key, value in _title_fields(doc)]
     body = []

@@ -128,8 +128,15 @@ class PdfParts:
 
 
 def escape(text: str) -> str:
-    """Plain text as literal Typst markup."""
-    return re.sub(r"([\\#$*_`<>@\[\]~/=+\-\"'])", r"\\\1", text.replace("\n", " "))
+    """Plain text as literal Typst markup (on one line, no control characters)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return re.sub(r"([\\#$*_`<>@\[\]~/=+\-\"'])", r"\\\1", printable)
+
+
+def _string(text: str) -> str:
+    """Plain text as a Typst string literal."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_pdf(parts: PdfParts, profile: PageProfile, timestamp: int) -> bytes:
@@ -139,7 +146,7 @@ def render_pdf(parts: PdfParts, profile: PageProfile, timestamp: int) -> bytes:
     import typst
 
     source = (preamble(profile)
-              + f"#set document(title: \"{escape(parts.title)}\")\n"
+              + f"#set document(title: {_string(parts.title)})\n"
               + "#set page(header: context { if counter(page).get().first() > 1 [\n"
               + f"  #text(size: 0.8em)[{escape(parts.header)} #h(1fr) "
               + "#counter(page).display(\"1\")] ] })\n"

@@ -186,6 +186,13 @@ def test_html_export_escapes_every_hostile_string(tmp_path: Path) -> None:
     md = run("--repo", str(repo), "export").out
     assert md.startswith("# \\[bold red\\]not bold\\[/bold red\\] \\<script\\>")
     assert "\x1b" not in md and "\x00" not in md
+    pdf = tmp_path / "hostile.pdf"  # every string typeset as text, never as Typst code
+    result = run("--repo", str(repo), "export", "-o", str(pdf))
+    assert result.code == 0, result.err
+    reader = PdfReader(pdf)
+    assert reader.metadata.title.startswith("[bold red]not bold[/bold red] <script>")
+    first = reader.pages[0].extract_text()
+    assert "<script>alert(1)</script>" in first and '"><svg onload=alert(1)>' in first
 
 
 def test_markdown_to_html_never_passes_markup_through() -> None:
