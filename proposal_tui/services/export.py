@@ -408,6 +408,19 @@ def _typst_heading(text: str) -> str:
     return f"= {escape(text)}\n"
 
 
+_TYPST_HEADING = re.compile(r"^(?:=+ (.*)|#heading\([^)]*\)\[(.*)\])\n(<[^>\n]*>\n)?")
+
+
+def _without_title(fragment: str, title: str) -> str:
+    """Drop a first heading that repeats the section's title (the stub's, or a LaTeX
+    ``\\section*``): the document gives each section its numbered heading already."""
+    match = _TYPST_HEADING.match(fragment)
+    said = (match.group(1) or match.group(2) or "") if match else ""
+    if match and re.sub(r"\\(.)", r"\1", said).strip().lower() == title.strip().lower():
+        return fragment[match.end():]
+    return fragment
+
+
 def to_pdf(doc: Document) -> bytes:
     manifest = doc.manifest
     info = manifest.proposal
@@ -427,7 +440,7 @@ def to_pdf(doc: Document) -> bytes:
         else:
             text = _strip_title(clean(s.text), s.title) if s.fmt == "markdown" else s.text
             try:
-                body.append(to_typst(text, s.fmt, shift=1))
+                body.append(_without_title(to_typst(text, s.fmt, shift=1), s.title))
             except ProposalError as exc:
                 raise ProposalError(f"section '{s.id}' ({s.file}): {exc.message}") from None
         body.append("\n]\n")
