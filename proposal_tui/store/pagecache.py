@@ -27,6 +27,8 @@ def profile_key(profile: PageProfile, fmt: str) -> str:
 class PageCache(WordCache):
     """One JSON value per (content, profile): pages, where the text ends, the headings."""
 
+    limit = 5_000  # a value holds every heading: a few hundred bytes to a few KB
+
     def __init__(self, git_dir: Path) -> None:
         super().__init__(git_dir)
         self.path = git_dir / "proposal-tui" / "pages.json"
