@@ -14,10 +14,5 @@ if ! command -v sshd >/dev/null 2>&1 && [ ! -x /usr/sbin/sshd ]; then
     echo "sshd missing and not root: SSH tests will be skipped" >&2
   fi
 fi
-# pandoc turns exports into docx (and pdf where a PDF engine exists); tests skip without it.
-if ! command -v pandoc >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing pandoc for the export tests..."
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    pandoc >/dev/null) || echo "could not install pandoc; docx export tests will be skipped" >&2
-fi
+# pandoc and Typst (docx, pdf, page counts) come from pip: pypandoc-binary and typst.
 exit 0

@@ -77,7 +77,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave out the compliance appendix")
     p.add_argument("--rev", default="HEAD", help="export this commit or round tag (default "
                    "HEAD)")
+    p.add_argument("--comments", action="store_true", help="docx only: the open comment "
+                   "threads as Word comments on their passages (a review copy; bring it back "
+                   "with 'proposal review import')")
     p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("pages", help="pages per section, typeset in each one's page profile, "
+                       "with the word estimate beside them")
+    p.add_argument("section", nargs="?", help="only this section")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_pages)
 
     p = sub.add_parser("ics", help="an iCalendar file of due dates, milestones and rounds")
     p.add_argument("-o", "--output", help="file to write, a regular file (default or '-': "
@@ -298,9 +307,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "md"
     if fmt in ("docx", "pdf") and output is None:
         raise ProposalError(f"{fmt} is a binary format: pass -o FILE.{fmt}")
-    exporter = _workspace(args).export
+    if args.comments and fmt != "docx":
+        raise ProposalError("--comments makes a Word review copy: use it with docx")
+    workspace = _workspace(args)
+    exporter = workspace.export
     doc = exporter.document(args.rev, args.appendix)
-    result = exporter.export(doc, fmt, output)
+    if args.comments:
+        from proposal_tui.services.export import ExportResult
+        from proposal_tui.services.wordtrip import review_docx
+
+        result = ExportResult("docx", review_docx(doc, workspace.reviews.threads()),
+                              doc.estimated_pages)
+    else:
+        result = exporter.export(doc, fmt, output)
     if output is None:
         sys.stdout.write(result.data.decode("utf-8"))
         return EXIT_OK
@@ -320,6 +339,37 @@ def cmd_export(args: argparse.Namespace) -> int:
         emit(f"proposal: sections without text: {', '.join(missing)}", err=True)
     return EXIT_OK
 
+
+
+def cmd_pages(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.render import fit
+
+    workspace = _workspace(args)
+    manifest = workspace.proposals.manifest()
+    rows = workspace.pages.measure_all(manifest, "worktree", args.section)
+    if args.json:
+        _print_json({"profile": manifest.page_profile,
+                     "profiles": {name: vars(p) for name, p in manifest.profiles().items()},
+                     "sections": [r.to_json() for r in rows]})
+        return EXIT_OK
+    emit(f"{'SECTION':<20} {'PROFILE':<12} {'PAGES':>7} {'LIMIT':>6} {'LINES LEFT':>10} "
+         f"{'ESTIMATE':>9}")
+    for r in rows:
+        c = r.count
+        pages = "—" if c is None else f"{c.measured:.1f}" + ("≈" if c.approximate else "")
+        limit = f"{r.section.page_limit:g}" if r.section.page_limit is not None else ""
+        left = "" if c is None else str(c.lines_left)
+        estimate = "" if c is None else f"~{r.estimate:.1f}"
+        over = "  OVER" if r.over else ""
+        emit(f"{fit(r.section.id, 20)} {fit(r.profile.name, 12)} {pages:>7} {limit:>6} "
+             f"{left:>10} {estimate:>9}{over}" + (f"  ({_clean(r.problem, 60)})"
+                                                  if r.problem else ""))
+    used = {r.profile.name: r.profile for r in rows}
+    for profile in used.values():
+        emit(f"profile {_clean(profile.describe())}")
+    if any(r.count is not None and r.count.approximate for r in rows):
+        emit("≈ approximate: LaTeX typeset through pandoc and Typst, not TeX")
+    return EXIT_OK
 
 
 def cmd_ics(args: argparse.Namespace) -> int:

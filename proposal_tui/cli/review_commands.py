@@ -45,6 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         _message(p, required=False, what="an optional note")
         p.set_defaults(handler=cmd_resolve, resolved=name == "resolve")
 
+    p = sub.add_parser("review", help="reviews in Word: bring a returned review copy back")
+    review_sub = p.add_subparsers(dest="review_command", metavar="ACTION", required=True,
+                                  parser_class=type(p))
+    a = review_sub.add_parser("import", help="a returned .docx's comments and tracked changes "
+                              "as comment threads by their authors (matched by name, or all "
+                              "by --as HANDLE); importing again adds nothing")
+    a.add_argument("file", help="the .docx (from 'proposal export --format docx --comments'); "
+                   "'-': standard input (over SSH)")
+    a.add_argument("--round", help="the review round (default: the one open now)")
+    a.set_defaults(handler=cmd_review_import)
+
     p = sub.add_parser("comments", help="list comment threads")
     p.add_argument("section", nargs="?")
     p.add_argument("--open", action="store_true", help="only unresolved threads")
@@ -125,6 +136,46 @@ def _round(workspace: Workspace, given: str | None) -> str | None:
         return given
     current = workspace.rounds.current()
     return current.name if current else None
+
+
+DOCX_LIMIT = 256 * 1024 * 1024  # bytes: a review copy with its figures is far smaller
+
+
+def _read_docx(file: str) -> tuple[bytes, str]:
+    """The .docx bytes (``-``: standard input, for SSH) and how to name them."""
+    from pathlib import Path
+
+    from proposal_tui.domain.errors import ProposalError
+
+    origin = "stdin" if file == "-" else file
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(DOCX_LIMIT + 1)
+        else:
+            with Path(file).open("rb") as handle:
+                data = handle.read(DOCX_LIMIT + 1)
+    except OSError as exc:
+        raise ProposalError(f"cannot read: {exc.strerror or exc}", origin) from None
+    if len(data) > DOCX_LIMIT:
+        raise ProposalError(f"larger than {DOCX_LIMIT // 2**20} MiB", origin)
+    return data, origin
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from proposal_tui.cli.context import open_workspace
+    from proposal_tui.services.wordtrip import import_docx
+
+    data, origin = _read_docx(args.file)
+    workspace = open_workspace(args)
+    manifest = workspace.proposals.manifest()
+    acting = workspace.actor(manifest) if args.acting else None
+    result = import_docx(workspace.reviews, manifest, data, origin, acting,
+                         _round(workspace, args.round))
+    emit(f"imported {origin}: {len(result.added)} new threads, {result.skipped} already "
+         f"there" + (f", {result.unplaced} not found in the text (anchored to the section)"
+                     if result.unplaced else "")
+         + (f", {result.outside} before any section (left out)" if result.outside else ""))
+    return EXIT_OK
 
 
 def cmd_reply(args: argparse.Namespace) -> int:

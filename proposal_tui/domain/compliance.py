@@ -17,6 +17,7 @@ from typing import Any
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Section, SectionState, Status
 from proposal_tui.domain.nesting import TooDeep, loads_toml
+from proposal_tui.domain.pages import PageCount, limit_point, over_limit
 from proposal_tui.domain.tomllines import scan
 
 REQUIREMENTS_NAME = "requirements.toml"
@@ -227,7 +228,7 @@ class Finding:
     """One line of the check report: where, what, and whether it fails the check."""
 
     kind: str  # unanswered-mandatory, over-limit, manifest, requirements, unknown-requirement,
-    #            section-file, not-started-only, no-requirements, status-trailer
+    #            section-file, not-started-only, no-requirements, status-trailer, pages
     message: str
     path: str | None = None
     line: int | None = None
@@ -268,9 +269,10 @@ def _finding_json(f: Finding) -> dict[str, Any]:
     return {"kind": f.kind, "message": f.message, "path": f.path, "line": f.line}
 
 
-def check_limits(manifest: Manifest, words: dict[str, int],
-                 manifest_path: str) -> list[Finding]:
-    """Over-limit sections, with the numbers a writer needs to fix them."""
+def check_limits(manifest: Manifest, words: dict[str, int], manifest_path: str,
+                 measured: dict[str, PageCount] | None = None) -> list[Finding]:
+    """Over-limit sections, with the numbers a writer needs to fix them. A page limit is
+    judged by the ``measured`` page count where there is one, else by the word estimate."""
     found = []
     wpp = manifest.proposal.words_per_page
     for s in manifest.ordered_sections:
@@ -281,6 +283,17 @@ def check_limits(manifest: Manifest, words: dict[str, int],
             found.append(Finding("over-limit", f"section '{s.id}' ({s.file}) has {count} words, "
                                  f"over its limit of {s.word_limit} by {count - s.word_limit}",
                                  manifest_path, s.line))
+        typeset = (measured or {}).get(s.id)
+        if s.page_limit is not None and typeset is not None:
+            if over_limit(typeset, s.page_limit):
+                how = "approximately, " if typeset.approximate else ""
+                found.append(Finding(
+                    "over-limit", f"section '{s.id}' ({s.file}) typesets to "
+                    f"{typeset.measured:.1f} pages ({how}profile '{typeset.profile.name}'), "
+                    f"over its limit of {s.page_limit:g}: "
+                    f"{limit_point(typeset, s.page_limit).describe(s.page_limit)}",
+                    manifest_path, s.line))
+            continue
         pages = count / wpp
         if s.page_limit is not None and pages > s.page_limit:
             found.append(Finding("over-limit", f"section '{s.id}' ({s.file}) is about "

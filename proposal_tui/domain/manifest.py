@@ -23,6 +23,7 @@ from proposal_tui.domain.model import (
     parse_status,
 )
 from proposal_tui.domain.nesting import TooDeep, loads_toml
+from proposal_tui.domain.pages import BUILTIN_PROFILES, DEFAULT_PROFILE, PageProfile, custom_profile
 from proposal_tui.domain.tomllines import LineMap, scan
 
 MANIFEST_NAME = "proposal.toml"
@@ -290,7 +291,7 @@ def _milestones(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> list[M
 
 
 def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
-             handles: set[str]) -> Section | None:
+             handles: set[str], profiles: dict[str, PageProfile]) -> Section | None:
     sid = reader.get(entry, "sections", i, "id", str, f"[[sections]] #{i + 1}", True)
     if sid is None:
         return None
@@ -323,6 +324,11 @@ def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
                     key_line("requirements"))
         requirements = []
     order = reader.get(entry, "sections", i, "order", int, what)
+    page_profile = reader.get(entry, "sections", i, "page_profile", str, what)
+    if page_profile is not None and page_profile not in profiles:
+        reader.fail(f"{what}: unknown page profile '{page_profile}' (use "
+                    f"{', '.join(profiles)})", key_line("page_profile"))
+        page_profile = None
     due = _moment(reader, entry, "sections", i, "due", what, zone)
     if file is None or status is None:
         return None
@@ -333,6 +339,7 @@ def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
         page_limit=float(page_limit) if page_limit and page_limit > 0 else None,
         requirements=tuple(r.strip() for r in requirements), status=status,
         order=order if order is not None else (i + 1) * 10, line=reader.lines.table("sections", i),
+        page_profile=page_profile,
     )
 
 
@@ -381,11 +388,13 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
     server_keys = _server_keys(reader, raw)
     handles = {p.handle for p in people}
     milestones = _milestones(reader, raw, zone)
+    default_profile, custom = _pages(reader, raw)
+    profiles = {**BUILTIN_PROFILES, **{p.name: p for p in custom}}
     sections: list[Section] = []
     seen_ids: dict[str, int] = {}
     seen_files: dict[str, str] = {}
     for i, entry in enumerate(_list_of_tables(reader, raw, "sections")):
-        section = _section(reader, entry, i, zone, handles)
+        section = _section(reader, entry, i, zone, handles, profiles)
         if section is None:
             continue
         if section.id in seen_ids:
@@ -403,7 +412,43 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
     if reader.problems:
         raise ManifestErrors(reader.problems)
     return Manifest(proposal=info, people=tuple(people), milestones=tuple(milestones),
-                    sections=tuple(sections), path=path, server_keys=server_keys)
+                    sections=tuple(sections), path=path, server_keys=server_keys,
+                    page_profile=default_profile, page_profiles=custom)
+
+
+def _pages(reader: _Reader, raw: dict[str, Any]) -> tuple[str, tuple[PageProfile, ...]]:
+    """``[pages]``: the profile sections are typeset in, and ``[pages.profiles.NAME]``
+    tables defining the proposal's own (each on a built-in ``base``)."""
+    table = raw.get("pages", {})
+    if not isinstance(table, dict):
+        reader.fail("'pages' must be a table: [pages]", reader.lines.table("pages"))
+        return DEFAULT_PROFILE, ()
+    known = dict(BUILTIN_PROFILES)
+    custom: list[PageProfile] = []
+    tables = table.get("profiles", {})
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        reader.fail("[pages]: 'profiles' must be tables: [pages.profiles.NAME]",
+                    reader.table_key("pages", 0, "profiles") or reader.lines.table("pages"))
+        tables = {}
+    for name, entry in tables.items():
+        where = f"pages.profiles.{name}"
+        if name in BUILTIN_PROFILES or not SECTION_ID_RE.match(name):
+            reader.fail(f"[{where}]: a profile name must be new and lower-case letters, "
+                        f"digits, '.', '_' or '-'", reader.lines.table(where))
+            continue
+        profile, problems = custom_profile(name, entry, known)
+        for key, why in problems:
+            reader.fail(f"[{where}]: {why}", reader.table_key(where, 0, key)
+                        or reader.lines.table(where))
+        if profile is not None:
+            known[name] = profile
+            custom.append(profile)
+    name = reader.get(table, "pages", 0, "profile", str, "[pages]") or DEFAULT_PROFILE
+    if name not in known:
+        reader.fail(f"[pages]: unknown page profile '{name}' (use {', '.join(known)})",
+                    reader.table_key("pages", 0, "profile"))
+        name = DEFAULT_PROFILE
+    return name, tuple(custom)
 
 
 def manifest_statuses(text: str) -> dict[str, str]:

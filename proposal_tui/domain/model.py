@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, field
 
 from proposal_tui.domain.keys import PublicKey
+from proposal_tui.domain.pages import BUILTIN_PROFILES, DEFAULT_PROFILE, PageProfile
 
 
 class Status(str, enum.Enum):
@@ -107,6 +108,7 @@ class Section:
     status: Status = Status.NOT_STARTED
     order: int = 0
     line: int | None = None  # where its [[sections]] table starts in proposal.toml
+    page_profile: str | None = None  # how its pages are typeset (None: the [pages] profile)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class Manifest:
     sections: tuple[Section, ...] = ()
     path: str = "proposal.toml"
     server_keys: tuple[PublicKey, ...] = ()  # [server] keys: whose signatures we trust
+    page_profile: str = DEFAULT_PROFILE  # [pages] profile: how sections are typeset
+    page_profiles: tuple[PageProfile, ...] = ()  # [pages.profiles.NAME]: custom ones
 
     def person(self, handle: str | None) -> Person | None:
         if handle is None:
@@ -142,6 +146,16 @@ class Manifest:
         """Who holds the SSH key with this fingerprint (validation keeps it to one person)."""
         return next((p for p in self.people if any(k.fingerprint == fingerprint
                                                    for k in p.keys)), None)
+
+    def profiles(self) -> dict[str, PageProfile]:
+        """Every page profile by name: the built-in ones and this proposal's own."""
+        return {**BUILTIN_PROFILES, **{p.name: p for p in self.page_profiles}}
+
+    def profile_for(self, section: Section) -> PageProfile:
+        """The profile a section is typeset in (validation guarantees it exists)."""
+        profiles = self.profiles()
+        return profiles.get(section.page_profile or self.page_profile) or \
+            profiles[DEFAULT_PROFILE]
 
     @property
     def ordered_sections(self) -> list[Section]:

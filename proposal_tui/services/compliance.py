@@ -33,11 +33,13 @@ from proposal_tui.domain.manifest import (
     parse_manifest,
 )
 from proposal_tui.domain.model import Manifest, Person, Status
+from proposal_tui.domain.pages import PageCount
 from proposal_tui.domain.permissions import require
 from proposal_tui.domain.status import UNCOMMITTED, bad_trailer_message, effective_status
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.identity import identity_of
+from proposal_tui.services.pages import PageService
 from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements, render_requirements
@@ -58,6 +60,7 @@ class ComplianceService:
     repo: ProposalRepo
     clock: Clock
     proposals: ProposalService
+    pages: PageService | None = None  # page limits by measured pages (else the estimate)
 
     def requirements(self, view: str = "worktree") -> list[Requirement] | None:
         return read_requirements(self.repo, view)
@@ -95,6 +98,7 @@ class ComplianceService:
         paths = [s.file for s in manifest.sections] + [REQUIREMENTS_NAME]
         contents = files.read(paths)
         words: dict[str, int] = {}
+        measured: dict[str, PageCount] = {}
         for s in manifest.ordered_sections:
             data, why = contents[s.file]
             if why or data is None:
@@ -107,7 +111,17 @@ class ComplianceService:
             except ProposalError as exc:
                 report.findings.append(Finding("section-file", f"section '{s.id}': "
                                                f"{exc.message}", s.file, exc.line))
-        report.findings += check_limits(manifest, words, MANIFEST_NAME)
+                continue
+            if self.pages is not None and s.page_limit is not None:
+                try:
+                    measured[s.id] = self.pages.count(manifest, s, data)
+                except ProposalError as exc:
+                    report.findings.append(Finding(
+                        "pages", f"section '{s.id}': pages not measured ({exc.message}); "
+                        "its page limit is checked by the word estimate", s.file, fatal=False))
+        if self.pages is not None:
+            self.pages.cache.save()
+        report.findings += check_limits(manifest, words, MANIFEST_NAME, measured)
         requirements: list[Requirement] | None = None
         data, why = contents[REQUIREMENTS_NAME]
         try:

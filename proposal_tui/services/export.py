@@ -1,6 +1,7 @@
 """Final assembly: the sections in order as one document with a title page, a table of
-contents and a compliance appendix. Markdown and HTML are built here; docx and pdf go through
-pandoc when it is installed.
+contents and a compliance appendix. Markdown and HTML are built here; docx goes through pandoc
+(shipped by pypandoc-binary), pdf through pandoc and the Typst compiler (store/typeset.py),
+each section typeset in its page profile.
 
 HTML is built for hostile input: every user string is escaped, section Markdown is converted
 by markdown-it-py (CommonMark and tables) with raw HTML off (it is shown as text), links keep
@@ -39,6 +40,7 @@ from proposal_tui.services.compliance import ComplianceService
 from proposal_tui.store.programs import latex_to_markdown, run_pandoc
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.rounds import files_at, resolve_commit
+from proposal_tui.store.typeset import PdfParts, escape, preamble, render_pdf, to_typst
 
 FORMATS = ("md", "html", "docx", "pdf")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
@@ -143,10 +145,12 @@ class ExportService:
             return ExportResult(fmt, to_markdown(doc).encode("utf-8"), doc.estimated_pages)
         if fmt == "html":
             return ExportResult(fmt, to_html(doc).encode("utf-8"), doc.estimated_pages)
-        if fmt in ("docx", "pdf"):
-            data = run_pandoc(to_markdown(doc, for_pandoc=True), fmt)
-            pages = pdf_page_count(data) if fmt == "pdf" else None
-            return ExportResult(fmt, data, doc.estimated_pages, pages)
+        if fmt == "pdf":
+            data = to_pdf(doc)
+            return ExportResult(fmt, data, doc.estimated_pages, pdf_page_count(data))
+        if fmt == "docx":
+            return ExportResult(fmt, run_pandoc(to_markdown(doc, for_pandoc=True), fmt),
+                                doc.estimated_pages)
         raise ProposalError(f"unknown export format '{fmt}' (use {', '.join(FORMATS)})")
 
 
@@ -244,16 +248,21 @@ def to_markdown(doc: Document, for_pandoc: bool = False) -> str:
         heading = "## Appendix: Compliance Matrix"
         out += ([heading + " {#appendix-compliance}", ""] if for_pandoc else
                 ['<a id="appendix-compliance"></a>', "", heading, ""])
-        out += ["| Requirement | Mandatory | Answered by | Text |", "|---|---|---|---|"]
-        titles = {s.id: s.title for s in doc.sections}
-        for row in doc.matrix.rows:
-            r = row.requirement
-            answers = ", ".join(f"{md_inline(titles.get(a.section, a.section))} "
-                                f"({a.status.label})" for a in row.answers) or "**none**"
-            out.append(f"| {md_inline(r.id)} | {'yes' if r.mandatory else 'no'} | {answers} | "
-                       f"{md_inline(r.text)} |")
-        out.append("")
+        out += [*_matrix_markdown(doc.matrix, doc.sections), ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _matrix_markdown(matrix: Matrix, sections: Sequence[ExportSection]) -> list[str]:
+    """The compliance matrix as a Markdown table."""
+    out = ["| Requirement | Mandatory | Answered by | Text |", "|---|---|---|---|"]
+    titles = {s.id: s.title for s in sections}
+    for row in matrix.rows:
+        r = row.requirement
+        answers = ", ".join(f"{md_inline(titles.get(a.section, a.section))} "
+                            f"({a.status.label})" for a in row.answers) or "**none**"
+        out.append(f"| {md_inline(r.id)} | {'yes' if r.mandatory else 'no'} | {answers} | "
+                   f"{md_inline(r.text)} |")
+    return out
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -393,3 +402,55 @@ def pdf_page_count(data: bytes) -> int | None:
         return max(counts)
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     return pages or None
+
+
+# --- PDF (Typst) -------------------------------------------------------------------------------
+
+def _typst_heading(text: str) -> str:
+    return f"= {escape(text)}\n"
+
+
+_TYPST_HEADING = re.compile(r"^(?:=+ (.*)|#heading\([^)]*\)\[(.*)\])\n(<[^>\n]*>\n)?")
+
+
+def _without_title(fragment: str, title: str) -> str:
+    """Drop a first heading that repeats the section's title (the stub's, or a LaTeX
+    ``\\section*``): the document gives each section its numbered heading already."""
+    match = _TYPST_HEADING.match(fragment)
+    said = (match.group(1) or match.group(2) or "") if match else ""
+    if match and re.sub(r"\\(.)", r"\1", said).strip().lower() == title.strip().lower():
+        return fragment[match.end():]
+    return fragment
+
+
+def to_pdf(doc: Document) -> bytes:
+    manifest = doc.manifest
+    info = manifest.proposal
+    title = f"#text(size: 1.6em, weight: \"bold\")[{escape(info.title)}]"
+    front = [f"#align(center)[#par(justify: false)[{title}]]",
+             "#v(1em)"]
+    front += [f"/ {escape(key)}: {escape(value)}" for key, value in _title_fields(doc)]
+    body = []
+    for i, s in enumerate(doc.sections, 1):
+        section = manifest.section(s.id)
+        profile = manifest.profile_for(section) if section else \
+            manifest.profiles()[manifest.page_profile]
+        body.append("#pagebreak(weak: true)\n#[\n" + preamble(profile, definitions=False))
+        body.append(_typst_heading(f"{i}. {s.title}"))
+        if s.problem:
+            body.append(f"_({escape(s.problem)})_\n")
+        else:
+            text = _strip_title(clean(s.text), s.title) if s.fmt == "markdown" else s.text
+            try:
+                body.append(_without_title(to_typst(text, s.fmt, shift=1), s.title))
+            except ProposalError as exc:
+                raise ProposalError(f"section '{s.id}' ({s.file}): {exc.message}") from None
+        body.append("\n]\n")
+    if doc.matrix is not None:
+        table = "\n".join(_matrix_markdown(doc.matrix, doc.sections))
+        body += ["#pagebreak(weak: true)\n", _typst_heading("Appendix: Compliance Matrix"),
+                 to_typst(table, "markdown")]
+    parts = PdfParts(title=info.title, header=info.title, front="\n\n".join(front),
+                     body="\n".join(body))
+    return render_pdf(parts, manifest.profiles()[manifest.page_profile],
+                      int(doc.exported_at.timestamp()))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.identity import Actor
     from proposal_tui.services.keys import KeyEdits
     from proposal_tui.services.mine import MineService
+    from proposal_tui.services.pages import PageService
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
@@ -129,7 +130,14 @@ class Workspace:
     def compliance(self) -> ComplianceService:
         from proposal_tui.services.compliance import ComplianceService
 
-        return ComplianceService(self.repo, self.clock, self.proposals)
+        return ComplianceService(self.repo, self.clock, self.proposals, self.pages)
+
+    @_built_once
+    def pages(self) -> PageService:
+        """Pages per section, typeset in each one's profile (cached by content)."""
+        from proposal_tui.services.pages import PageService
+
+        return PageService(self.repo)
 
     @_built_once
     def export(self) -> ExportService:

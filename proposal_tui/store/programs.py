@@ -1,6 +1,10 @@
 """The programs other than git that proposal-tui starts: the user's editor, pandoc and
 ssh-keygen (SSH signatures on records).
 
+pandoc is the one shipped in the ``pypandoc-binary`` wheel (a dependency, so a fresh
+``pip install`` has it and every machine converts with the same version, which Typst output
+and page counts depend on); a pandoc on PATH is the fallback where no wheel was installable.
+
 One named place for each, so the rules can be read in one screen and checked by one test
 (tests/unit/test_one_way_in.py): an argument list, never a shell (``$EDITOR`` is split the way a
 shell splits words, but ``;``, ``|`` or ``$(...)`` in it stay plain text); the file is
@@ -12,6 +16,7 @@ services reach only through store.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
 import shutil
@@ -22,15 +27,11 @@ from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 
-PANDOC_HELP = ("pandoc is not installed; md and html exports need nothing, docx and pdf need "
-               "pandoc: 'sudo apt-get install pandoc' (Debian/Ubuntu), 'brew install pandoc' "
-               "(macOS), 'winget install pandoc' (Windows) or https://pandoc.org/installing.html")
-PDF_ENGINES = ("pdflatex", "xelatex", "lualatex", "wkhtmltopdf", "weasyprint", "typst")
-PDF_ENGINE_HELP = ("pdf export needs a PDF engine for pandoc and none was found (tried "
-                   + ", ".join(PDF_ENGINES) + "): 'sudo apt-get install texlive-latex-recommended"
-                   "' (Debian/Ubuntu) or 'brew install --cask basictex' (macOS); or export docx "
-                   "or html and print that to PDF")
-PANDOC_TIMEOUT = 300  # seconds; a pdf of a long proposal through LaTeX takes a while
+PANDOC_HELP = ("pandoc is not installed; md and html exports need nothing, docx, pdf and page "
+               "counts need pandoc: 'pip install pypandoc-binary' (a dependency of "
+               "proposal-tui), or 'sudo apt-get install pandoc' (Debian/Ubuntu), 'brew install "
+               "pandoc' (macOS), 'winget install pandoc' (Windows)")
+PANDOC_TIMEOUT = 300  # seconds; a long proposal's docx takes a few
 
 
 # --- the editor -------------------------------------------------------------------------------
@@ -66,26 +67,64 @@ def run_editor(command: list[str], target: Path) -> int:
 
 # --- pandoc -----------------------------------------------------------------------------------
 
+def bundled_pandoc() -> str | None:
+    """The pandoc inside the installed ``pypandoc-binary`` wheel (found without importing
+    pypandoc, which would look for pandoc on its own), or None."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for name in ("pandoc", "pandoc.exe"):
+            path = Path(folder, "files", name)
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+    return None
+
+
 def pandoc_path() -> str | None:
-    return shutil.which("pandoc")
+    """The bundled pandoc, else one on PATH."""
+    return bundled_pandoc() or shutil.which("pandoc")
 
 
-def pdf_engine() -> str | None:
-    return next((e for e in PDF_ENGINES if shutil.which(e)), None)
-
-
-def run_pandoc(markdown: str, fmt: str) -> bytes:
-    """docx or pdf bytes from our Markdown; raw HTML/TeX in sections is not interpreted."""
+def convert(text: str, source: str, target: str, extra: tuple[str, ...] = (),
+            timeout: float = PANDOC_TIMEOUT) -> str:
+    """``text`` in pandoc's ``source`` format converted to ``target`` (text formats), with
+    ``--sandbox`` (no file a section names is read: ``\\input``, ``.. include::``)."""
     pandoc = pandoc_path()
     if pandoc is None:
         raise ProposalError(PANDOC_HELP)
-    args = [pandoc, "--from", "markdown-raw_html-raw_tex-raw_attribute", "--toc",
+    with tempfile.TemporaryDirectory(prefix="proposal-pandoc-") as tmp:
+        proc = _pandoc([pandoc, "--from", source, "--to", target, "--sandbox", "--wrap=none",
+                        *extra], text, tmp, timeout=timeout)
+    if proc.returncode != 0:
+        said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ProposalError(f"pandoc failed: {said[-1] if said else proc.returncode}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def read_docx(data: bytes, origin: str) -> str:
+    """A Word file's bytes as pandoc JSON, comments and tracked changes kept as spans
+    (``--track-changes=all``); ``origin`` names it in errors."""
+    pandoc = pandoc_path()
+    if pandoc is None:
+        raise ProposalError(PANDOC_HELP)
+    with tempfile.TemporaryDirectory(prefix="proposal-pandoc-") as tmp:
+        proc = _pandoc([pandoc, "--from", "docx", "--to", "json", "--track-changes=all",
+                        "--sandbox"], data, tmp)
+    if proc.returncode != 0:
+        said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ProposalError(f"not a Word file pandoc can read: "
+                            f"{said[-1] if said else proc.returncode}", origin)
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def run_pandoc(markdown: str, fmt: str, source: str = "markdown-raw_html-raw_tex-raw_attribute"
+               ) -> bytes:
+    """docx bytes from our Markdown; raw HTML/TeX in sections is not interpreted.
+    (``source``: the reader, with extensions, e.g. for the comment spans of a review copy.)"""
+    pandoc = pandoc_path()
+    if pandoc is None:
+        raise ProposalError(PANDOC_HELP)
+    args = [pandoc, "--from", source, "--toc",
             "--standalone", "--sandbox"]
-    if fmt == "pdf":
-        engine = pdf_engine()
-        if engine is None:
-            raise ProposalError(PDF_ENGINE_HELP)
-        args.append(f"--pdf-engine={engine}")
     with tempfile.TemporaryDirectory(prefix="proposal-export-") as tmp:
         target = Path(tmp, f"out.{fmt}")
         proc = _pandoc([*args, "--output", str(target)], markdown, tmp)
@@ -112,29 +151,19 @@ LATEX_MARKDOWN = "-".join(("markdown", "raw_html", "raw_tex", "raw_attribute", "
 
 
 def latex_to_markdown(latex: str) -> str | None:
-    """A LaTeX section as Markdown (:data:`LATEX_MARKDOWN`), or None when pandoc is missing,
-    has no ``--sandbox`` (pandoc < 2.15) or cannot read it: the export then shows the source.
-    Only sandboxed: ``\\input{/etc/passwd}`` and ``\\include`` must read no file of the
-    machine running the export."""
-    pandoc = pandoc_path()
-    if pandoc is None:
+    """A LaTeX section as Markdown (:data:`LATEX_MARKDOWN`), or None when pandoc is missing or
+    cannot read it: the export then shows the source. Sandboxed like every :func:`convert`."""
+    try:
+        return convert(latex, "latex", LATEX_MARKDOWN, timeout=LATEX_TIMEOUT)
+    except ProposalError:
         return None
-    with tempfile.TemporaryDirectory(prefix="proposal-latex-") as tmp:
-        try:
-            proc = _pandoc([pandoc, "--sandbox", "--from", "latex", "--to", LATEX_MARKDOWN,
-                            "--wrap=none"], latex, tmp, timeout=LATEX_TIMEOUT)
-        except ProposalError:
-            return None
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("utf-8", "replace")
 
 
-def _pandoc(argv: list[str], markdown: str, cwd: str, timeout: float = PANDOC_TIMEOUT
+def _pandoc(argv: list[str], given: str | bytes, cwd: str, timeout: float = PANDOC_TIMEOUT
             ) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(argv, input=markdown.encode(), capture_output=True,
-                              timeout=timeout, cwd=cwd,
+        return subprocess.run(argv, input=given.encode() if isinstance(given, str) else given,
+                              capture_output=True, timeout=timeout, cwd=cwd,
                               env={**os.environ, "LC_ALL": "C.UTF-8"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProposalError(f"pandoc failed: {exc}") from None

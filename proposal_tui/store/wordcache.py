@@ -15,6 +15,8 @@ LIMIT = 50_000
 
 
 class WordCache:
+    limit = LIMIT  # entries kept; the oldest go first
+
     def __init__(self, git_dir: Path) -> None:
         self.path = git_dir / "proposal-tui" / "words.json"
         self._data: dict[str, int | str] | None = None
@@ -39,8 +41,8 @@ class WordCache:
         data = self._load()
         data[f"{sha}:{fmt}"] = value
         self._dirty = True
-        if len(data) > LIMIT:
-            for key in list(data)[: len(data) - LIMIT]:
+        if len(data) > self.limit:
+            for key in list(data)[: len(data) - self.limit]:
                 del data[key]
 
     def save(self) -> None:

@@ -174,18 +174,29 @@ def test_check_fails_on_unanswered_mandatory_requirement(repo: Path) -> None:
 
 
 def test_check_fails_on_word_and_page_limits(repo: Path) -> None:
+    """Words are counted; pages are typeset (letter-11pt), and the failure names the page
+    where the limit falls and the heading there."""
+    paragraph = "Our approach inspects each bridge with drones and sensors. " * 6 + "\n\n"
+    approach = ("# Technical Approach\n\n## Method\n\n" + paragraph * 12 + "## Risks\n\n"
+                + paragraph * 12)
     commit_as(repo, "Wes Writer", "wes@example.com", "2026-11-28T10:00:00-05:00", "Long",
               {"sections/summary.md": "# Executive Summary\n\n" + "word " * 60,
-               "sections/approach.md": "# Technical Approach\n\n" + "page " * 260})
+               "sections/approach.md": approach})
     result = run("--repo", str(repo), "check", "--json")
     assert result.code == 1
     messages = [f["message"] for f in result.json()["failures"]]
-    assert messages == [
-        "section 'summary' (sections/summary.md) has 62 words, over its limit of 50 by 12",
-        "section 'approach' (sections/approach.md) is about 2.6 pages (262 words at 100/page), "
-        "over its limit of 2"]
+    assert messages[0] == ("section 'summary' (sections/summary.md) has 62 words, over its "
+                           "limit of 50 by 12")
+    assert messages[1].startswith("section 'approach' (sections/approach.md) typesets to 2.")
+    assert messages[1].endswith("pages (profile 'letter-11pt'), over its limit of 2: the limit "
+                                "falls at the end of page 2, under the heading 'Risks'")
     lines = [f["line"] for f in result.json()["failures"]]
     assert lines == [39, 50]  # the [[sections]] tables in proposal.toml
+    # 262 words would be 2.6 pages by words_per_page = 100; typeset they fit on one
+    commit_as(repo, "Wes Writer", "wes@example.com", "2026-11-28T11:00:00-05:00", "Short",
+              {"sections/summary.md": "# Executive Summary\n\nShort.\n",
+               "sections/approach.md": "# Technical Approach\n\n" + "page " * 260})
+    assert run("--repo", str(repo), "check", "--json").json()["failures"] == []
 
 
 def test_check_fails_on_inconsistent_manifest_and_unknown_requirement(repo: Path) -> None:

@@ -103,7 +103,7 @@ def test_installed_wheel_builds_a_demo_and_reports_its_status(installed: Path,
 
 
 def test_installed_wheel_builds_the_other_sample(installed: Path, tmp_path: Path) -> None:
-    """Every sample ships, whatever its files' markup (.tex, .rst, .txt)."""
+    """Every sample ships, whatever its files' markup (.tex, .rst, .txt), and typesets."""
     env = _clean_env()
     demo = tmp_path / "grant"
     _run([str(installed / "proposal"), "demo", "--sample", "nsf-grant", str(demo)], tmp_path,
@@ -111,3 +111,13 @@ def test_installed_wheel_builds_the_other_sample(installed: Path, tmp_path: Path
     assert (demo / "sections" / "project-description.tex").is_file()
     assert (demo / "sections" / "data-management-plan.rst").is_file()
     assert (demo / "sections" / "budget-justification.txt").is_file()
+    # a PDF, a docx and page counts with nothing but the wheel's dependencies (pandoc from
+    # pypandoc-binary, the Typst compiler from typst)
+    for out in (tmp_path / "grant.pdf", tmp_path / "grant.docx"):
+        _run([str(installed / "proposal"), "--repo", str(demo), "export", "-o", str(out)],
+             tmp_path, env)
+        assert out.read_bytes()[:4] in (b"%PDF", b"PK\x03\x04"), out
+    pages = json.loads(_run([str(installed / "proposal"), "--repo", str(demo), "pages",
+                             "--json"], tmp_path, env).stdout)
+    assert pages["profile"] == "nsf"
+    assert all(s["pages"] is not None for s in pages["sections"]), pages["sections"]
