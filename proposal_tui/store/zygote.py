@@ -42,7 +42,7 @@ def preload() -> Callable[[list[str]], int]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"proposal_tui.{layer}.{module.name}")
     cli = importlib.import_module("proposal_tui.cli.main")
-    cli.build_parser()
+    cli.parser()  # built once here: every child inherits it
     return cli.main  # type: ignore[no-any-return]
 
 
