@@ -58,6 +58,27 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def config_from_env(key: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """What ``git config --get KEY`` answers when the environment sets KEY
+    (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``, as `proposal serve` sets user.email): that
+    scope outranks every config file, and the last of several values wins. None: ask git
+    (the key is not set there, or ``git -c`` settings, which come later, are in play)."""
+    section, dot, name = key.rpartition(".")
+    if not dot or "." in section or "GIT_CONFIG_PARAMETERS" in env:
+        return None  # a subsection is case-sensitive: leave such keys to git
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        return None
+    found = None
+    for i in range(count):
+        if env.get(f"GIT_CONFIG_KEY_{i}", "").lower() == key.lower():
+            found = env.get(f"GIT_CONFIG_VALUE_{i}")
+            if found is None:
+                return None  # git refuses a key without its value: let it say so
+    return found
+
+
 @contextlib.contextmanager
 def objects_of_push(variables: Mapping[str, str]) -> Iterator[None]:
     """Let every git started in this thread or task see a pushed, still quarantined, pack

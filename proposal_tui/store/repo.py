@@ -15,11 +15,22 @@ from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
-from proposal_tui.store.git import GitError, read_objects, run_git, run_git_bytes
+from proposal_tui.store.git import (
+    GitError,
+    config_from_env,
+    git_failure,
+    read_objects,
+    run_git,
+    run_git_bytes,
+)
 from proposal_tui.store.signing import Signer
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
+# Folder -> (git dir, work tree) of the repositories `proposal serve` serves, located once by
+# its fork server (store/zygote.py) before it forks any command: where a served repository is
+# does not change while it is served, and each command would spend a git process asking.
+_LOCATED: dict[Path, tuple[Path, Path | None]] = {}
 
 
 def blob_sha(data: bytes) -> str:
@@ -77,6 +88,8 @@ class ProposalRepo:
     @classmethod
     def open(cls, path: Path | str | None = None) -> ProposalRepo:
         where = Path(path or os.getcwd()).resolve()
+        if where in _LOCATED:
+            return cls(*_LOCATED[where])
         if not where.is_dir():
             raise ProposalError(f"not a folder: {where}")
         proc = run_git_bytes(["rev-parse", "--absolute-git-dir", "--is-bare-repository"],
@@ -99,6 +112,13 @@ class ProposalRepo:
         return cls(git_dir, Path(top))
 
     @classmethod
+    def locate_for_good(cls, path: Path) -> ProposalRepo:
+        """:meth:`open`, remembered for the rest of this process (the fork server's)."""
+        repo = cls.open(path)
+        _LOCATED[Path(path).resolve()] = (repo.git_dir, repo.work_tree)
+        return repo
+
+    @classmethod
     def create(cls, path: Path) -> ProposalRepo:
         """``git init`` a new repository in the existing folder ``path``, and open it."""
         run_git(["init", "--quiet", "--", str(path)], path)
@@ -118,9 +138,14 @@ class ProposalRepo:
     # -- files ----------------------------------------------------------------------------
     def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
         """Every file of the commit's tree: path -> (mode, blob sha). Empty if no commit."""
-        if rev == "HEAD" and self.head() is None:
-            return {}
-        out = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", rev], self.root).stdout
+        args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+        proc = run_git_bytes(args, self.root, check=False)
+        if proc.returncode != 0:  # asked only then: most of the time HEAD is a commit
+            if rev == "HEAD" and self.head() is None:
+                return {}
+            raise git_failure(args, self.root, proc.returncode,
+                              proc.stderr.decode("utf-8", "replace"))
+        out = proc.stdout
         entries: dict[str, tuple[str, str]] = {}
         for record in out.split(b"\0"):
             if not record:
@@ -246,6 +271,9 @@ class ProposalRepo:
 
     def git_config(self, key: str) -> str:
         """A config value (repository, then global), or '' when unset."""
+        given = config_from_env(key)
+        if given is not None:
+            return given.strip()
         return run_git(["config", "--get", key], self.root, check=False).strip()
 
     def stage(self, paths: list[str]) -> None:

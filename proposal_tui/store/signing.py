@@ -28,6 +28,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
+    NoEncryption,
+    PrivateFormat,
     PublicFormat,
     load_ssh_private_key,
 )
@@ -82,6 +84,14 @@ def _ed25519_key(path: Path) -> Ed25519PrivateKey | None:
     except (OSError, ValueError, TypeError):
         return None
     return key if isinstance(key, Ed25519PrivateKey) else None
+
+
+def warm() -> None:
+    """Read one throwaway key: cryptography sets its SSH key reader up on first use (~10 ms),
+    which the fork server then pays once instead of every command it forks."""
+    throwaway = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+    sshsig(load_ssh_private_key(throwaway, password=None), b"", NAMESPACE)  # type: ignore[arg-type]
 
 
 def _string(data: bytes) -> bytes:
