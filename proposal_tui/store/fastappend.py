@@ -333,13 +333,19 @@ def _may_sign(path: Path, signing_key: Path | None) -> bool:
         return False
 
 
+def _queued(spool: Path) -> list[Path]:
+    """The requests in the spool, oldest first (their names start with the time)."""
+    with os.scandir(spool) as entries:
+        return sorted(spool / e.name for e in entries if e.name.endswith(".req"))
+
+
 def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50,
            signing_key: Path | None = None) -> None:
     """Commit every queued request, then delete the requests (only after the ref moved)."""
     for attempt in range(retries + 1):
         started = time.monotonic()
         queued: dict[str, list[tuple[Path, Request]]] = {}
-        for path in sorted(spool.glob("*.req")):
+        for path in _queued(spool):
             try:
                 raw = _read_live_request(path)
                 if raw is None:

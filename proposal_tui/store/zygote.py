@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, read_toml
+from proposal_tui.domain.text import decode_text
 from proposal_tui.store import fastappend, signing
 from proposal_tui.store.repo import ProposalRepo
 
@@ -51,17 +53,23 @@ def preload() -> Callable[[list[str]], int]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"proposal_tui.{layer}.{module.name}")
     cli = importlib.import_module("proposal_tui.cli.main")
-    cli.parser()  # built once here: every child inherits it
+    # Built once here, and argparse's patterns compiled by parsing the commonest command
+    # line: every child inherits both.
+    cli.parser().parse_args(["comment", "s", "-m", "m"])
     signing.warm()
     return cli.main  # type: ignore[no-any-return]
 
 
 def locate(repos: Sequence[str]) -> None:
     """Remember where each served repository is (a repository that cannot be opened now is
-    left for its commands to report)."""
+    left for its commands to report), and read its manifest once, throwing it away: what
+    stays is what Python compiles or loads on first use (the manifest's regular expressions,
+    the proposal's time zone, the utf-8-sig codec), which every child would redo."""
     for path in repos:
         with contextlib.suppress(ProposalError):
-            fastappend.repo_info(ProposalRepo.locate_for_good(Path(path)).root)
+            repo = ProposalRepo.locate_for_good(Path(path))
+            fastappend.repo_info(repo.root)
+            build_manifest(read_toml(decode_text(repo.manifest_bytes()[0], MANIFEST_NAME)))
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
