@@ -165,6 +165,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """The process's own CPU time, or (``reaped``) that of the children it has waited for
+    and theirs: for the fork server, every command it forked and the git they ran."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    first = 13 if reaped else 11  # cutime, cstime or utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -449,7 +461,12 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
 
 
 def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
+    assert site.proc is not None
+    forks = [pid for pid in children(site.proc.pid)
+             if b"proposal_tui.store.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    before = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
     done = asyncio.run(commands(site, clients, count))
+    after = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
     landed = bodies(repo, "asyncssh ")
     print(f"commands: {clients} clients x {count} `comment` at once (asyncssh, one "
           "connection per client, one exec channel per command)")
@@ -463,6 +480,10 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
         row("connection set-up, median (apart)", ms(median(done.setups)))
         row("connection set-up, max", ms(max(done.setups)))
     row("wall time, all comments", f"{done.wall:8.2f} s")
+    n = clients * count
+    row("CPU per comment, the server (asyncssh)", ms((after[0] - before[0]) / n))
+    if forks:  # the machine's load stretches the latencies, much less these
+        row("CPU per comment, the command and its git", ms((after[1] - before[1]) / n))
     verdict = fsck(repo)
     row("git fsck afterwards", f"{verdict:>8}")
     for failure in done.failures[:5]:
