@@ -229,12 +229,19 @@ def read_objects(cwd: Path | str, names: Sequence[str], kind: bytes = b"blob"
 
     Names that are missing or not of ``kind`` (blobs unless told) are left out of the result.
     """
+    return {name: data for name, (found, data) in read_typed_objects(cwd, names).items()
+            if found == kind}
+
+
+def read_typed_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+    """(kind, contents) by name, of whatever kind each is, from one ``git cat-file --batch``;
+    missing names are left out."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return {}
     out = run_git_bytes(["cat-file", "--batch"], cwd,
                         input="".join(f"{name}\n" for name in wanted).encode()).stdout
-    blobs: dict[str, bytes] = {}
+    objects: dict[str, tuple[bytes, bytes]] = {}
     pos = 0
     for name in wanted:
         end = out.index(b"\n", pos)
@@ -243,10 +250,9 @@ def read_objects(cwd: Path | str, names: Sequence[str], kind: bytes = b"blob"
         if len(header) != 3:  # "<name> missing" or "<name> ambiguous": no content follows
             continue
         size = int(header[2])
-        if header[1] == kind:
-            blobs[name] = out[pos:pos + size]
+        objects[name] = (header[1], out[pos:pos + size])
         pos += size + 1  # content is followed by a newline
-    return blobs
+    return objects
 
 
 def exec_git(args: Sequence[str]) -> NoReturn:

@@ -20,6 +20,7 @@ from proposal_tui.store.git import (
     config_from_env,
     git_failure,
     read_objects,
+    read_typed_objects,
     run_git,
     run_git_bytes,
 )
@@ -27,10 +28,23 @@ from proposal_tui.store.signing import Signer
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
+TREE_MODE = "40000"
 # Folder -> (git dir, work tree) of the repositories `proposal serve` serves, located once by
 # its fork server (store/zygote.py) before it forks any command: where a served repository is
 # does not change while it is served, and each command would spend a git process asking.
 _LOCATED: dict[Path, tuple[Path, Path | None]] = {}
+
+
+def _tree_entry(tree: bytes, name: bytes) -> tuple[str, str] | None:
+    """(mode, object id) of ``name`` in a raw tree object, or None."""
+    pos = 0
+    while pos < len(tree):
+        space = tree.index(b" ", pos)
+        nul = tree.index(b"\0", space)
+        if tree[space + 1:nul] == name:
+            return tree[pos:space].decode("ascii"), tree[nul + 1:nul + 21].hex()
+        pos = nul + 21
+    return None
 
 
 def blob_sha(data: bytes) -> str:
@@ -260,14 +274,31 @@ class ProposalRepo:
                        ) -> tuple[bytes, bytes | None]:
         """(what the manifest says now, what HEAD says). Work tree wins in a clone.
         ``entries``: HEAD's tree if the caller already listed it."""
-        content = self.read_files([MANIFEST_NAME], entries)[MANIFEST_NAME]
+        blob = None
+        if entries is None and self.bare:
+            entries, blob = self._committed_manifest()
+        known = () if blob is None else {entries[MANIFEST_NAME][1]}
+        content = self.read_files([MANIFEST_NAME], entries, known=known)[MANIFEST_NAME]
         if content.problem:
             raise ProposalError(content.problem, MANIFEST_NAME)
-        current = content.working if content.working is not None else content.committed
+        committed = content.committed if blob is None else blob
+        current = content.working if content.working is not None else committed
         if current is None:
             raise ProposalError(f"no {MANIFEST_NAME} in {self.root} (run 'proposal init' to "
                                 "create one)")
-        return current, content.committed
+        return current, committed
+
+    def _committed_manifest(self) -> tuple[dict[str, tuple[str, str]], bytes | None]:
+        """HEAD's manifest entry ({} if none) and its bytes, from one git process: HEAD's
+        top folder and ``HEAD:proposal.toml`` in one ``cat-file --batch`` (listing the whole
+        tree, then reading the blob, takes two; a served repository reads it every command)."""
+        got = read_typed_objects(self.root, ["HEAD^{tree}", f"HEAD:{MANIFEST_NAME}"])
+        tree = got.get("HEAD^{tree}", (b"", b""))[1]
+        entry = _tree_entry(tree, MANIFEST_NAME.encode())
+        if entry is None or entry[0] == TREE_MODE:
+            return {}, None  # no commit yet, or no such file (a folder is none either)
+        blob = got.get(f"HEAD:{MANIFEST_NAME}")
+        return {MANIFEST_NAME: entry}, blob[1] if blob and blob[0] == b"blob" else None
 
     def git_config(self, key: str) -> str:
         """A config value (repository, then global), or '' when unset."""

@@ -133,4 +133,4 @@ def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
                if line.split()[0] not in not_the_command]
     assert not [s for s in started if s.startswith("ssh-keygen")], started
     assert not [s for s in started if "--absolute-git-dir" in s or "user.email" in s], started
-    assert len(started) <= 5, started
+    assert len(started) <= 4, started
