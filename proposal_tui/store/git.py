@@ -86,10 +86,11 @@ def config_from_env(key: str, env: Mapping[str, str] = os.environ) -> str | None
         return None
     found = None
     for i in range(count):
-        if env.get(f"GIT_CONFIG_KEY_{i}", "").lower() == key.lower():
-            found = env.get(f"GIT_CONFIG_VALUE_{i}")
-            if found is None:
-                return None  # git refuses a key without its value: let it say so
+        given, value = env.get(f"GIT_CONFIG_KEY_{i}"), env.get(f"GIT_CONFIG_VALUE_{i}")
+        if given is None or value is None:
+            return None  # git refuses the whole set: let it say what it says
+        if given.lower() == key.lower():
+            found = value
     return found
 
 
