@@ -24,7 +24,7 @@ client would see. Four measurements (issue 17 targets):
    root, else skipped saying why); and, for scale, local `proposal comment` processes.
 
 Usage: python benchmarks/bench_ssh.py [--small] [--sessions N] [--keys K] [--clients C]
-       [--comments M]
+       [--comments M] [--only interactive|commands|side]
 """
 
 from __future__ import annotations
@@ -163,6 +163,18 @@ def rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """The process's own CPU time, or (``reaped``) that of the children it has waited for
+    and theirs: for the fork server, every command it forked and the git they ran."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    first = 13 if reaped else 11  # cutime, cstime or utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -420,6 +432,92 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
 
 
+def report_interactive(site: Site, sessions: int, keys: int) -> bool:
+    shown = asyncio.run(interactive(site, sessions, keys))
+    print(f"interactive: {sessions} dashboards at once (asyncssh, pty 120x40), "
+          f"{keys} arrow keys each at one a second")
+    row("sessions that failed (target 0)", f"{len(shown.failures):8d}")
+    if shown.paints:
+        row("first paint, median", ms(median(shown.paints)))
+        row("first paint, max (all starting at once)", ms(max(shown.paints)))
+    if shown.first:
+        row("key -> first screen bytes, median", ms(median(shown.first)))
+        row("key -> first screen bytes, p95 (target <= 150)",
+            ms(percentile(shown.first, 0.95)))
+        row("key -> end of the update, median", ms(median(shown.settled)))
+        row("key -> end of the update, p95", ms(percentile(shown.settled, 0.95)))
+        row("keys measured / with no update in 5 s",
+            f"{len(shown.first):8d} / {shown.missed}")
+    row("server RSS", f"{shown.server_kib / 1024:8.1f} MB")
+    if shown.session_kib:
+        row(f"session process RSS, median ({len(shown.session_kib)} processes)",
+            f"{median(shown.session_kib) / 1024:8.1f} MB")
+        row("session process RSS, max", f"{max(shown.session_kib) / 1024:8.1f} MB")
+        row("server + sessions RSS, total",
+            f"{(shown.server_kib + sum(shown.session_kib)) / 1024:8.1f} MB")
+    for failure in shown.failures[:5]:
+        print(f"  failure: {failure}")
+    return not shown.failures and not shown.missed
+
+
+def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
+    assert site.proc is not None
+    forks = [pid for pid in children(site.proc.pid)
+             if b"proposal_tui.store.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    before = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
+    done = asyncio.run(commands(site, clients, count))
+    after = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
+    landed = bodies(repo, "asyncssh ")
+    print(f"commands: {clients} clients x {count} `comment` at once (asyncssh, one "
+          "connection per client, one exec channel per command)")
+    row("comments landed", f"{landed:8d} / {clients * count}")
+    row("failures (target 0)", f"{len(done.failures):8d}")
+    if done.latencies:
+        row("per command, median", ms(median(done.latencies)))
+        row("per command, p95 (target <= 400)", ms(percentile(done.latencies, 0.95)))
+        row("per command, max", ms(max(done.latencies)))
+    if done.setups:
+        row("connection set-up, median (apart)", ms(median(done.setups)))
+        row("connection set-up, max", ms(max(done.setups)))
+    row("wall time, all comments", f"{done.wall:8.2f} s")
+    n = clients * count
+    row("CPU per comment, the server (asyncssh)", ms((after[0] - before[0]) / n))
+    if forks:  # the machine's load stretches the latencies, much less these
+        row("CPU per comment, the command and its git", ms((after[1] - before[1]) / n))
+    verdict = fsck(repo)
+    row("git fsck afterwards", f"{verdict:>8}")
+    for failure in done.failures[:5]:
+        print(f"  failure: {failure}")
+    return landed == clients * count and not done.failures and verdict == "clean"
+
+
+def report_side(site: Site, clients: int, count: int) -> bool:
+    ok = True
+    ways, skipped = side_by_side(site, clients, count)
+    print(f"side by side: {clients} x {count} comments each way, one `ssh` (or local "
+          f"process) per comment, {clients} at once, the ways in turns")
+    for way in ways:
+        found = way.found if way.found is not None else bodies(way.repo, way.prefix)
+        row(f"{way.name}: landed", f"{found:8d} / {clients * count}")
+        if way.latencies:
+            row(f"{way.name}: median", ms(median(way.latencies)))
+            row(f"{way.name}: p95", ms(percentile(way.latencies, 0.95)))
+        for failure in way.failures[:3]:
+            print(f"  failure: {failure}")
+        ok &= found == clients * count and not way.failures
+    if skipped:
+        print(f"  ssh -> sshd + Unix accounts: skipped ({skipped})")
+    by = {way.name: way for way in ways}
+    serve = by["ssh -> proposal serve"]
+    for other in ("ssh -> sshd + Unix accounts", "local proposal comment"):
+        theirs = by[other].latencies if other in by else []
+        if serve.latencies and theirs:
+            row(f"ratio serve / {other.split(' -> ')[-1]}, median, p95",
+                f"{median(serve.latencies) / median(theirs):8.2f}  "
+                f"{percentile(serve.latencies, 0.95) / percentile(theirs, 0.95):.2f}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true",
@@ -428,11 +526,14 @@ def main() -> int:
     parser.add_argument("--keys", type=int, help="arrow keys per session, one a second")
     parser.add_argument("--clients", type=int)
     parser.add_argument("--comments", type=int, help="comments per client")
+    parser.add_argument("--only", choices=("interactive", "commands", "side"),
+                        help="run only this part (the others are skipped)")
     args = parser.parse_args()
     sessions = args.sessions or (5 if args.small else 50)
     keys = args.keys or (6 if args.small else 20)
     clients = args.clients or (4 if args.small else 20)
     count = args.comments or (3 if args.small else 25)
+    parts = {"interactive", "commands", "side"} if args.only is None else {args.only}
     for tool in ("ssh", "ssh-keygen", "git"):
         if shutil.which(tool) is None:
             print(f"bench_ssh: skipped, {tool} is not installed (0 figures)")
@@ -441,85 +542,24 @@ def main() -> int:
     base.chmod(0o755)
     ok = True
     try:
-        site = build(base, max(sessions, clients))
-        repo = site.bare("bid")
+        site = build(base, max(sessions if "interactive" in parts else 0, clients))
         print(f"proposal serve on 127.0.0.1, demo proposal, {os.cpu_count()} cores, "
               "clients on the same machine")
-        start_server(site, repo, max_sessions=sessions + clients + 8)
-        try:
-            shown = asyncio.run(interactive(site, sessions, keys))
-            print(f"interactive: {sessions} dashboards at once (asyncssh, pty 120x40), "
-                  f"{keys} arrow keys each at one a second")
-            row("sessions that failed (target 0)", f"{len(shown.failures):8d}")
-            if shown.paints:
-                row("first paint, median", ms(median(shown.paints)))
-                row("first paint, max (all starting at once)", ms(max(shown.paints)))
-            if shown.first:
-                row("key -> first screen bytes, median", ms(median(shown.first)))
-                row("key -> first screen bytes, p95 (target <= 150)",
-                    ms(percentile(shown.first, 0.95)))
-                row("key -> end of the update, median", ms(median(shown.settled)))
-                row("key -> end of the update, p95", ms(percentile(shown.settled, 0.95)))
-                row("keys measured / with no update in 5 s",
-                    f"{len(shown.first):8d} / {shown.missed}")
-            row("server RSS", f"{shown.server_kib / 1024:8.1f} MB")
-            if shown.session_kib:
-                row(f"session process RSS, median ({len(shown.session_kib)} processes)",
-                    f"{median(shown.session_kib) / 1024:8.1f} MB")
-                row("session process RSS, max", f"{max(shown.session_kib) / 1024:8.1f} MB")
-                row("server + sessions RSS, total",
-                    f"{(shown.server_kib + sum(shown.session_kib)) / 1024:8.1f} MB")
-            for failure in shown.failures[:5]:
-                print(f"  failure: {failure}")
-            ok &= not shown.failures and not shown.missed
-
-            done = asyncio.run(commands(site, clients, count))
-            landed = bodies(repo, "asyncssh ")
-            print(f"commands: {clients} clients x {count} `comment` at once (asyncssh, one "
-                  "connection per client, one exec channel per command)")
-            row("comments landed", f"{landed:8d} / {clients * count}")
-            row("failures (target 0)", f"{len(done.failures):8d}")
-            if done.latencies:
-                row("per command, median", ms(median(done.latencies)))
-                row("per command, p95 (target <= 400)", ms(percentile(done.latencies, 0.95)))
-                row("per command, max", ms(max(done.latencies)))
-            if done.setups:
-                row("connection set-up, median (apart)", ms(median(done.setups)))
-                row("connection set-up, max", ms(max(done.setups)))
-            row("wall time, all comments", f"{done.wall:8.2f} s")
-            verdict = fsck(repo)
-            row("git fsck afterwards", f"{verdict:>8}")
-            for failure in done.failures[:5]:
-                print(f"  failure: {failure}")
-            ok &= landed == clients * count and not done.failures and verdict == "clean"
-        finally:
-            code = stop_server(site)
-        row("server exit status on SIGTERM", f"{code:8d}")
-        leftover = children(site.proc.pid) if site.proc else []
-        ok &= code == 0 and not leftover
-
-        ways, skipped = side_by_side(site, clients, count)
-        print(f"side by side: {clients} x {count} comments each way, one `ssh` (or local "
-              f"process) per comment, {clients} at once, the ways in turns")
-        for way in ways:
-            found = way.found if way.found is not None else bodies(way.repo, way.prefix)
-            row(f"{way.name}: landed", f"{found:8d} / {clients * count}")
-            if way.latencies:
-                row(f"{way.name}: median", ms(median(way.latencies)))
-                row(f"{way.name}: p95", ms(percentile(way.latencies, 0.95)))
-            for failure in way.failures[:3]:
-                print(f"  failure: {failure}")
-            ok &= found == clients * count and not way.failures
-        if skipped:
-            print(f"  ssh -> sshd + Unix accounts: skipped ({skipped})")
-        by = {way.name: way for way in ways}
-        serve = by["ssh -> proposal serve"]
-        for other in ("ssh -> sshd + Unix accounts", "local proposal comment"):
-            theirs = by[other].latencies if other in by else []
-            if serve.latencies and theirs:
-                row(f"ratio serve / {other.split(' -> ')[-1]}, median, p95",
-                    f"{median(serve.latencies) / median(theirs):8.2f}  "
-                    f"{percentile(serve.latencies, 0.95) / percentile(theirs, 0.95):.2f}")
+        if parts & {"interactive", "commands"}:
+            repo = site.bare("bid")
+            start_server(site, repo, max_sessions=sessions + clients + 8)
+            try:
+                if "interactive" in parts:
+                    ok &= report_interactive(site, sessions, keys)
+                if "commands" in parts:
+                    ok &= report_commands(site, repo, clients, count)
+            finally:
+                code = stop_server(site)
+            row("server exit status on SIGTERM", f"{code:8d}")
+            leftover = children(site.proc.pid) if site.proc else []
+            ok &= code == 0 and not leftover
+        if "side" in parts:
+            ok &= report_side(site, clients, count)
         return 0 if ok else 1
     finally:
         shutil.rmtree(base, ignore_errors=True)

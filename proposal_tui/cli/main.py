@@ -6,6 +6,7 @@ Imports stay lazy so `--help` and `--version` answer without loading git or the 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -51,13 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def parser() -> argparse.ArgumentParser:
+    """The parser, built once per process: parsing never changes it, and building it costs
+    ~16 ms (argparse asks gettext for every help string), which each command `proposal
+    serve` forks would otherwise pay twice (here and in the gate)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):  # fast path: no argparse tree, no imports
         print(f"proposal-tui {__version__}")
         return EXIT_OK
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    args = parser().parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:
         from proposal_tui.cli.plan_commands import run_tui

@@ -280,7 +280,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from proposal_tui.cli.main import build_parser
+    from proposal_tui.cli.main import parser as cli_parser
     from proposal_tui.domain.errors import PermissionDenied
     from proposal_tui.services import gate
 
@@ -288,7 +288,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
         raise PermissionDenied("gate: the forced command must name the repository "
                                "(proposal --repo PATH gate)")
     repo = Path(args.repo)
-    parser = build_parser()
+    parser = cli_parser()
     commands = {name for action in parser._actions  # noqa: SLF001 - argparse has no public
                 if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001 - way to list
                 for name in action.choices}

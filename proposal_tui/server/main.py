@@ -175,7 +175,8 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     pushes = PushChecks()
     await pushes.start()
     state = State(options, repos, pushes, key_path.absolute())
-    state.zygote = await _start_zygote(pushes.folder / "fork.sock")
+    state.zygote = await _start_zygote(pushes.folder / "fork.sock",
+                                       [r.path for r in repos.values()])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -207,11 +208,11 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     return 0
 
 
-async def _start_zygote(socket_path: Path) -> serving.Zygote | None:
+async def _start_zygote(socket_path: Path, repos: list[Path]) -> serving.Zygote | None:
     """The fork server, or None (logged): commands then start a process each."""
     zygote = serving.Zygote(socket_path)
     try:
-        await zygote.start(serving.zygote_env())
+        await zygote.start(serving.zygote_env(), repos)
     except OSError as exc:
         log(f"proposal serve: no fork server ({exc}); each command starts a process")
         return None

@@ -99,7 +99,9 @@ class Request:
         return request
 
 
-def _repo_info(cwd: Path | str) -> tuple[Path, str]:
+def repo_info(cwd: Path | str) -> tuple[Path, str]:
+    """(common git dir, object format), asked once per process (the fork server of `proposal
+    serve` asks before it forks, so its commands need not)."""
     key = str(cwd)
     if key not in _info:
         out = run_git(["rev-parse", "--path-format=absolute", "--git-common-dir",
@@ -331,13 +333,19 @@ def _may_sign(path: Path, signing_key: Path | None) -> bool:
         return False
 
 
+def _queued(spool: Path) -> list[Path]:
+    """The requests in the spool, oldest first (their names start with the time)."""
+    with os.scandir(spool) as entries:
+        return sorted(spool / e.name for e in entries if e.name.endswith(".req"))
+
+
 def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50,
            signing_key: Path | None = None) -> None:
     """Commit every queued request, then delete the requests (only after the ref moved)."""
     for attempt in range(retries + 1):
         started = time.monotonic()
         queued: dict[str, list[tuple[Path, Request]]] = {}
-        for path in sorted(spool.glob("*.req")):
+        for path in _queued(spool):
             try:
                 raw = _read_live_request(path)
                 if raw is None:
@@ -391,7 +399,7 @@ def checked_out_branches(cwd: Path | str, bare: bool = False) -> set[str]:
     """Branches a work tree of this repository has checked out, read from the HEAD files
     (no process: this runs before every comment). Compare-and-swap writes must never move
     one of those: its index would go stale and the next commit there would undo ours."""
-    gdir, _fmt = _repo_info(cwd)
+    gdir, _fmt = repo_info(cwd)
     heads = [] if bare else [gdir / "HEAD"]
     with contextlib.suppress(OSError):
         heads += [d / "HEAD" for d in (gdir / "worktrees").iterdir()]
@@ -421,7 +429,7 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
     request = Request(ref, path, data, message, author, when,
                       None if signer is None else signer.fingerprint)
     Request.load(request.dump())  # the same checks a drainer makes
-    gdir, fmt = _repo_info(cwd)
+    gdir, fmt = repo_info(cwd)
     objects = gdir / "objects"
     if fmt != "sha1" or fcntl is None or os.environ.get("GIT_OBJECT_DIRECTORY") or \
             not os.access(objects, os.W_OK):

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -58,6 +60,18 @@ QUARANTINE_VARS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                    "GIT_QUARANTINE_PATH")
 
 
+@functools.lru_cache(maxsize=8)
+def _git_program(search: str | None) -> str:
+    """git's full path on this PATH, looked up once: a bare "git" makes every start try
+    each PATH folder in turn (twice the time of a git that answers at once, here)."""
+    return shutil.which("git", path=search) or "git"
+
+
+def git_argv(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    """``git ARGS`` with git found on ``env``'s PATH, as the process would find it."""
+    return [_git_program(env.get("PATH")), *args]
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({k: v for k, v in _BASE_ENV.items() if v != ""})
@@ -68,6 +82,28 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
+
+
+def config_from_env(key: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """What ``git config --get KEY`` answers when the environment sets KEY
+    (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``, as `proposal serve` sets user.email): that
+    scope outranks every config file, and the last of several values wins. None: ask git
+    (the key is not set there, or ``git -c`` settings, which come later, are in play)."""
+    section, dot, name = key.rpartition(".")
+    if not dot or "." in section or "GIT_CONFIG_PARAMETERS" in env:
+        return None  # a subsection is case-sensitive: leave such keys to git
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        return None
+    found = None
+    for i in range(count):
+        given, value = env.get(f"GIT_CONFIG_KEY_{i}"), env.get(f"GIT_CONFIG_VALUE_{i}")
+        if given is None or value is None:
+            return None  # git refuses the whole set: let it say what it says
+        if given.lower() == key.lower():
+            found = value
+    return found
 
 
 @contextlib.contextmanager
@@ -92,10 +128,11 @@ def run_git_bytes(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` in ``cwd`` and return the raw completed process."""
     try:
+        full_env = git_env({**NOT_INTERACTIVE, **(env or {})})
         proc = subprocess.run(
-            ["git", *args],
+            git_argv(args, full_env),
             cwd=str(cwd),
-            env=git_env({**NOT_INTERACTIVE, **(env or {})}),
+            env=full_env,
             input=input,
             capture_output=True,
             check=False,
@@ -139,9 +176,9 @@ class GitPipe:
         self.returncode: int | None = None
         self.stderr = ""
         try:
+            env = git_env(None if interactive else NOT_INTERACTIVE)
             self._proc = subprocess.Popen(
-                ["git", *self.args], cwd=str(cwd),
-                env=git_env(None if interactive else NOT_INTERACTIVE),
+                git_argv(self.args, env), cwd=str(cwd), env=env,
                 stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL)
@@ -208,12 +245,19 @@ def read_objects(cwd: Path | str, names: Sequence[str], kind: bytes = b"blob"
 
     Names that are missing or not of ``kind`` (blobs unless told) are left out of the result.
     """
+    return {name: data for name, (found, data) in read_typed_objects(cwd, names).items()
+            if found == kind}
+
+
+def read_typed_objects(cwd: Path | str, names: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+    """(kind, contents) by name, of whatever kind each is, from one ``git cat-file --batch``;
+    missing names are left out."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return {}
     out = run_git_bytes(["cat-file", "--batch"], cwd,
                         input="".join(f"{name}\n" for name in wanted).encode()).stdout
-    blobs: dict[str, bytes] = {}
+    objects: dict[str, tuple[bytes, bytes]] = {}
     pos = 0
     for name in wanted:
         end = out.index(b"\n", pos)
@@ -222,10 +266,9 @@ def read_objects(cwd: Path | str, names: Sequence[str], kind: bytes = b"blob"
         if len(header) != 3:  # "<name> missing" or "<name> ambiguous": no content follows
             continue
         size = int(header[2])
-        if header[1] == kind:
-            blobs[name] = out[pos:pos + size]
+        objects[name] = (header[1], out[pos:pos + size])
         pos += size + 1  # content is followed by a newline
-    return blobs
+    return objects
 
 
 def exec_git(args: Sequence[str]) -> NoReturn:

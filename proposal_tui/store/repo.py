@@ -15,11 +15,36 @@ from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
-from proposal_tui.store.git import GitError, read_objects, run_git, run_git_bytes
+from proposal_tui.store.git import (
+    GitError,
+    config_from_env,
+    git_failure,
+    read_objects,
+    read_typed_objects,
+    run_git,
+    run_git_bytes,
+)
 from proposal_tui.store.signing import Signer
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
+TREE_MODE = "40000"
+# Folder -> (git dir, work tree) of the repositories `proposal serve` serves, located once by
+# its fork server (store/zygote.py) before it forks any command: where a served repository is
+# does not change while it is served, and each command would spend a git process asking.
+_LOCATED: dict[Path, tuple[Path, Path | None]] = {}
+
+
+def _tree_entry(tree: bytes, name: bytes) -> tuple[str, str] | None:
+    """(mode, object id) of ``name`` in a raw tree object, or None."""
+    pos = 0
+    while pos < len(tree):
+        space = tree.index(b" ", pos)
+        nul = tree.index(b"\0", space)
+        if tree[space + 1:nul] == name:
+            return tree[pos:space].decode("ascii"), tree[nul + 1:nul + 21].hex()
+        pos = nul + 21
+    return None
 
 
 def blob_sha(data: bytes) -> str:
@@ -85,6 +110,8 @@ class ProposalRepo:
     @classmethod
     def open(cls, path: Path | str | None = None) -> ProposalRepo:
         where = Path(path or os.getcwd()).resolve()
+        if where in _LOCATED:
+            return cls(*_LOCATED[where])
         if not where.is_dir():
             raise ProposalError(f"not a folder: {where}")
         proc = run_git_bytes(["rev-parse", "--absolute-git-dir", "--is-bare-repository"],
@@ -105,6 +132,13 @@ class ProposalRepo:
         if not top:  # inside .git of a clone
             return cls(git_dir, git_dir.parent)
         return cls(git_dir, Path(top))
+
+    @classmethod
+    def locate_for_good(cls, path: Path) -> ProposalRepo:
+        """:meth:`open`, remembered for the rest of this process (the fork server's)."""
+        repo = cls.open(path)
+        _LOCATED[Path(path).resolve()] = (repo.git_dir, repo.work_tree)
+        return repo
 
     @classmethod
     def create(cls, path: Path) -> ProposalRepo:
@@ -157,9 +191,14 @@ class ProposalRepo:
     # -- files ----------------------------------------------------------------------------
     def tree_entries(self, rev: str = "HEAD") -> dict[str, tuple[str, str]]:
         """Every file of the commit's tree: path -> (mode, blob sha). Empty if no commit."""
-        if rev == "HEAD" and self.head() is None:
-            return {}
-        out = run_git_bytes(["ls-tree", "-r", "-z", "--full-tree", rev], self.root).stdout
+        args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+        proc = run_git_bytes(args, self.root, check=False)
+        if proc.returncode != 0:  # asked only then: most of the time HEAD is a commit
+            if rev == "HEAD" and self.head() is None:
+                return {}
+            raise git_failure(args, self.root, proc.returncode,
+                              proc.stderr.decode("utf-8", "replace"))
+        out = proc.stdout
         entries: dict[str, tuple[str, str]] = {}
         for record in out.split(b"\0"):
             if not record:
@@ -274,17 +313,37 @@ class ProposalRepo:
                        ) -> tuple[bytes, bytes | None]:
         """(what the manifest says now, what HEAD says). Work tree wins in a clone.
         ``entries``: HEAD's tree if the caller already listed it."""
-        content = self.read_files([MANIFEST_NAME], entries)[MANIFEST_NAME]
+        blob = None
+        if entries is None and self.bare:
+            entries, blob = self._committed_manifest()
+        known = () if blob is None else {entries[MANIFEST_NAME][1]}
+        content = self.read_files([MANIFEST_NAME], entries, known=known)[MANIFEST_NAME]
         if content.problem:
             raise ProposalError(content.problem, MANIFEST_NAME)
-        current = content.working if content.working is not None else content.committed
+        committed = content.committed if blob is None else blob
+        current = content.working if content.working is not None else committed
         if current is None:
             raise ProposalError(f"no {MANIFEST_NAME} in {self.root} (run 'proposal init' to "
                                 "create one)")
-        return current, content.committed
+        return current, committed
+
+    def _committed_manifest(self) -> tuple[dict[str, tuple[str, str]], bytes | None]:
+        """HEAD's manifest entry ({} if none) and its bytes, from one git process: HEAD's
+        top folder and ``HEAD:proposal.toml`` in one ``cat-file --batch`` (listing the whole
+        tree, then reading the blob, takes two; a served repository reads it every command)."""
+        got = read_typed_objects(self.root, ["HEAD^{tree}", f"HEAD:{MANIFEST_NAME}"])
+        tree = got.get("HEAD^{tree}", (b"", b""))[1]
+        entry = _tree_entry(tree, MANIFEST_NAME.encode())
+        if entry is None or entry[0] == TREE_MODE:
+            return {}, None  # no commit yet, or no such file (a folder is none either)
+        blob = got.get(f"HEAD:{MANIFEST_NAME}")
+        return {MANIFEST_NAME: entry}, blob[1] if blob and blob[0] == b"blob" else None
 
     def git_config(self, key: str) -> str:
         """A config value (repository, then global), or '' when unset."""
+        given = config_from_env(key)
+        if given is not None:
+            return given.strip()
         return run_git(["config", "--get", key], self.root, check=False).strip()
 
     def stage(self, paths: list[str]) -> None:

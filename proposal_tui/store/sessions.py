@@ -181,10 +181,13 @@ class Zygote:
         self.socket_path = socket_path
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, env: Mapping[str, str] | None = None) -> None:
-        """Start it and wait until it has imported the CLI and listens."""
+    async def start(self, env: Mapping[str, str] | None = None,
+                    repos: Sequence[Path] = ()) -> None:
+        """Start it and wait until it has imported the CLI, located the served ``repos``
+        and listens."""
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "proposal_tui.store.zygote", str(self.socket_path),
+            *map(str, repos),
             env=dict(os.environ if env is None else env), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, start_new_session=True)
         assert self.process.stdout is not None

@@ -3,12 +3,16 @@ once, and forks a child per SSH command, so a command costs a fork instead of a 
 start-up and its imports (about half a second of CPU each).
 
 Started by the server through store/sessions.py as ``python -m proposal_tui.store.zygote
-SOCKET``; single-threaded. For each connection on its Unix socket (0600, in the server's
-private folder) it receives three descriptors (stdin, stdout, stderr, SCM_RIGHTS) and one
-JSON line ``{"argv": [...], "env": {...}, "cwd": "..."}``, forks, answers ``pid N`` at once
-and ``exit N`` (a negative N: ended by that signal) when it has reaped the child. The child
-leads a session of its own, so the server ends everything it started by signalling the
-group. The zygote ends when its stdin (a pipe from the server) reaches end of file.
+SOCKET [REPO...]``; single-threaded. What a command would otherwise find out every time and
+what never changes while the server runs is found out here once, before any fork: where each
+served REPO is, and the first use of the SSH key reader.
+
+For each connection on its Unix socket (0600, in the server's private folder) it receives
+three descriptors (stdin, stdout, stderr, SCM_RIGHTS) and one JSON line ``{"argv": [...],
+"env": {...}, "cwd": "..."}``, forks, answers ``pid N`` at once and ``exit N`` (a negative
+N: ended by that signal) when it has reaped the child. The child leads a session of its own,
+so the server ends everything it started by signalling the group. The zygote ends when its
+stdin (a pipe from the server) reaches end of file.
 
 It sits in store, the only layer that starts processes; the CLI it runs is imported by name
 inside :func:`main`, never at module level, so the layers stay one-way.
@@ -28,7 +32,14 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, read_toml
+from proposal_tui.domain.text import decode_text
+from proposal_tui.store import fastappend, signing
+from proposal_tui.store.repo import ProposalRepo
 
 MAX_MESSAGE = 1024 * 1024
 PRELOADED = ("domain", "store", "services", "cli")  # never tui, watch or server
@@ -42,8 +53,23 @@ def preload() -> Callable[[list[str]], int]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"proposal_tui.{layer}.{module.name}")
     cli = importlib.import_module("proposal_tui.cli.main")
-    cli.build_parser()
+    # Built once here, and argparse's patterns compiled by parsing the commonest command
+    # line: every child inherits both.
+    cli.parser().parse_args(["comment", "s", "-m", "m"])
+    signing.warm()
     return cli.main  # type: ignore[no-any-return]
+
+
+def locate(repos: Sequence[str]) -> None:
+    """Remember where each served repository is (a repository that cannot be opened now is
+    left for its commands to report), and read its manifest once, throwing it away: what
+    stays is what Python compiles or loads on first use (the manifest's regular expressions,
+    the proposal's time zone, the utf-8-sig codec), which every child would redo."""
+    for path in repos:
+        with contextlib.suppress(ProposalError):
+            repo = ProposalRepo.locate_for_good(Path(path))
+            fastappend.repo_info(repo.root)
+            build_manifest(read_toml(decode_text(repo.manifest_bytes()[0], MANIFEST_NAME)))
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -195,10 +221,11 @@ class Zygote:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m proposal_tui.store.zygote SOCKET", file=sys.stderr)
+    if not args:
+        print("usage: python -m proposal_tui.store.zygote SOCKET [REPO...]", file=sys.stderr)
         return 2
     cli = preload()
+    locate(args[1:])
     old = os.umask(0o177)
     try:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -51,7 +51,7 @@ def test_same_commits_as_the_general_path(tmp_path: Path) -> None:
 
 def test_a_queued_batch_becomes_one_commit_per_event_in_a_pack(tmp_path: Path) -> None:
     repo = bare(tmp_path, "r.git")
-    gdir, _ = fastappend._repo_info(repo)
+    gdir, _ = fastappend.repo_info(repo)
     spool = fastappend._spool(gdir)
     batch = events(12)
     waiting = []  # each request flocked, as the command that queued it holds it while waiting
@@ -83,7 +83,7 @@ def test_a_request_left_after_a_crash_is_not_added_twice(tmp_path: Path) -> None
     (e,) = events(1)
     fastappend.append_file(repo, COMMENTS_REF, event_path(e), to_json(e), message(e), ANN,
                            e.created)
-    gdir, _ = fastappend._repo_info(repo)
+    gdir, _ = fastappend.repo_info(repo)
     spool = fastappend._spool(gdir)
     request = fastappend.Request(COMMENTS_REF, event_path(e), to_json(e), message(e), ANN,
                                  e.created)
@@ -106,7 +106,7 @@ def test_a_failed_append_is_withdrawn(tmp_path: Path) -> None:
     with pytest.raises(ProposalError, match="not a folder"):
         fastappend.append_file(repo, COMMENTS_REF, event_path(e), to_json(e), message(e),
                                ANN, e.created)
-    gdir, _ = fastappend._repo_info(repo)
+    gdir, _ = fastappend.repo_info(repo)
     assert list(fastappend._spool(gdir).iterdir()) == []
     assert git(repo, "rev-parse", COMMENTS_REF).strip() == commit
 

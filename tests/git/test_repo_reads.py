@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store import repo as repo_module
 from proposal_tui.store.repo import ProposalRepo
 from tests.fixtures import make_proposal
@@ -92,3 +93,43 @@ def test_a_folder_linked_out_of_the_repository_is_not_read(repo: Path, tmp_path:
     asked = _git_reads(monkeypatch)
     assert store.read_committed(ids) == {sha: _committed(repo, sha) for sha in ids.values()}
     assert sorted(sum(asked, [])) == sorted(ids.values())
+
+
+def _bare(repo: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    return bare
+
+
+def test_a_bare_repositorys_manifest_is_read_by_one_git(repo: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`proposal serve` reads it for every command: one git process, not a tree listing
+    and then a blob read."""
+    bare = _bare(repo, tmp_path)
+    opened = ProposalRepo.open(bare)
+    started: list[list[str]] = []
+    run = subprocess.run
+
+    def counted(argv: list[str], *args: object, **kwargs: object) -> object:
+        started.append(list(argv))
+        return run(argv, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    current, committed = opened.manifest_bytes()
+    assert current == committed == (repo / "proposal.toml").read_bytes()
+    assert len(started) == 1, started
+
+
+def test_a_bare_repositorys_manifest_must_be_a_committed_file(repo: Path,
+                                                              tmp_path: Path) -> None:
+    (repo / "real.toml").write_bytes((repo / "proposal.toml").read_bytes())
+    (repo / "proposal.toml").unlink()
+    (repo / "proposal.toml").symlink_to("real.toml")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "manifest as a link")
+    with pytest.raises(ProposalError, match="symbolic link"):
+        ProposalRepo.open(_bare(repo, tmp_path)).manifest_bytes()
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(empty))
+    with pytest.raises(ProposalError, match="no proposal.toml"):
+        ProposalRepo.open(empty).manifest_bytes()

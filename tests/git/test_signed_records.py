@@ -212,3 +212,49 @@ def test_history_from_before_the_server_is_unsigned_not_an_error(tmp_path: Path)
     assert [r["kind"] for r in records].count("plan") == 2  # the scaffold and the assign
     human = run("verify", cwd=repo)
     assert human.code == 0 and "0 signed and verified, 4 unsigned, 0 failed" in human.out
+
+
+def _only_git_on_path(tmp_path: Path) -> str:
+    """A PATH holding git and nothing else: no ssh-keygen to start."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "git").symlink_to(shutil.which("git"))
+    return str(folder)
+
+
+def test_an_ed25519_key_signs_in_process_with_ssh_keygens_very_bytes(signed: dict,
+                                                                   tmp_path: Path) -> None:
+    """The server's ed25519 key signs without an ssh-keygen process (a burst of comments
+    signed one process each queued behind it), and the bytes are ssh-keygen's own."""
+    host = signed["host"]
+    repo = _copy(signed, tmp_path)
+    rex_env = {"PROPOSAL_PUSHER": "rex", "PATH": _only_git_on_path(tmp_path),
+               "PROPOSAL_KEY_FINGERPRINT": fingerprint(Path(f"{signed['rex']}.pub")),
+               "PROPOSAL_SIGNING_KEY": str(host)}
+    done = run("comment", "summary", "-m", "signed with no ssh-keygen", cwd=repo, env=rex_env)
+    assert done.code == 0, done.err
+    check = _git_ok(repo, "-c", f"gpg.ssh.allowedSignersFile={signed['allowed']}",
+                    "verify-commit", "proposal-comments")
+    assert check.returncode == 0, check.stderr
+    from proposal_tui.store.signing import sign
+
+    for data in (b"", b"tree 0\n\ncomment \xc3\xa9\n", bytes(range(256)) * 40):
+        made = subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(host)],
+                              input=data, capture_output=True, check=True).stdout
+        assert sign(host, data, "git") == made
+
+
+def test_a_host_key_of_another_kind_is_signed_by_ssh_keygen(signed: dict,
+                                                            tmp_path: Path) -> None:
+    repo = _copy(signed, tmp_path)
+    host = keygen(tmp_path, "ecdsa_host", "ecdsa")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"server@proposal {Path(f'{host}.pub').read_text()}")
+    rex_env = {"PROPOSAL_PUSHER": "rex", "PROPOSAL_SIGNING_KEY": str(host),
+               "PROPOSAL_KEY_FINGERPRINT": fingerprint(Path(f"{signed['rex']}.pub"))}
+    done = run("comment", "summary", "-m", "signed by ssh-keygen", cwd=repo, env=rex_env)
+    assert done.code == 0, done.err
+    check = _git_ok(repo, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit",
+                    "proposal-comments")
+    assert check.returncode == 0, check.stderr
+    assert "ECDSA" in check.stderr

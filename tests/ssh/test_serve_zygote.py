@@ -5,6 +5,8 @@ codes, stdin and stderr travel as before, and a client that goes ends the child'
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -103,3 +105,32 @@ def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None
         silent.kill()
         silent.wait()
     assert not [c for c in _comments(server) if c["body"] == ""]
+
+
+def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a forked comment starts (git and ssh-keygen logged by wrappers first on PATH):
+    no ssh-keygen (the host key signs in-process), and none of the questions whose answers
+    never change while the server runs (where the repository is, git's user.email that the
+    server itself sets)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "started.log"
+    for program in ("git", "ssh-keygen"):
+        real = shutil.which(program)
+        wrapper = folder / program
+        wrapper.write_text(f'#!/bin/sh\necho "$PPID {program} $*" >> {log}\nexec {real} "$@"\n')
+        wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    served = start_server(base, base / "bid.git")
+    try:
+        not_the_command = {str(served.proc.pid), str(_zygote(served))}
+        done = served.ssh("helen", "comment exec-summary -m 'counted'")
+        assert done.returncode == 0, done.stderr
+    finally:
+        stop_server(served)
+    started = [line.split(" ", 1)[1] for line in log.read_text().splitlines()
+               if line.split()[0] not in not_the_command]
+    assert not [s for s in started if s.startswith("ssh-keygen")], started
+    assert not [s for s in started if "--absolute-git-dir" in s or "user.email" in s], started
+    assert len(started) <= 4, started
