@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import PublicKey
 
 
@@ -107,6 +108,7 @@ class Section:
     status: Status = Status.NOT_STARTED
     order: int = 0
     line: int | None = None  # where its [[sections]] table starts in proposal.toml
+    renamed_from: tuple[str, ...] = ()  # its former ids: their comment threads are its own
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,12 @@ class Manifest:
     sections: tuple[Section, ...] = ()
     path: str = "proposal.toml"
     server_keys: tuple[PublicKey, ...] = ()  # [server] keys: whose signatures we trust
+    warnings: tuple[ProposalError, ...] = ()  # unknown keys: reported, never fatal
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """A renamed section's former ids to its id now (``renamed_from``)."""
+        return {old: s.id for s in self.sections for old in s.renamed_from}
 
     def person(self, handle: str | None) -> Person | None:
         if handle is None:
