@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("due")
     p.set_defaults(handler=cmd_set_due)
 
-    p = sub.add_parser("section", help="add sections")
+    p = sub.add_parser("section", help="add, change, rename or remove sections")
     section_sub = p.add_subparsers(dest="section_command", metavar="ACTION", required=True,
                                    parser_class=type(p))
     a = section_sub.add_parser("add", help="add a section (and its file) to the plan")
@@ -68,11 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--owner")
     a.add_argument("--due", help="YYYY-MM-DD or an ISO date-time")
     a.add_argument("--word-limit", type=int)
-    a.add_argument("--page-limit", type=float)
+    a.add_argument("--page-limit", type=float, help="pages (a whole number is written as one)")
     a.add_argument("--requirement", "-r", action="append", dest="requirements", default=[],
                    help="a requirement id it answers (repeatable)")
     a.add_argument("--order", type=int)
     a.set_defaults(handler=cmd_section_add)
+    from proposal_tui.cli.plan_edit_commands import register_section
+
+    register_section(section_sub)
 
     p = sub.add_parser("tui", help="open the dashboard (the default with no command)")
     p.set_defaults(handler=run_tui)

@@ -144,7 +144,9 @@ class Manifest:
         return next((p for p in self.people if p.handle == handle), None)
 
     def section(self, section_id: str) -> Section | None:
-        return next((s for s in self.sections if s.id == section_id), None)
+        """The section with this id, or with it among its former ids (``renamed_from``)."""
+        found = next((s for s in self.sections if s.id == section_id), None)
+        return found or next((s for s in self.sections if section_id in s.renamed_from), None)
 
     def person_for_key(self, fingerprint: str) -> Person | None:
         """Who holds the SSH key with this fingerprint (validation keeps it to one person)."""

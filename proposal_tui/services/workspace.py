@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.export import ExportService
     from proposal_tui.services.identity import Actor
     from proposal_tui.services.keys import KeyEdits
+    from proposal_tui.services.plan import PlanService
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
@@ -147,6 +148,17 @@ class Workspace:
         from proposal_tui.services.edits import PlanEdits
 
         return PlanEdits(self.repo)
+
+    @_built_once
+    def plan(self) -> PlanService:
+        """People, milestones and sections added, changed, renamed, removed: one commit each."""
+        from proposal_tui.services.plan import PlanService
+
+        def status_now(section_id: str) -> str | None:
+            state = self.proposals.snapshot(threads=False).state(section_id)
+            return state.status.value if state else None
+
+        return PlanService(self.repo, status_now)
 
     @_built_once
     def keys(self) -> KeyEdits:
