@@ -69,7 +69,7 @@ def init_proposal(path: Path, title: str, clock: Clock, template: str = "starter
     _require_utf8("the title", title)  # before anything is created
     if template not in TEMPLATES:
         raise ProposalError(f"unknown template '{template}' (use {', '.join(TEMPLATES)})")
-    created = not path.exists()
+    created = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
     path.mkdir(parents=True, exist_ok=True)
     if (path / MANIFEST_NAME).exists():
         raise ProposalError(f"{path / MANIFEST_NAME} already exists; nothing was changed")
@@ -82,8 +82,8 @@ def init_proposal(path: Path, title: str, clock: Clock, template: str = "starter
     try:
         _check_top(path, repo)
     except ProposalError:
-        if created:
-            path.rmdir()
+        for folder in created:
+            folder.rmdir()
         raise
     name = repo.git_config("user.name") or "Proposal Manager"
     email = repo.git_config("user.email") or "manager@example.com"

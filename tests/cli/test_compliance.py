@@ -97,7 +97,7 @@ def test_csv_import_parses_quotes_yes_no_and_reports_lines() -> None:
         ("id,text,source,mandatory\nL.1,a,b,perhaps\n", 2, "mandatory must be yes or no"),
         ("id,text,source,mandatory\nL.1,a,b,yes\nL.1,c,d,no\n", 3, "duplicate"),
         ("id,text,source,mandatory\n=cmd|' /C calc'!A0,a,b,yes\n", 2, "invalid requirement id"),
-        ("name,text\nL.1,a\n", 1, "header must be"),
+        ("name,text\nL.1,a\n", 1, "no id column"),
         ("id,text,source,mandatory\nL.1,a,b,yes,extra\n", 2, "columns"),
     ]:
         with pytest.raises(ProposalError) as exc:
