@@ -151,7 +151,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         emit(f"proposal: warning: {one_line(warning)}", err=True)
     unknown = snap.manifest.warnings
     for error in unknown:
-        emit(f"proposal: {'' if args.strict else 'warning: '}{one_line(str(error))}",
+        emit(f"proposal: {'' if args.strict else 'warning: '}{one_line(error)}",
              err=True)
     if problems or snap.comment_errors or (args.strict and unknown):
         return EXIT_BAD_INPUT

@@ -424,7 +424,7 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
         raise ManifestErrors(reader.problems)
     return Manifest(proposal=info, people=tuple(people), milestones=tuple(milestones),
                     sections=tuple(sections), path=path, server_keys=server_keys,
-                    warnings=tuple(unknown_keys(document, path)))
+                    warnings=tuple(str(e) for e in unknown_keys(document, path)))
 
 
 def _check_former_ids(reader: _Reader, sections: list[Section]) -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
-from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.keys import PublicKey
 
 
@@ -131,7 +130,7 @@ class Manifest:
     sections: tuple[Section, ...] = ()
     path: str = "proposal.toml"
     server_keys: tuple[PublicKey, ...] = ()  # [server] keys: whose signatures we trust
-    warnings: tuple[ProposalError, ...] = ()  # unknown keys: reported, never fatal
+    warnings: tuple[str, ...] = ()  # "file:line: unknown key ..." : reported, never fatal
 
     @property
     def aliases(self) -> dict[str, str]:
