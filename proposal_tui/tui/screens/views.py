@@ -29,6 +29,7 @@ VIEW_BINDINGS: list[BindingType] = [
     Binding("m", "compliance", "compliance", id="compliance", show=False),
     Binding("R", "round_diff", "rounds", id="round-diff", show=False),
     Binding("p", "progress", "progress", id="progress", show=False),
+    Binding("P", "plan", "plan: people, milestones, sections", id="plan", show=False),
 ]
 
 
@@ -116,6 +117,11 @@ class ViewActions:
 
         current = getattr(self, "current_section_id", lambda: None)()
         self.app.push_screen(ProgressScreen(current))
+
+    def action_plan(self) -> None:
+        from proposal_tui.tui.screens.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
 
     # -- rounds on the timeline ----------------------------------------------------------------
     def load_rounds(self, data: DashboardData) -> None:
