@@ -274,21 +274,22 @@ class PlanService:
                     page_limit: float | str | None = None,
                     requirements: list[str] | None = None) -> str:
         """Change what is given; a limit of :data:`UNSET` removes it. A new ``file`` is
-        checked as `section add` checks it, and made (with a heading) if it does not exist."""
+        checked as `section add` checks it (see :meth:`_new_file` for what happens to the
+        text)."""
         require(actor, "edit-plan")
         section = find_section(manifest, section_id)
         if title is not None:
             _one_line(title, "a title")
         limits = {"word_limit": _limit(word_limit, "--word-limit", int),
                   "page_limit": _limit(page_limit, "--page-limit", float)}
-        stub: bytes | None = None
+        files: dict[str, bytes | None] = {}
         if file is not None and file != section.file:
-            stub = self._new_file(manifest, section, file, title or section.title)
+            files = self._new_file(manifest, section, file, title or section.title)
         if all(v is None for v in (title, file, word_limit, page_limit, requirements)):
             raise ProposalError("nothing to change (give --title, --file, --word-limit, "
                                 "--page-limit or --requirements)")
 
-        def edit(doc: Document) -> dict[str, bytes]:
+        def edit(doc: Document) -> dict[str, bytes | None]:
             table = section_table(doc, section.id)
             for key, value in (("title", title), ("file", file)):
                 if value is not None:
@@ -298,7 +299,7 @@ class PlanService:
                     set_key(table, key, None if value == UNSET else value)
             if requirements is not None:
                 table["requirements"] = requirements
-            return {file: stub} if file is not None and stub is not None else {}
+            return files
 
         given = [k for k, v in (("title", title), ("file", file), ("word limit", word_limit),
                                 ("page limit", page_limit), ("requirements", requirements))
@@ -306,7 +307,10 @@ class PlanService:
         return self._commit(actor, edit, f"Change {section.id}'s {', '.join(given)}")
 
     def _new_file(self, manifest: Manifest, section: Section, file: str,
-                  title: str) -> bytes | None:
+                  title: str) -> dict[str, bytes | None]:
+        """What a new ``file`` means: an existing file is pointed at; else the section's text
+        moves there in the same commit (git sees the rename, so its history follows), or a
+        stub with a heading is made when it has no committed text."""
         if why := check_section_path(file):
             raise ProposalError(f"file '{file}' {why}")
         holder = next((s for s in manifest.sections if s.file == file), None)
@@ -314,7 +318,19 @@ class PlanService:
             raise ProposalError(f"file '{file}' is already the file of section "
                                 f"'{holder.id}'")
         check_new_file_path(self.repo, file)
-        return initial_text(self.repo, file, title)
+        contents = self.repo.read_files([file, section.file])
+        new, old = contents[file], contents[section.file]
+        if new.problem:
+            raise ProposalError(new.problem, file)
+        if new.committed is not None or new.working is not None:
+            return {}
+        if old.committed is not None and not old.problem:
+            if old.uncommitted:
+                raise ProposalError(f"{section.file} has uncommitted changes; commit them "
+                                    "first (nothing was changed)")
+            return {file: old.committed, section.file: None}
+        stub = initial_text(self.repo, file, title)
+        return {} if stub is None else {file: stub}
 
 
 def _limit(value: int | float | str | None, flag: str,

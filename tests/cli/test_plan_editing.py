@@ -110,7 +110,11 @@ def test_section_set_and_remove(repo: Path) -> None:
     assert "word_limit" not in summary
     moved = run("section", "set", "staffing", "--file", "volume2/staffing.md", cwd=repo)
     assert moved.code == 0, moved.err
-    assert (repo / "volume2" / "staffing.md").read_text() == "# Staffing\n\n"
+    # The text moves with the section, in one commit git reads as a rename.
+    assert (repo / "volume2" / "staffing.md").read_text() == "# Staffing\n"
+    assert not (repo / "sections" / "staffing.md").exists()
+    assert "R100\tsections/staffing.md\tvolume2/staffing.md" in git(
+        repo, "show", "-M", "--name-status", "--format=", "HEAD")
     assert_clean_error(run("section", "set", "summary", "--file", "sections/approach.md",
                            cwd=repo), 2, "already the file of section 'approach'")
     removed = run("section", "remove", "staffing", cwd=repo)
