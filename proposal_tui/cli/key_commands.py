@@ -12,9 +12,13 @@ from proposal_tui.domain.exit_codes import EXIT_FAILED, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("person", help="people's SSH keys (who logs in to `proposal serve`)")
+    p = sub.add_parser("person", help="the team: add, change or remove people; their SSH "
+                       "keys (who logs in to `proposal serve`)")
     person_sub = p.add_subparsers(dest="person_command", metavar="ACTION", required=True,
                                   parser_class=type(p))
+    from proposal_tui.cli.plan_edit_commands import register_person
+
+    register_person(person_sub)
     k = person_sub.add_parser("key", help="add, remove or list people's SSH keys")
     key_sub = k.add_subparsers(dest="key_command", metavar="ACTION", required=True,
                                parser_class=type(p))

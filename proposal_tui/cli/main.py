@@ -23,12 +23,14 @@ def _registrars() -> list[Registrar]:
         key_commands,
         mine_commands,
         plan_commands,
+        plan_edit_commands,
         review_commands,
         serve_commands,
     )
 
-    return [plan_commands.register, compliance_commands.register, review_commands.register,
-            key_commands.register, serve_commands.register, mine_commands.register]
+    return [plan_commands.register, plan_edit_commands.register, compliance_commands.register,
+            review_commands.register, key_commands.register, serve_commands.register,
+            mine_commands.register]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -19,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="start a proposal in DIR (a new or existing git repository)")
     p.add_argument("dir", nargs="?", default=".")
     p.add_argument("--title", default="Untitled Proposal")
+    p.add_argument("--template", default="starter",
+                   choices=("starter", "nsf", "nih", "federal-rfp", "blank"),
+                   help="the sections, limits and milestones to start from (default: starter, "
+                   "one Executive Summary)")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("demo", help="build a demo proposal repository with a live schedule")
@@ -31,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("validate", help="check proposal.toml and the section files")
+    p.add_argument("--strict", action="store_true",
+                   help="unknown keys in proposal.toml are errors (exit 2), not warnings")
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("timeline", help="the schedule as a text Gantt chart")
@@ -52,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("due")
     p.set_defaults(handler=cmd_set_due)
 
-    p = sub.add_parser("section", help="add sections")
+    p = sub.add_parser("section", help="add, change, rename or remove sections")
     section_sub = p.add_subparsers(dest="section_command", metavar="ACTION", required=True,
                                    parser_class=type(p))
     a = section_sub.add_parser("add", help="add a section (and its file) to the plan")
@@ -62,11 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--owner")
     a.add_argument("--due", help="YYYY-MM-DD or an ISO date-time")
     a.add_argument("--word-limit", type=int)
-    a.add_argument("--page-limit", type=float)
+    a.add_argument("--page-limit", type=float, help="pages (a whole number is written as one)")
     a.add_argument("--requirement", "-r", action="append", dest="requirements", default=[],
                    help="a requirement id it answers (repeatable)")
     a.add_argument("--order", type=int)
     a.set_defaults(handler=cmd_section_add)
+    from proposal_tui.cli.plan_edit_commands import register_section
+
+    register_section(section_sub)
 
     p = sub.add_parser("tui", help="open the dashboard (the default with no command)")
     p.set_defaults(handler=run_tui)
@@ -140,10 +149,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     for warning in [*snap.trailer_warnings, *repository_warnings(workspace.repo)]:
         emit(f"proposal: warning: {one_line(warning)}", err=True)
-    if problems or snap.comment_errors:
+    unknown = snap.manifest.warnings
+    for error in unknown:
+        emit(f"proposal: {'' if args.strict else 'warning: '}{one_line(error)}",
+             err=True)
+    if problems or snap.comment_errors or (args.strict and unknown):
         return EXIT_BAD_INPUT
     emit(f"ok: {len(snap.states)} sections, {len(snap.manifest.people)} people, "
-         f"{len(snap.manifest.milestones)} milestones")
+         f"{len(snap.manifest.milestones)} milestones"
+         f"{f' ({len(unknown)} unknown keys)' if unknown else ''}")
     return EXIT_OK
 
 
@@ -198,7 +212,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from proposal_tui.cli.context import clock_from_env
     from proposal_tui.services.setup import init_proposal
 
-    path = init_proposal(Path(args.dir), args.title, clock_from_env())
+    path = init_proposal(Path(args.dir), args.title, clock_from_env(), args.template)
     emit(f"initialised a proposal in {path}; edit proposal.toml, then 'proposal status'")
     return EXIT_OK
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from proposal_tui.domain.errors import ProposalError
@@ -279,3 +279,23 @@ def open_counts(threads: list[Thread]) -> dict[str, int]:
         if not t.resolved:
             counts[t.section] = counts.get(t.section, 0) + 1
     return counts
+
+
+def follow_renames(threads: list[Thread], aliases: dict[str, str]) -> list[Thread]:
+    """Threads of a renamed section's former ids (``renamed_from``) as its own: events keep
+    the id they were written with, so the branch is never rewritten."""
+    if not aliases:
+        return threads
+    return [replace(t, section=aliases[t.section]) if t.section in aliases else t
+            for t in threads]
+
+
+def renamed_counts(counts: dict[str, int], aliases: dict[str, str]) -> dict[str, int]:
+    """:func:`open_counts` with former section ids counted under the id now."""
+    if not aliases:
+        return counts
+    merged: dict[str, int] = {}
+    for section, count in counts.items():
+        section = aliases.get(section, section)
+        merged[section] = merged.get(section, 0) + count
+    return merged

@@ -147,8 +147,29 @@ def parse_requirements(text: str, path: str = REQUIREMENTS_NAME) -> list[Require
     return result
 
 
+# Header names a requirements spreadsheet uses, per column we read (compared lower-case,
+# punctuation and extra spaces dropped); columns we do not know are skipped.
+CSV_ALIASES = {
+    "id": ("id", "req", "req id", "reqid", "req no", "req number", "requirement id",
+           "requirement no", "requirement number", "requirement ref", "ref", "reference",
+           "number", "no", "item", "item no"),
+    "text": ("text", "requirement", "requirement text", "description", "statement",
+             "requirement description", "shall statement"),
+    "source": ("source", "section", "rfp section", "solicitation section", "location",
+               "page", "paragraph", "origin", "rfp reference", "source section"),
+    "mandatory": ("mandatory", "required", "must", "shall", "compulsory", "mandatory y n"),
+}
+
+
+def _csv_column(name: str) -> str | None:
+    words = " ".join(re.sub(r"[^\w]+", " ", name.lower().replace("_", " ")).split())
+    return next((key for key, names in CSV_ALIASES.items() if words in names), None)
+
+
 def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
-    """The import format: header ``id,text,source,mandatory``; problems name file:line."""
+    """The import format: a header row naming the columns in any order (``id,text,source,
+    mandatory`` or common names such as ``Requirement ID``, ``Description``, ``Section``);
+    problems name file:line."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = next(reader)
@@ -157,11 +178,15 @@ def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
                             1) from None
     except csv.Error as exc:
         raise ProposalError(f"CSV error: {exc}", path, 1) from None
-    names = [h.strip().lower() for h in header]
-    if names[:1] != ["id"] or any(n not in CSV_HEADER for n in names) or len(set(names)) != \
-            len(names):
-        raise ProposalError(f"header must be {','.join(CSV_HEADER)} (got {','.join(names)})",
-                            path, 1)
+    names = [_csv_column(h) or "" for h in header]
+    for key in CSV_HEADER:
+        if names.count(key) > 1:
+            given = [h.strip() for h, n in zip(header, names) if n == key]
+            raise ProposalError(f"columns {', '.join(given)} all read as '{key}'; keep one",
+                                path, 1)
+    if "id" not in names:
+        raise ProposalError(f"no id column in the header (got {','.join(header)}; name one "
+                            "id, Req or Requirement ID)", path, 1)
     result: list[Requirement] = []
     seen: dict[str, int] = {}
     while True:
@@ -177,7 +202,7 @@ def parse_requirements_csv(text: str, path: str) -> list[Requirement]:
         if len(row) > len(names):
             raise ProposalError(f"{len(row)} columns but the header has {len(names)}", path,
                                 line)
-        values = dict(zip(names, (c.strip() for c in row)))
+        values = {n: c.strip() for n, c in zip(names, row) if n}
         rid = values.get("id", "")
         if not REQUIREMENT_ID_RE.match(rid):
             raise ProposalError(f"invalid requirement id {rid!r} (letters, digits and . _ ( ) "

@@ -30,6 +30,21 @@ MANIFEST_NAME = "proposal.toml"
 HANDLE_RE = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
 SECTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 MILESTONE_KINDS = ("kickoff", "review", "production", "deadline", "other")
+# Every key format.md documents, per table. Anything else is kept and reported as a warning
+# (a misspelt ``ownr`` would otherwise silently leave a section without an owner); a team's
+# own keys start with ``x-`` or ``x_`` and are never reported.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"proposal", "people", "server", "milestones", "sections", "pages"}),
+    "proposal": frozenset({"title", "client", "solicitation", "due", "timezone",
+                           "words_per_page", "kickoff", "stale_days"}),
+    "people": frozenset({"handle", "name", "email", "role", "keys"}),
+    "server": frozenset({"keys"}),
+    "milestones": frozenset({"name", "date", "kind"}),
+    "sections": frozenset({"id", "title", "file", "owner", "due", "word_limit", "page_limit",
+                           "requirements", "status", "order", "renamed_from",
+                           "page_profile"}),
+    "pages": frozenset({"profile", "profiles"}),
+}
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
 
 
@@ -330,6 +345,11 @@ def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
                     f"{', '.join(profiles)})", key_line("page_profile"))
         page_profile = None
     due = _moment(reader, entry, "sections", i, "due", what, zone)
+    former = reader.get(entry, "sections", i, "renamed_from", list, what) or []
+    if not all(isinstance(r, str) and SECTION_ID_RE.match(r) for r in former):
+        reader.fail(f"{what}: 'renamed_from' must be a list of section ids",
+                    key_line("renamed_from"))
+        former = []
     if file is None or status is None:
         return None
     return Section(
@@ -340,6 +360,7 @@ def _section(reader: _Reader, entry: dict[str, Any], i: int, zone: dt.tzinfo,
         requirements=tuple(r.strip() for r in requirements), status=status,
         order=order if order is not None else (i + 1) * 10, line=reader.lines.table("sections", i),
         page_profile=page_profile,
+        renamed_from=tuple(former),
     )
 
 
@@ -409,11 +430,13 @@ def build_manifest(document: TomlDocument, path: str = MANIFEST_NAME) -> Manifes
         seen_ids[section.id] = reader.table_key("sections", i, "id") or 0
         seen_files[section.file] = section.id
         sections.append(section)
+    _check_former_ids(reader, sections)
     if reader.problems:
         raise ManifestErrors(reader.problems)
     return Manifest(proposal=info, people=tuple(people), milestones=tuple(milestones),
                     sections=tuple(sections), path=path, server_keys=server_keys,
-                    page_profile=default_profile, page_profiles=custom)
+                    page_profile=default_profile, page_profiles=custom,
+                    warnings=tuple(str(e) for e in unknown_keys(document, path)))
 
 
 def _pages(reader: _Reader, raw: dict[str, Any]) -> tuple[str, tuple[PageProfile, ...]]:
@@ -449,6 +472,68 @@ def _pages(reader: _Reader, raw: dict[str, Any]) -> tuple[str, tuple[PageProfile
                     reader.table_key("pages", 0, "profile"))
         name = DEFAULT_PROFILE
     return name, tuple(custom)
+
+
+def _check_former_ids(reader: _Reader, sections: list[Section]) -> None:
+    """A former id names one section's past: not a section today, not two sections'."""
+    ids = {s.id for s in sections}
+    owners: dict[str, str] = {}
+    for section in sections:
+        for old in section.renamed_from:
+            if old in ids:
+                reader.fail(f"section '{section.id}': renamed_from '{old}' is the id of a "
+                            "section today", section.line)
+            elif owners.setdefault(old, section.id) != section.id:
+                reader.fail(f"section '{section.id}': renamed_from '{old}' is also in "
+                            f"section '{owners[old]}'", section.line)
+
+
+def unknown_keys(document: TomlDocument, path: str = MANIFEST_NAME) -> list[ProposalError]:
+    """Each key no table of the format knows, with its line and the nearest known key."""
+    found: list[ProposalError] = []
+    raw = document.data
+    for key, value in raw.items():
+        if key not in KNOWN_KEYS[""] and not _own(key):
+            table = isinstance(value, dict | list)
+            line = document.lines.table(key) if table else document.lines.key("", 0, key)
+            found.append(_unknown(f"unknown {'table' if table else 'key'} '{key}'", key,
+                                  KNOWN_KEYS[""], path, line))
+    for table, known in KNOWN_KEYS.items():
+        value = raw.get(table) if table else None
+        entries = [value] if isinstance(value, dict) else value if isinstance(value, list) \
+            else []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            where = f"[{table}]" if isinstance(value, dict) else _entry_name(table, entry,
+                                                                               index)
+            for key in entry:
+                if key not in known and not _own(key):
+                    found.append(_unknown(f"{where}: unknown key '{key}'", key, known, path,
+                                          document.lines.key(table, index, key)))
+    return sorted(found, key=lambda e: e.line or 0)
+
+
+def _entry_name(table: str, entry: dict[str, Any], index: int) -> str:
+    """How messages name one [[table]]: ``section 'risk'``, else ``[[sections]] #3``."""
+    noun, key = {"people": ("person", "handle"), "milestones": ("milestone", "name"),
+                 "sections": ("section", "id")}.get(table, (table, ""))
+    name = entry.get(key)
+    return f"{noun} '{name}'" if isinstance(name, str) else f"[[{table}]] #{index + 1}"
+
+
+def _own(key: str) -> bool:
+    return key.startswith(("x-", "x_"))
+
+
+def _unknown(message: str, key: str, known: frozenset[str], path: str,
+             line: int | None) -> ProposalError:
+    import difflib
+
+    near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{near[0]}'?)" if near else \
+        " (ignored; name a key of your own x-...)"
+    return ProposalError(message + hint, path, line)
 
 
 def manifest_statuses(text: str) -> dict[str, str]:

@@ -109,6 +109,7 @@ class Section:
     order: int = 0
     line: int | None = None  # where its [[sections]] table starts in proposal.toml
     page_profile: str | None = None  # how its pages are typeset (None: the [pages] profile)
+    renamed_from: tuple[str, ...] = ()  # its former ids: their comment threads are its own
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ class Manifest:
     server_keys: tuple[PublicKey, ...] = ()  # [server] keys: whose signatures we trust
     page_profile: str = DEFAULT_PROFILE  # [pages] profile: how sections are typeset
     page_profiles: tuple[PageProfile, ...] = ()  # [pages.profiles.NAME]: custom ones
+    warnings: tuple[str, ...] = ()  # "file:line: unknown key ..." : reported, never fatal
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """A renamed section's former ids to its id now (``renamed_from``)."""
+        return {old: s.id for s in self.sections for old in s.renamed_from}
 
     def person(self, handle: str | None) -> Person | None:
         if handle is None:
@@ -140,7 +147,9 @@ class Manifest:
         return next((p for p in self.people if p.handle == handle), None)
 
     def section(self, section_id: str) -> Section | None:
-        return next((s for s in self.sections if s.id == section_id), None)
+        """The section with this id, or with it among its former ids (``renamed_from``)."""
+        found = next((s for s in self.sections if s.id == section_id), None)
+        return found or next((s for s in self.sections if section_id in s.renamed_from), None)
 
     def person_for_key(self, fingerprint: str) -> Person | None:
         """Who holds the SSH key with this fingerprint (validation keeps it to one person)."""

@@ -11,13 +11,21 @@ import tomlkit
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import SECTION_ID_RE, check_section_path
-from proposal_tui.domain.model import STATUS_VALUES, Manifest, Person, Status, parse_status
+from proposal_tui.domain.model import (
+    STATUS_VALUES,
+    Manifest,
+    Person,
+    Section,
+    Status,
+    parse_status,
+)
 from proposal_tui.domain.permissions import require
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.manifest_edit import (
     Document,
     apply_edit,
     check_new_file_path,
+    insert_table,
     section_table,
     set_key,
     toml_date,
@@ -25,7 +33,8 @@ from proposal_tui.store.manifest_edit import (
 from proposal_tui.store.repo import ProposalRepo
 
 
-def _section(manifest: Manifest, section_id: str):  # noqa: ANN202 - Section
+def find_section(manifest: Manifest, section_id: str) -> Section:
+    """The section with this id (or former id), or a one-line error naming some that exist."""
     section = manifest.section(section_id)
     if section is None:
         known = ", ".join(s.id for s in manifest.ordered_sections[:8])
@@ -36,13 +45,13 @@ def _section(manifest: Manifest, section_id: str):  # noqa: ANN202 - Section
 
 def assign(repo: ProposalRepo, manifest: Manifest, actor: Person, section_id: str,
            handle: str) -> str:
-    section = _section(manifest, section_id)
+    section = find_section(manifest, section_id)
     require(actor, "assign", section)
     if manifest.person(handle) is None:
         raise ProposalError(f"unknown person '{handle}' (not in {manifest.path} [[people]])")
 
     def edit(doc: Document) -> dict[str, bytes]:
-        set_key(section_table(doc, section_id), "owner", handle)
+        set_key(section_table(doc, section.id), "owner", handle)
         return {}
 
     return apply_edit(repo, edit, f"Assign {section_id} to {handle}", identity_of(actor))
@@ -50,14 +59,14 @@ def assign(repo: ProposalRepo, manifest: Manifest, actor: Person, section_id: st
 
 def set_status(repo: ProposalRepo, manifest: Manifest, actor: Person, section_id: str,
                status_text: str) -> str:
-    section = _section(manifest, section_id)
+    section = find_section(manifest, section_id)
     status = parse_status(status_text)
     if status is None:
         raise ProposalError(f"unknown status '{status_text}' (use {', '.join(STATUS_VALUES)})")
     require(actor, "set-status", section)
 
     def edit(doc: Document) -> dict[str, bytes]:
-        set_key(section_table(doc, section_id), "status", status.value)
+        set_key(section_table(doc, section.id), "status", status.value)
         return {}
 
     return apply_edit(repo, edit, f"Set {section_id} status to {status.value}",
@@ -74,11 +83,11 @@ def parse_due(text: str) -> dt.date | dt.datetime:
 
 def set_due(repo: ProposalRepo, manifest: Manifest, actor: Person, section_id: str,
             due: dt.date | dt.datetime | None) -> str:
-    section = _section(manifest, section_id)
+    section = find_section(manifest, section_id)
     require(actor, "set-due", section)
 
     def edit(doc: Document) -> dict[str, bytes]:
-        set_key(section_table(doc, section_id), "due", toml_date(due) if due else None)
+        set_key(section_table(doc, section.id), "due", toml_date(due) if due else None)
         return {}
 
     label = due.isoformat() if due else "none"
@@ -108,29 +117,31 @@ def add_section(repo: ProposalRepo, manifest: Manifest, actor: Person, *, sectio
     if why := check_section_path(file):
         raise ProposalError(f"file '{file}' {why}")
     check_new_file_path(repo, file)  # before reading or writing anything through it
-    stub = _initial_text(repo, file, title)
+    stub = initial_text(repo, file, title)
 
     def edit(doc: Document) -> dict[str, bytes]:
         table = tomlkit.table()
         for key, value in (("id", section_id), ("title", title), ("file", file),
                            ("owner", owner), ("due", toml_date(due) if due else None),
-                           ("word_limit", word_limit), ("page_limit", page_limit),
+                           ("word_limit", word_limit),
+                           ("page_limit", toml_number(page_limit) if page_limit else None),
                            ("requirements", requirements or []), ("status",
                                                                  Status.NOT_STARTED.value),
                            ("order", order)):
             if value is not None:
                 table[key] = value
-        sections = doc.get("sections")
-        if sections is None:
-            doc.append("sections", tomlkit.aot())
-            sections = doc["sections"]
-        sections.append(table)
+        insert_table(doc, "sections", table)
         return {} if stub is None else {file: stub}
 
     return apply_edit(repo, edit, f"Add section {section_id}: {title}", identity_of(actor))
 
 
-def _initial_text(repo: ProposalRepo, file: str, title: str) -> bytes | None:
+def toml_number(value: float) -> int | float:
+    """A whole number as an integer: ``page_limit = 1``, not ``1.0``."""
+    return int(value) if float(value).is_integer() else value
+
+
+def initial_text(repo: ProposalRepo, file: str, title: str) -> bytes | None:
     """The file to commit with a new section: existing text if the writer already has it."""
     content = repo.read_files([file])[file]
     if content.problem:

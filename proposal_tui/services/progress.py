@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 
 from proposal_tui.domain.clock import Clock
-from proposal_tui.domain.comments import open_counts, replay
+from proposal_tui.domain.comments import open_counts, renamed_counts, replay
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest
 from proposal_tui.domain.rounds import section_files
@@ -85,7 +85,9 @@ class ProgressService:
             sha = commits[d]
             files = trees.get(sha, {}) if sha else {}
             named = manifests.get(sha, {}) if sha else {}
-            counts = open_counts(replay([e for e in events if e.created <= ends[d]]))
+            counts = renamed_counts(open_counts(replay([e for e in events
+                                                        if e.created <= ends[d]])),
+                                    manifest.aliases)
             for s in manifest.ordered_sections:
                 path = named.get(s.id, (None, ""))[0]
                 blob = files.get(path) if path else None

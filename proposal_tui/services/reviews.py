@@ -21,6 +21,7 @@ from proposal_tui.domain.comments import (
     CommentEvent,
     Thread,
     event_path,
+    follow_renames,
     make_event,
     to_json,
 )
@@ -115,7 +116,7 @@ class ReviewService:
                 raise ProposalError(f"section '{section.id}' has no committed text to anchor "
                                     f"to ({section.file})")
             anchor = make_anchor(text, head, line_start, line_end, quote)
-        event = make_event("comment", section_id, actor.handle, self.clock.now(), self.rng,
+        event = make_event("comment", section.id, actor.handle, self.clock.now(), self.rng,
                            body=body, kind=kind, round=round, anchor=anchor)
         return self._save(event, actor)
 
@@ -177,10 +178,13 @@ class ReviewService:
     def select(self, manifest: Manifest, section: str | None = None, open_only: bool = False,
                mine: Person | None = None) -> list[Thread]:
         """Threads filtered as `proposal comments` offers; ``mine``: started or joined."""
-        if section is not None and manifest.section(section) is None:
-            raise ProposalError(f"unknown section '{section}'")
+        if section is not None:
+            found = manifest.section(section)  # a former id names the renamed section
+            if found is None:
+                raise ProposalError(f"unknown section '{section}'")
+            section = found.id
         out = []
-        for t in self.threads():
+        for t in follow_renames(self.threads(), manifest.aliases):
             if section is not None and t.section != section:
                 continue
             if open_only and t.resolved:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from proposal_tui.domain.clock import Clock
-from proposal_tui.domain.comments import Thread, open_counts
+from proposal_tui.domain.comments import Thread, follow_renames, open_counts, renamed_counts
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, manifest_statuses, read_toml
 from proposal_tui.domain.model import Manifest, SectionState
@@ -215,13 +215,14 @@ class ProposalService:
         changed = self.repo.changed_paths(head)
         words = self._section_words([s.file for s in manifest.sections], entries, changed)
         if threads:
-            all_threads = self.comments.threads()
+            all_threads = follow_renames(self.comments.threads(), manifest.aliases)
             comments = (all_threads, open_counts(all_threads),
                         tuple(str(e) for e in self.comments.errors))
         else:
             counts, bad = self.comments.open_counts(self.repo.git_dir)
-            comments = ([], counts, (f"{bad} malformed comment event files (see 'proposal "
-                                     "validate')",) if bad else ())
+            comments = ([], renamed_counts(counts, manifest.aliases),
+                        (f"{bad} malformed comment event files (see 'proposal validate')",)
+                        if bad else ())
         return changed, words, comments
 
     def _section_words(self, paths: list[str], entries: dict[str, tuple[str, str]],

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.keys import KeyEdits
     from proposal_tui.services.mine import MineService
     from proposal_tui.services.pages import PageService
+    from proposal_tui.services.plan import PlanService
     from proposal_tui.services.progress import ProgressService
     from proposal_tui.services.reviews import ReviewService
     from proposal_tui.services.rounds import RoundService
@@ -171,6 +172,17 @@ class Workspace:
         from proposal_tui.services.edits import PlanEdits
 
         return PlanEdits(self.repo)
+
+    @_built_once
+    def plan(self) -> PlanService:
+        """People, milestones and sections added, changed, renamed, removed: one commit each."""
+        from proposal_tui.services.plan import PlanService
+
+        def status_now(section_id: str) -> str | None:
+            state = self.proposals.snapshot(threads=False).state(section_id)
+            return state.status.value if state else None
+
+        return PlanService(self.repo, status_now)
 
     @_built_once
     def keys(self) -> KeyEdits:

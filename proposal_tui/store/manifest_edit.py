@@ -16,12 +16,13 @@ import fcntl
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import tomlkit
-from tomlkit.items import AoT, Table
+from tomlkit.items import AoT, Comment, Table, Whitespace
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
@@ -33,7 +34,8 @@ from proposal_tui.store.repo import GITLINK_MODE, SYMLINK_MODE, ProposalRepo, bl
 from proposal_tui.store.shared import state_dir
 
 Document = tomlkit.TOMLDocument
-Edit = Callable[[Document], dict[str, bytes]]  # mutates the document; returns extra files
+# Mutates the document; returns extra files to write (None: to delete).
+Edit = Callable[[Document], dict[str, bytes | None]]
 
 
 def table_where(doc: Document, array: str, key: str, value: str) -> Table | None:
@@ -46,6 +48,35 @@ def table_where(doc: Document, array: str, key: str, value: str) -> Table | None
     return None
 
 
+def _ends_blank(table: Table) -> bool:
+    body = table.value.body
+    return bool(body) and isinstance(body[-1][1], Whitespace)
+
+
+def insert_table(doc: Document, array: str, table: Table, index: int | None = None) -> None:
+    """Put ``table`` into ``[[array]]`` (at the end, or before ``index``) with one blank line
+    between it and its neighbours, as a person would write it (tomlkit alone glues a table
+    to a hand-written one)."""
+    tables = doc.get(array)
+    if tables is None:
+        last = doc.body[-1][1] if doc.body else None
+        if isinstance(last, AoT):
+            last = last[-1] if len(last) else None
+        if isinstance(last, Table) and not _ends_blank(last):
+            table.trivia.indent = "\n"
+        doc.append(array, tomlkit.aot())
+        doc[array].append(table)  # type: ignore[union-attr]
+        return
+    count = len(tables)
+    index = count if index is None else max(0, min(index, count))
+    if index > 0 and not _ends_blank(tables[index - 1]):
+        table.trivia.indent = "\n"
+    keys = [key.key for key, _ in doc.body if key is not None]
+    if index < count or keys[-1:] != [array]:
+        table.add(tomlkit.nl())
+    tables.insert(index, table)
+
+
 def section_table(doc: Document, section_id: str) -> Table:
     table = table_where(doc, "sections", "id", section_id)
     if table is None:
@@ -53,12 +84,42 @@ def section_table(doc: Document, section_id: str) -> Table:
     return table
 
 
+def _trailing_trivia(table: Table) -> list[tuple[Any, Any]]:
+    """The blank lines and comments a table's body ends with: in hand-written TOML they
+    separate it from, or describe, the next table."""
+    body = table.value.body
+    count = 0
+    while count < len(body) and body[len(body) - 1 - count][0] is None and \
+            isinstance(body[len(body) - 1 - count][1], Whitespace | Comment):
+        count += 1
+    return body[len(body) - count:]
+
+
 def set_key(table: Table, key: str, value: object) -> None:
+    """Set, or with None remove, ``key``; a new key goes after the table's last key, above
+    the blank line and any comment about the next table."""
     if value is None:
         if key in table:
             del table[key]
-    else:
+    elif key in table:
         table[key] = value
+    else:
+        trailing = _trailing_trivia(table)
+        del table.value.body[len(table.value.body) - len(trailing):]  # trivia: not indexed
+        table[key] = value
+        table.value.body.extend(trailing)
+
+
+def remove_table(doc: Document, array: str, table: Table) -> None:
+    """Take ``table`` out of ``[[array]]``, with the comment lines right above it (which
+    tomlkit keeps at the end of the table before)."""
+    tables = doc[array]
+    index = next(i for i, t in enumerate(tables) if t is table)  # type: ignore[arg-type]
+    if index > 0:
+        body = tables[index - 1].value.body  # type: ignore[index]
+        while body and body[-1][0] is None and isinstance(body[-1][1], Comment):
+            body.pop()
+    del tables[index]  # type: ignore[union-attr]
 
 
 def toml_date(value: dt.date | dt.datetime) -> object:
@@ -179,15 +240,16 @@ def apply_edit(repo: ProposalRepo, edit: Edit, message: str, author: Identity) -
     leaving a work tree that seems to undo the edit.
     """
     head_ref = repo.branch_to_commit_on()
-    written: dict[str, bytes] = {}
+    written: dict[str, bytes | None] = {}
 
     def changes(tip: str | None) -> dict[str, bytes | None]:
         doc = _parse_committed(_committed_manifest(repo, tip))
         extra = edit(doc)
         if extra:
             entries = repo.tree_entries(tip) if tip else {}
-            for path in extra:
-                check_new_file_path(repo, path, entries)
+            for path, data in extra.items():
+                if data is not None:
+                    check_new_file_path(repo, path, entries)
         text = tomlkit.dumps(doc)
         parse_manifest(text, MANIFEST_NAME)  # never commit a manifest we would refuse to read
         written.clear()
@@ -212,8 +274,10 @@ def _journal(repo: ProposalRepo) -> Path:
     return repo.git_dir / "proposal-tui" / "pending-sync.json"
 
 
-def _write_journal(repo: ProposalRepo, base: str | None, files: dict[str, bytes]) -> None:
-    data = {"base": base, "files": {path: blob_sha(content) for path, content in files.items()}}
+def _write_journal(repo: ProposalRepo, base: str | None,
+                   files: dict[str, bytes | None]) -> None:
+    data = {"base": base, "files": {path: blob_sha(content) for path, content in files.items()
+                                    if content is not None}}
     try:
         write_atomic(_journal(repo), json.dumps(data).encode(), shared=repo.git_dir)
     except PermissionError:
@@ -276,11 +340,15 @@ def _writable(repo: ProposalRepo, path: str) -> bool:
     return True
 
 
-def _sync_work_tree(repo: ProposalRepo, files: dict[str, bytes]) -> None:
-    """Bring just the files we committed up to date in the work tree and the index."""
+def _sync_work_tree(repo: ProposalRepo, files: Mapping[str, bytes | None]) -> None:
+    """Bring just the files we committed (or deleted) up to date in the work tree and the
+    index."""
     assert repo.work_tree is not None
     for path in files:
         _check_work_tree_path(repo, path)  # never write through a symbolic link
     for path, data in files.items():
-        write_atomic(Path(repo.work_tree, path), data)
-    run_git(["update-index", "--add", "--", *files], repo.root)
+        if data is None:
+            Path(repo.work_tree, path).unlink(missing_ok=True)
+        else:
+            write_atomic(Path(repo.work_tree, path), data)
+    run_git(["update-index", "--add", "--remove", "--", *files], repo.root)

@@ -143,7 +143,8 @@ class ProposalRepo:
     @classmethod
     def create(cls, path: Path) -> ProposalRepo:
         """``git init`` a new repository in the existing folder ``path``, and open it."""
-        run_git(["init", "--quiet", "--", str(path)], path)
+        # git runs inside ``path``: naming it again (relative) would make ``path/path/.git``.
+        run_git(["init", "--quiet", "--", "."], path)
         return cls.open(path)
 
     # -- refs -----------------------------------------------------------------------------

@@ -97,13 +97,26 @@ def test_csv_import_parses_quotes_yes_no_and_reports_lines() -> None:
         ("id,text,source,mandatory\nL.1,a,b,perhaps\n", 2, "mandatory must be yes or no"),
         ("id,text,source,mandatory\nL.1,a,b,yes\nL.1,c,d,no\n", 3, "duplicate"),
         ("id,text,source,mandatory\n=cmd|' /C calc'!A0,a,b,yes\n", 2, "invalid requirement id"),
-        ("name,text\nL.1,a\n", 1, "header must be"),
+        ("name,text\nL.1,a\n", 1, "no id column"),
         ("id,text,source,mandatory\nL.1,a,b,yes,extra\n", 2, "columns"),
     ]:
         with pytest.raises(ProposalError) as exc:
             parse_requirements_csv(body, "req.csv")
         assert (exc.value.path, exc.value.line) == ("req.csv", line), body
         assert needle in exc.value.message
+
+
+def test_csv_import_reads_columns_in_any_order_by_common_names() -> None:
+    text = ("Description,Notes,Requirement ID,RFP Section,Required\n"
+            "Describe the fare engine,ours,L.3.2,Section L,Yes\n"
+            "Price it,,M.2,Section M,no\n")
+    reqs = parse_requirements_csv(text, "matrix.csv")
+    assert [(r.id, r.text, r.source, r.mandatory) for r in reqs] == [
+        ("L.3.2", "Describe the fare engine", "Section L", True),
+        ("M.2", "Price it", "Section M", False)]
+    with pytest.raises(ProposalError) as exc:
+        parse_requirements_csv("Req,Requirement ID,text\nL.1,L.1,a\n", "m.csv")
+    assert "keep one" in exc.value.message
 
 
 def test_rendered_requirements_round_trip_hostile_text() -> None:

@@ -79,3 +79,18 @@ async def _mine(pilot: Any) -> None:
 
 def test_mine_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
     assert snap_compare(make_app(demo_master, "raj"), terminal_size=WIDE, run_before=_mine)
+
+
+async def _plan(pilot: Any) -> None:
+    from proposal_tui.tui.screens.plan import PlanScreen
+    from tests.tui.support import wait_for
+
+    await settle(pilot)
+    await pilot.press("P")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PlanScreen)
+                   and pilot.app.screen.manifest is not None, what="the plan")
+    await settle(pilot)
+
+
+def test_plan_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
+    assert snap_compare(make_app(demo_master), terminal_size=WIDE, run_before=_plan)

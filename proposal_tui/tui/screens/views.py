@@ -30,6 +30,7 @@ VIEW_BINDINGS: list[BindingType] = [
     Binding("R", "round_diff", "rounds", id="round-diff", show=False),
     Binding("p", "progress", "progress", id="progress", show=False),
     Binding("M", "mine", "mine: my sections, threads, reviews", id="mine", show=False),
+    Binding("P", "plan", "plan: people, milestones, sections", id="plan", show=False),
 ]
 
 
@@ -122,6 +123,12 @@ class ViewActions:
         from proposal_tui.tui.screens.mine import MineScreen
 
         self.app.push_screen(MineScreen())
+
+
+    def action_plan(self) -> None:
+        from proposal_tui.tui.screens.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
 
     # -- rounds on the timeline ----------------------------------------------------------------
     def load_rounds(self, data: DashboardData) -> None:
