@@ -20,13 +20,14 @@ def _registrars() -> list[Registrar]:
     from proposal_tui.cli import (
         compliance_commands,
         key_commands,
+        library_commands,
         plan_commands,
         review_commands,
         serve_commands,
     )
 
     return [plan_commands.register, compliance_commands.register, review_commands.register,
-            key_commands.register, serve_commands.register]
+            key_commands.register, serve_commands.register, library_commands.register]
 
 
 class _Parser(argparse.ArgumentParser):
