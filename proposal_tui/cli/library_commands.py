@@ -18,8 +18,7 @@ from proposal_tui.domain.exit_codes import EXIT_OK
 from proposal_tui.domain.text import clean_for_display, one_line
 
 if TYPE_CHECKING:
-    from proposal_tui.services.library import LibraryService
-    from proposal_tui.store.library_index import StoredPassage
+    from proposal_tui.services.library import LibraryService, StoredPassage
 
 _LIBRARY_HELP = "the library list to use (default: $PROPOSAL_LIBRARY, else " \
                 "$XDG_CONFIG_HOME/proposal-tui/library.toml)"
