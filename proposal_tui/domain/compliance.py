@@ -227,7 +227,7 @@ class Finding:
     """One line of the check report: where, what, and whether it fails the check."""
 
     kind: str  # unanswered-mandatory, over-limit, manifest, requirements, unknown-requirement,
-    #            section-file, not-started-only, no-requirements
+    #            section-file, not-started-only, no-requirements, reused-name (warning)
     message: str
     path: str | None = None
     line: int | None = None

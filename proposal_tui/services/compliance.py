@@ -26,6 +26,7 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.library import foreign_names
 from proposal_tui.domain.manifest import (
     MANIFEST_NAME,
     ManifestErrors,
@@ -38,6 +39,7 @@ from proposal_tui.domain.status import UNCOMMITTED, effective_status
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.identity import identity_of
+from proposal_tui.services.library import LibraryService
 from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements, render_requirements
@@ -58,6 +60,7 @@ class ComplianceService:
     repo: ProposalRepo
     clock: Clock
     proposals: ProposalService
+    library: LibraryService | None = None  # names other proposals' clients (the check)
 
     def requirements(self, view: str = "worktree") -> list[Requirement] | None:
         return read_requirements(self.repo, view)
@@ -95,6 +98,7 @@ class ComplianceService:
         paths = [s.file for s in manifest.sections] + [REQUIREMENTS_NAME]
         contents = files.read(paths)
         words: dict[str, int] = {}
+        texts: dict[str, str] = {}
         for s in manifest.ordered_sections:
             data, why = contents[s.file]
             if why or data is None:
@@ -103,11 +107,13 @@ class ComplianceService:
                     f"{why or 'is missing from the ' + files.view}", MANIFEST_NAME, s.line))
                 continue
             try:
-                words[s.id] = count_words(decode_text(data, s.file), format_for_path(s.file))
+                texts[s.id] = decode_text(data, s.file)
+                words[s.id] = count_words(texts[s.id], format_for_path(s.file))
             except ProposalError as exc:
                 report.findings.append(Finding("section-file", f"section '{s.id}': "
                                                f"{exc.message}", s.file, exc.line))
         report.findings += check_limits(manifest, words, MANIFEST_NAME)
+        report.findings += self.reused_names(manifest, texts)
         requirements: list[Requirement] | None = None
         data, why = contents[REQUIREMENTS_NAME]
         try:
@@ -123,6 +129,17 @@ class ComplianceService:
         matrix = build_matrix(requirements, manifest, self.statuses(manifest))
         report.findings += check_matrix(matrix, MANIFEST_NAME)
         return report
+
+    def reused_names(self, manifest: Manifest, texts: dict[str, str]) -> list[Finding]:
+        """Text naming another proposal's client or solicitation from the library: reused
+        boilerplate with the last client's name still in it (a warning, with its source)."""
+        names = self.library.foreign_names(manifest.proposal) if self.library else []
+        found = []
+        for s in manifest.ordered_sections:
+            for line, name, source in foreign_names(texts.get(s.id, ""), names):
+                found.append(Finding("reused-name", f"section '{s.id}' names {name!r}, from "
+                                     f"another proposal: {source}", s.file, line, fatal=False))
+        return found
 
     def statuses(self, manifest: Manifest) -> dict[str, Status]:
         """Effective statuses from the cached history index (no comments, no file reads)."""

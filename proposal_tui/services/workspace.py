@@ -128,7 +128,7 @@ class Workspace:
     def compliance(self) -> ComplianceService:
         from proposal_tui.services.compliance import ComplianceService
 
-        return ComplianceService(self.repo, self.clock, self.proposals)
+        return ComplianceService(self.repo, self.clock, self.proposals, self.library)
 
     @_built_once
     def export(self) -> ExportService:
