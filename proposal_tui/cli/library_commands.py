@@ -54,11 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                             default=argparse.SUPPRESS)
 
     p = sub.add_parser("experts", help="who wrote on a topic before, from the library")
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("query", nargs="?", help="the topic, as words")
-    what.add_argument("--section", metavar="ID", help="this proposal's section (its title, "
+    p.add_argument("query", nargs="?", help="the topic, as words")
+    p.add_argument("--section", metavar="ID", help="this proposal's section (its title, "
                       "requirements and text)")
-    what.add_argument("--requirement", metavar="ID", help="this proposal's requirement text")
+    p.add_argument("--requirement", metavar="ID", help="this proposal's requirement text")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=_positive, default=10)
     p.add_argument("--library", metavar="FILE", help=_LIBRARY_HELP)
@@ -151,6 +150,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_experts(args: argparse.Namespace) -> int:
+    from proposal_tui.domain.errors import ProposalError
+
+    if sum(x is not None for x in (args.query, args.section, args.requirement)) != 1:
+        raise ProposalError("experts: give a QUERY, or --section ID, or --requirement ID "
+                            "(one of them)")
     library = _library(args)
     query = args.query
     if query is None:

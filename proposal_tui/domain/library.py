@@ -41,9 +41,10 @@ def split_passages(text: str, fmt: str) -> list[Passage]:
     """Cut a section's text into passages: each heading with the paragraphs under it (long
     ones cut at paragraph breaks, each piece keeping its heading); a text without headings is
     one passage per paragraph. ``fmt`` is :func:`~proposal_tui.domain.wordcount.format_for_path`'s
-    answer (md, tex, rst, txt)."""
+    answer (markdown, latex, rst, text)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[tuple[str, list[tuple[int, str]]]] = [("", [])]
+    heading_lines: list[tuple[str, int]] = []
     skip = -1
     for i, line in enumerate(lines):
         if i <= skip:
@@ -52,6 +53,7 @@ def split_passages(text: str, fmt: str) -> list[Passage]:
         if heading is not None:
             title, used = heading
             blocks.append((title, []))
+            heading_lines.append((title, i + 1))
             skip = i + used - 1
             continue
         blocks[-1][1].append((i + 1, line))
@@ -62,29 +64,27 @@ def split_passages(text: str, fmt: str) -> list[Passage]:
         if not has_headings:
             passages += [_passage("", [p]) for p in paragraphs]
             continue
-        for chunk in _chunks(paragraphs):
-            passages.append(_passage(title, chunk))
-        if not paragraphs and title:
-            line = body[0][0] - 1 if body else 1
-            passages.append(Passage(title, "", line, line))
-    return [p for p in passages if p.body or p.heading]
+        passages += [_passage(title, chunk) for chunk in _chunks(paragraphs)]
+    if not passages:  # headings only (a section not started): still findable by them
+        passages = [Passage(title, "", line, line) for title, line in heading_lines]
+    return passages
 
 
 def _heading_at(lines: list[str], i: int, fmt: str) -> tuple[str, int] | None:
     """(title, lines used) when a heading starts at line ``i``."""
     line = lines[i]
-    if fmt == "tex":
+    if fmt == "latex":
         m = _TEX_HEADING.match(line)
         return (m.group(1).strip(), 1) if m else None
-    if fmt == "md":
+    if fmt == "markdown":
         m = _MD_HEADING.match(line)
         if m:
             return m.group(2), 1
-    if fmt in ("md", "rst") and line.strip() and i + 1 < len(lines):
+    if fmt in ("markdown", "rst") and line.strip() and i + 1 < len(lines):
         under = lines[i + 1]
         if _UNDERLINE.match(under) and len(under.rstrip()) >= min(3, len(line.strip())) and \
                 not _UNDERLINE.match(line):
-            if fmt == "md" and under.strip()[0] not in "=-":
+            if fmt == "markdown" and under.strip()[0] not in "=-":
                 return None
             return line.strip(), 2
     if fmt == "rst" and _UNDERLINE.match(line) and i + 2 < len(lines) and \
@@ -281,10 +281,10 @@ def provenance_line(fmt: str, repo: str, commit: str, path: str, start: int, end
     where = re.sub(r"[\x00-\x1f\x7f]|-->|\*/", " ", f"{repo} {commit[:12]} {path} lines "
                    f"{start}-{end}")
     text = f"from the library: {where}"
-    if fmt == "tex":
+    if fmt == "latex":
         return f"% {text}"
     if fmt == "rst":
         return f".. {text}"
-    if fmt == "md":
+    if fmt == "markdown":
         return f"<!-- {text} -->"
     return f"[{text}]"

@@ -162,7 +162,7 @@ class LibraryService:
         if expression is None:
             raise ProposalError(f"nothing to search for in {query!r} (give a word)")
         self.ensure_indexed()
-        matches = self.index_store.match(expression, EXPERT_EVIDENCE, snippet_words=1)
+        matches = self.index_store.match(expression, EXPERT_EVIDENCE, snippets=False)
         stored = self.index_store.passages([m.id for m in matches])
         evidence = [Evidence(m.id, m.score, stored[m.id].proposal.outcome,
                              stored[m.id].authors) for m in matches if m.id in stored]
@@ -246,11 +246,11 @@ def _section(manifest: Manifest, section_id: str) -> Section:
 
 def _heading(path: str, text: str) -> str:
     fmt = format_for_path(path)
-    if fmt == "tex":
+    if fmt == "latex":
         return "\\subsection{" + text + "}"
     if fmt == "rst":
         return f"{text}\n{'-' * max(3, len(text))}"
-    if fmt == "md":
+    if fmt == "markdown":
         return f"## {text}"
     return text
 

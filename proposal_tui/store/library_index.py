@@ -38,7 +38,7 @@ from proposal_tui.store.library_list import LibraryEntry
 
 SCHEMA_VERSION = "1"
 TIP = "HEAD"
-BM25_WEIGHTS = (4.0, 2.0, 1.0, 1.0)  # title, heading, body, tags
+BM25_WEIGHTS = (8.0, 3.0, 1.0, 1.0)  # title, heading, body, tags
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -165,6 +165,8 @@ class LibraryIndex:
         with db:
             db.executescript(_SCHEMA)
             db.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+            db.execute("INSERT INTO fts(fts, rank) VALUES('rank', ?)",
+                       (f"bm25({', '.join(map(str, BM25_WEIGHTS))})",))
         return db
 
     def _connect(self) -> sqlite3.Connection:
@@ -323,26 +325,35 @@ class LibraryIndex:
 
     # -- reading -----------------------------------------------------------------------------
     def match(self, expression: str, limit: int, client: str | None = None,
-              outcome: str | None = None, snippet_words: int = 16) -> list[Match]:
-        """Passages matching an FTS5 expression, best first (BM25, the title weighing most)."""
+              outcome: str | None = None, snippets: bool = True) -> list[Match]:
+        """Passages matching an FTS5 expression, best first (BM25, the title weighing most).
+
+        Snippets are made in a second query for the chosen few only: in the first, SQLite
+        would make one for every matching passage before sorting."""
         where, params = ["fts MATCH ?"], [expression]
         if client or outcome:
-            where.append("p.text_id IN (SELECT t.id FROM texts t JOIN repos r ON r.name = t.repo"
-                         " WHERE (? = '' OR r.client LIKE ?) AND (? = '' OR r.outcome = ?))")
+            where.append("rowid IN (SELECT p.id FROM passages p JOIN texts t ON t.id = p.text_id"
+                         " JOIN repos r ON r.name = t.repo WHERE (? = '' OR r.client LIKE ?) "
+                         "AND (? = '' OR r.outcome = ?))")
             params += [client or "", f"%{client or ''}%", (outcome or "").lower(),
                        (outcome or "").lower()]
-        sql = (f"SELECT p.id, bm25(fts, {', '.join(map(str, BM25_WEIGHTS))}) AS s, "
-               f"snippet(fts, 2, ?, ?, '…', {int(snippet_words)}) FROM fts "
-               f"JOIN passages p ON p.id = fts.rowid WHERE {' AND '.join(where)} "
-               "ORDER BY s LIMIT ?")
         with self._guard():
             try:
-                rows = self.db.execute(sql, [HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, *params, limit])
-                return [Match(r[0], -float(r[1]), r[2]) for r in rows]
+                ranked = self.db.execute(
+                    f"SELECT rowid, rank FROM fts WHERE {' AND '.join(where)} ORDER BY rank "
+                    "LIMIT ?", [*params, limit]).fetchall()
+                marked: dict[int, str] = {}
+                if snippets and ranked:
+                    marks = ",".join("?" * len(ranked))
+                    marked = dict(self.db.execute(
+                        "SELECT rowid, snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ?"
+                        f" AND rowid IN ({marks})", [HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression,
+                                                     *(r[0] for r in ranked)]))
             except sqlite3.OperationalError as exc:
                 if "fts5" in str(exc) or "syntax" in str(exc):
                     raise ProposalError(f"cannot search for that: {exc}") from None
                 raise
+        return [Match(r[0], -float(r[1]), marked.get(r[0], "")) for r in ranked]
 
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, each with its proposal, its newest placement and its authors."""
@@ -390,16 +401,17 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
 # -- git ---------------------------------------------------------------------------------------
 
 def _refs(path: Path) -> dict[str, str]:
-    """HEAD and every ``round/*`` tag, each as the commit it names."""
+    """HEAD and every ``round/*`` tag, each as the commit it names (one git process)."""
     out: dict[str, str] = {}
-    head = run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], path, check=False)
-    if head.strip():
-        out[TIP] = head.strip()
-    listing = run_git(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)",
-                       "refs/tags/round/"], path)
+    listing = run_git(["show-ref", "--head", "--dereference"], path, check=False)
     for line in listing.splitlines():
-        ref, obj, peeled = line.split("\0")
-        out[ref.removeprefix("refs/tags/")] = peeled or obj
+        obj, _, ref = line.partition(" ")
+        if ref == TIP:
+            out[TIP] = obj
+        elif ref.startswith("refs/tags/round/"):
+            name = ref.removeprefix("refs/tags/").removesuffix("^{}")
+            if ref.endswith("^{}") or name not in out:  # the peeled line names the commit
+                out[name] = obj
     return out
 
 
