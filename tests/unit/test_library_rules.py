@@ -24,7 +24,8 @@ from proposal_tui.domain.manifest import parse_manifest
 
 
 def test_markdown_passages_are_headings_with_their_paragraphs() -> None:
-    text = "# Title\n\nIntro one.\n\n## Risks\n\nFirst risk\nwrapped.\n\nSecond.\n\nSetext\n---\n\nBody.\n"
+    text = ("# Title\n\nIntro one.\n\n## Risks\n\nFirst risk\nwrapped.\n\nSecond.\n\n"
+            "Setext\n---\n\nBody.\n")
     passages = split_passages(text, "markdown")
     assert [(p.heading, p.body, p.line_start, p.line_end) for p in passages] == [
         ("Title", "Intro one.", 3, 3), ("Risks", "First risk\nwrapped.\n\nSecond.", 7, 10),

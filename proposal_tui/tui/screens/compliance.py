@@ -109,7 +109,7 @@ class ComplianceScreen(ViewScreen):
         # priority: the table would otherwise take enter (and hide it from footer and palette)
         Binding("enter", "open_requirement", "its sections", id="compliance-sections",
                 priority=True),
-        Binding("L", "library", "library", id="compliance-library"),
+        Binding("L", "library", "library", id="compliance-library", show=False),
     ]
 
     def __init__(self) -> None:

@@ -35,6 +35,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
               ("m", "compliance matrix (enter: that requirement's sections)"),
               ("R", "round diff: pick rounds A and B (or HEAD); words, comments resolved"),
               ("p", "progress: burn-up of words per day towards the limit"),
+              ("L", "library: past passages on this and who wrote them"),
               ("ctrl+r", "refresh now"), ("ctrl+t", "switch dark / light theme"),
               ("ctrl+p", "command palette: every command and key"),
               ("?", "this help"), ("q", "quit")]),
