@@ -147,6 +147,7 @@ class LibraryIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         why = ""
         if self.path.exists():
+            db = None
             try:
                 db = self._connect()
                 row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -156,8 +157,10 @@ class LibraryIndex:
                 why = "written by another version"
                 db.close()
             except sqlite3.DatabaseError as exc:
+                if db is not None:
+                    db.close()
                 if not _damaged(exc):
-                    raise
+                    raise ProposalError(f"the library index: {exc}", str(self.path)) from None
                 why = f"damaged ({exc})"
             self.rebuilt = why
             self._remove()
@@ -392,10 +395,10 @@ class LibraryIndex:
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
-    """A file that is not (or no longer) our database, as opposed to a busy one."""
-    if not isinstance(exc, sqlite3.OperationalError):
-        return True
-    return any(w in str(exc) for w in ("no such", "malformed", "not a database", "corrupt"))
+    """A file that is not (or no longer) our database, as opposed to a busy one or a
+    constraint another process's index run won."""
+    return any(w in str(exc) for w in ("no such", "malformed", "not a database", "corrupt",
+                                       "no more rows", "disk image"))
 
 
 # -- git ---------------------------------------------------------------------------------------
