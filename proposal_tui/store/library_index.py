@@ -346,12 +346,11 @@ class LibraryIndex:
                     f"SELECT rowid, rank FROM fts WHERE {' AND '.join(where)} ORDER BY rank "
                     "LIMIT ?", [*params, limit]).fetchall()
                 marked: dict[int, str] = {}
-                if snippets and ranked:
-                    marks = ",".join("?" * len(ranked))
-                    marked = dict(self.db.execute(
-                        "SELECT rowid, snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ?"
-                        f" AND rowid IN ({marks})", [HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression,
-                                                     *(r[0] for r in ranked)]))
+                for rowid, _ in ranked if snippets else ():  # rowid = ? is a seek; IN is not
+                    marked[rowid] = self.db.execute(
+                        "SELECT snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ? AND "
+                        "rowid = ?", (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression, rowid)
+                    ).fetchone()[0]
             except sqlite3.OperationalError as exc:
                 if "fts5" in str(exc) or "syntax" in str(exc):
                     raise ProposalError(f"cannot search for that: {exc}") from None
