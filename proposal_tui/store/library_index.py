@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -459,23 +460,30 @@ def _blob_ids(path: Path, commit: str, files: list[str]) -> dict[str, str]:
     return blobs
 
 
+_BLAME_HEADER = re.compile(rb"^([0-9a-f]{40,64}) \d+ \d+")
 Blame = list[tuple[str, str, int]]  # per line (1-based via index + 1): email, name, time
 
 
 def _blame(path: Path, commit: str, file: str) -> Blame:
-    """Who wrote each line of ``file`` at ``commit``, after the repository's mailmap."""
-    out = run_git_bytes(["blame", "--line-porcelain", "-w", commit, "--", file], path).stdout
+    """Who wrote each line of ``file`` at ``commit``, after the repository's mailmap.
+
+    ``--porcelain`` names a commit's author once, at its first line (``--line-porcelain``
+    repeats it on every line: four times the output to read)."""
+    out = run_git_bytes(["blame", "--porcelain", "-w", commit, "--", file], path).stdout
     lines: Blame = []
-    name, email, when = "", "", 0
+    known: dict[bytes, list] = {}
+    current: list = ["", "", 0]
     for raw in out.split(b"\n"):
         if raw.startswith(b"\t"):
-            lines.append((email, name, when))
+            lines.append((current[0], current[1], current[2]))
         elif raw.startswith(b"author-mail "):
-            email = raw[12:].decode("utf-8", "replace").strip().strip("<>").lower()
+            current[0] = raw[12:].decode("utf-8", "replace").strip().strip("<>").lower()
         elif raw.startswith(b"author-time "):
-            when = int(raw[12:])
+            current[2] = int(raw[12:])
         elif raw.startswith(b"author "):
-            name = raw[7:].decode("utf-8", "replace")
+            current[1] = raw[7:].decode("utf-8", "replace")
+        elif (header := _BLAME_HEADER.match(raw)) is not None:
+            current = known.setdefault(header.group(1), ["", "", 0])
     return lines
 
 
