@@ -8,7 +8,7 @@ from tests.fixtures import commit_as
 from tests.gitutil import git
 
 DRONES = ("Our drones photograph every bridge deck and pier at close range, and the "
-          "inspection software flags cracks wider than a millimetre for an engineer to "
+          "inspection software flags cracks wider than [b]1 mm[/b] for an engineer to "
           "confirm on site.")
 SAFETY = ("Lane closures follow the traffic control plan; every crew holds a current "
           "work-zone safety certificate and a daily tailgate briefing is recorded.")

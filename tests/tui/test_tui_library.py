@@ -56,6 +56,7 @@ async def test_library_view_reads_copies_and_appends(current: tuple[Path, dict])
         await wait_for(pilot, lambda: isinstance(app.screen, PassageScreen), what="passage")
         await settle(pilot)
         assert "sections/approach.md:5-6 @ HEAD" in screen_text(app)
+        assert "[b]1 mm[/b]" in screen_text(app)  # the passage's text, literally
         await pilot.press("c")
         assert DRONES in app.clipboard
         await pilot.press("i")
