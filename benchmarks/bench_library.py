@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import random
 import resource
@@ -44,8 +45,14 @@ TOPICS = {
     "transition": "cutover migration legacy parallel rollout handover decommission",
     "accessibility": "disability screen reader contrast equitable language inclusive",
 }
-FILLER = ("the project team will deliver provide ensure support each phase with clear "
+COMMON = ("the project team will deliver provide ensure support each phase with clear "
           "measurable results for all stakeholders during every stage of work").split()
+_SYLLABLES = "ba co di fe gu ha ji ko lu ma ne pi qua ro su ti vo wa xe zu".split()
+# A long tail of rarer words, as real prose has: pseudo-words drawn with Zipf weights.
+FILLER = COMMON + [a + b + c for a in _SYLLABLES[:12] for b in _SYLLABLES[6:18]
+                   for c in ("n", "l", "r")]
+_FILLER_WEIGHTS = list(itertools.accumulate(1 / (rank + 1) for rank in
+                                                           range(len(FILLER))))
 CLIENTS = ["City of Springfield", "Shelbyville Transit", "Ogdenville Water", "Capital County",
            "North Haverbrook Schools", "State Department of Roads", "Lakeview University"]
 
@@ -57,8 +64,8 @@ def _text(rng: random.Random, topic: str, words: int) -> list[str]:
     left = words
     while left > 0:
         n = min(left, rng.randint(60, 140))
-        chosen = [rng.choice(vocab) if rng.random() < 0.3 else rng.choice(FILLER)
-                  for _ in range(n)]
+        filler = rng.choices(FILLER, cum_weights=_FILLER_WEIGHTS, k=n)
+        chosen = [rng.choice(vocab) if rng.random() < 0.15 else filler[k] for k in range(n)]
         lines, line = [], ""
         for word in chosen:
             if len(line) + len(word) > 78:
@@ -168,7 +175,7 @@ def cpu_seconds() -> float:
 
 
 def bench_scale(args: argparse.Namespace, work: Path) -> None:
-    base = CACHE / f"library-p{args.proposals}-s{args.sections}-w{args.words}"
+    base = CACHE / f"library-v2-p{args.proposals}-s{args.sections}-w{args.words}"
     repos = [base / f"past-{i:03d}" for i in range(args.proposals)]
     if not all((r / ".git" / "HEAD").exists() for r in repos):
         shutil.rmtree(base, ignore_errors=True)
@@ -207,7 +214,7 @@ def bench_scale(args: argparse.Namespace, work: Path) -> None:
     vocab = sorted({w for words in TOPICS.values() for w in words.split()})
     queries = [rng.choice(vocab) for _ in range(40)] + \
         [f"{rng.choice(vocab)} {rng.choice(vocab)}" for _ in range(40)] + \
-        [f'"{rng.choice(FILLER)} {rng.choice(FILLER)}"' for _ in range(20)] + \
+        [f'"{rng.choice(COMMON)} {rng.choice(FILLER)}"' for _ in range(20)] + \
         [rng.choice(vocab)[:4] + "*" for _ in range(20)]
     library.search(queries[0])  # warm the page cache once
     for label, run, asked in (("search (10 hits)", lambda q: library.search(q, 10), queries),
