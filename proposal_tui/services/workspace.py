@@ -128,7 +128,9 @@ class Workspace:
     def compliance(self) -> ComplianceService:
         from proposal_tui.services.compliance import ComplianceService
 
-        return ComplianceService(self.repo, self.clock, self.proposals, self.library)
+        # Served: the server account's library is other teams' proposals, not for this one.
+        return ComplianceService(self.repo, self.clock, self.proposals,
+                                 None if self.served else self.library)
 
     @_built_once
     def export(self) -> ExportService:

@@ -57,7 +57,8 @@ def test_list_add_remove_and_bad_input(library: tuple, tmp_path: Path) -> None:
     assert "harbor" in team.read_text()
 
 
-def test_index_is_incremental_a_url_is_cloned_a_damaged_index_rebuilt(library: tuple, tmp_path: Path) -> None:
+def test_index_is_incremental_a_url_is_cloned_a_damaged_index_rebuilt(library: tuple,
+                                                                      tmp_path: Path) -> None:
     env, harbor, river = library
     first = _index(env)
     # harbor: HEAD and round/pink on the same texts (read once); river: HEAD

@@ -98,3 +98,16 @@ def test_library_view_snapshot(snap_compare: Any, current: tuple[Path, dict]) ->
     repo, env = current
     assert snap_compare(make_app(repo, "val", env=env), terminal_size=WIDE,
                         run_before=_open_library)
+
+
+@sync
+async def test_no_library_over_the_server(current: tuple[Path, dict]) -> None:
+    repo, env = current
+    app = make_app(repo, "val", env={**env, "PROPOSAL_SERVED": "1"})
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert not isinstance(app.screen, LibraryScreen)
+        assert any("not offered over the server" in str(n.message) for n in app._notifications)
+        assert app.dashboard.wrote_before == (None, {})

@@ -200,11 +200,11 @@ class ComplianceScreen(ViewScreen):
 
     def action_library(self) -> None:
         """Past proposals' passages answering the requirement under the cursor."""
-        from proposal_tui.tui.screens.library import LibraryScreen
+        from proposal_tui.tui.screens.library import LibraryScreen, open_library_view
 
         row = self.selected_requirement()
         if row is not None:
-            self.app.push_screen(LibraryScreen(requirement_id=row.requirement.id))
+            open_library_view(self.papp, LibraryScreen(requirement_id=row.requirement.id))
 
     def action_open_requirement(self) -> None:
         row = self.selected_requirement()

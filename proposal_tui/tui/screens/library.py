@@ -50,6 +50,17 @@ class TopicWriters(Message):
         self.writers = writers
 
 
+def open_library_view(app: ProposalApp, screen: LibraryScreen) -> None:
+    """Push the view, except over `proposal serve`: the server account's library holds other
+    teams' proposals."""
+    if app.workspace.served:
+        app.notify("The library is not offered over the server: search it on your own "
+                   "machine ('proposal library search').", title="no library here",
+                   severity="warning", markup=False)
+        return
+    app.push_screen(screen)
+
+
 class LibraryActions:
     """Mixed into the dashboard: ``L`` opens the library view for the selected section."""
 
@@ -59,11 +70,12 @@ class LibraryActions:
     def action_library(self) -> None:
         section_id = getattr(self, "current_section_id", lambda: None)()
         if section_id is not None:
-            self.app.push_screen(LibraryScreen(section_id=section_id))
+            open_library_view(self.app, LibraryScreen(section_id=section_id))
 
     def load_topic_writers(self, section_id: str | None) -> None:
-        if section_id is None or self.wrote_before[0] == section_id or \
-                not self.app.workspace.library.index_store.path.exists():
+        workspace = self.app.workspace
+        if section_id is None or self.wrote_before[0] == section_id or workspace.served or \
+                not workspace.library.index_store.path.exists():
             return
         self._topic_writers(section_id)
 
