@@ -157,11 +157,13 @@ class LibraryService:
         return [SearchHit(stored[m.id], m.score, tuple(snippet_segments(m.snippet)))
                 for m in matches if m.id in stored]
 
-    def experts(self, query: str, limit: int = 10, per_person: int = 3) -> list[ExpertHit]:
+    def experts(self, query: str, limit: int = 10, per_person: int = 3,
+                index_missing: bool = True) -> list[ExpertHit]:
         expression = fts_query(query)
         if expression is None:
             raise ProposalError(f"nothing to search for in {query!r} (give a word)")
-        self.ensure_indexed()
+        if index_missing:
+            self.ensure_indexed()
         matches = self.index_store.match(expression, EXPERT_EVIDENCE, snippets=False)
         stored = self.index_store.passages([m.id for m in matches])
         evidence = [Evidence(m.id, m.score, stored[m.id].proposal.outcome,
@@ -202,9 +204,10 @@ class LibraryService:
 
     def team_experts(self, manifest: Manifest, query: str, limit: int = 5
                      ) -> list[tuple[Person, ExpertHit]]:
-        """The people of this proposal who wrote on the topic before, best first."""
+        """The people of this proposal who wrote on the topic before, best first (from the
+        index as it is: a dashboard hint never indexes)."""
         by_email = {p.email.lower(): p for p in manifest.people if p.email}
-        hits = self.experts(query, limit=50, per_person=1)
+        hits = self.experts(query, limit=50, per_person=1, index_missing=False)
         return [(by_email[h.expert.email], h) for h in hits
                 if h.expert.email in by_email][:limit]
 
