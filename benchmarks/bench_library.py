@@ -192,7 +192,7 @@ def bench_scale(args: argparse.Namespace, work: Path) -> None:
     row("full build", f"{seconds:.2f} s ({stats.texts_read} texts, {stats.passages} passages)")
     row("full build, CPU time (ours and git's)", f"{cpu:.1f} s; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    size = sum(p.stat().st_size for p in library.index_store.path.parent.glob("library-*"))
+    size = sum(p.stat().st_size for p in library.index_path.parent.glob("library-*"))
     row("database size", f"{size / 1e6:.1f} MB")
     seconds, stats = timed(library.index)
     row("re-index, nothing moved", f"{seconds * 1000:.0f} ms ({stats.texts_read} texts read)")

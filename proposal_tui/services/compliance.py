@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.compliance import (
@@ -39,10 +40,12 @@ from proposal_tui.domain.status import UNCOMMITTED, effective_status
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.services.identity import identity_of
-from proposal_tui.services.library import LibraryService
 from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements, render_requirements
+
+if TYPE_CHECKING:
+    from proposal_tui.services.library import LibraryService
 
 
 def read_requirements(repo: ProposalRepo, view: str = "worktree") -> list[Requirement] | None:

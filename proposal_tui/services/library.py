@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.errors import ProposalError
@@ -30,8 +31,10 @@ from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import format_for_path
 from proposal_tui.store import library_list
 from proposal_tui.store.atomic import write_output
-from proposal_tui.store.library_index import IndexStats, LibraryIndex, StoredPassage
 from proposal_tui.store.library_list import LibraryEntry
+
+if TYPE_CHECKING:  # the index (sqlite3, threads) loads on first use, not with `check`
+    from proposal_tui.store.library_index import IndexStats, LibraryIndex, StoredPassage
 
 _URL_RE = re.compile(r"^([a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
 EXPERT_EVIDENCE = 100  # passages weighed for the expert ranking
@@ -87,7 +90,13 @@ class LibraryService:
         self.listing = listing
         self.clones = clones
         self.clock = clock
-        self.index_store = LibraryIndex(index_path)
+        self.index_path = index_path
+
+    @cached_property
+    def index_store(self) -> LibraryIndex:
+        from proposal_tui.store.library_index import LibraryIndex
+
+        return LibraryIndex(self.index_path)
 
     # -- the list ---------------------------------------------------------------------------
     def entries(self) -> list[LibraryEntry]:
@@ -178,7 +187,7 @@ class LibraryService:
     def foreign_names(self, own: ProposalInfo) -> list[tuple[str, str]]:
         """Other proposals' clients and solicitations (name, where from), never this
         proposal's own; empty when the library was never indexed."""
-        if not self.index_store.path.exists():
+        if not self.index_path.exists():
             return []
         mine = {own.client.strip().lower(), own.solicitation.strip().lower(), ""}
         names: dict[str, str] = {}

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomlkit
-
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.library import LIBRARY_NAME_RE
 from proposal_tui.store.atomic import write_atomic
@@ -86,6 +84,8 @@ def load(listing: Path) -> list[LibraryEntry]:
 
 
 def save(listing: Path, entries: list[LibraryEntry]) -> None:
+    import tomlkit
+
     doc = tomlkit.document()
     doc.add(tomlkit.comment("proposal-tui library: past proposals (`proposal library add`)"))
     table = tomlkit.aot()

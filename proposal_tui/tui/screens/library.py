@@ -75,7 +75,7 @@ class LibraryActions:
     def load_topic_writers(self, section_id: str | None) -> None:
         workspace = self.app.workspace
         if section_id is None or self.wrote_before[0] == section_id or workspace.served or \
-                not workspace.library.index_store.path.exists():
+                not workspace.library.index_path.exists():
             return
         self._topic_writers(section_id)
 
