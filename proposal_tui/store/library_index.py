@@ -290,7 +290,11 @@ class LibraryIndex:
                               strict=True))
         for file in new:
             section = sections[file]
-            text = decode_text(contents.get(blobs[file], b""), file)
+            try:
+                text = decode_text(contents.get(blobs[file], b""), file)
+            except ProposalError as exc:  # kept as an empty text: not read again and again
+                stats.problems.append(f"{entry.name} {ref}: {exc}")
+                text = ""
             text_id = db.execute("INSERT INTO texts(repo, path, blob) VALUES(?,?,?)",
                                  (entry.name, file, blobs[file])).lastrowid
             existing[file] = int(text_id or 0)

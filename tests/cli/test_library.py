@@ -138,7 +138,11 @@ def test_hostile_passages_are_shown_literally(tmp_path: Path) -> None:
     text = "\n\n".join(f"zebra {line}" for line in lines) + "\n"
     commit_as(repo, "H\x1b[2J Writer", "h@example.com", "2025-01-01T09:00:00+00:00", "x", {
         "proposal.toml": '[proposal]\ntitle = "T"\n\n[[sections]]\nid = "s"\ntitle = "S"\n'
-                         'file = "s.txt"\n', "s.txt": text})
+                         'file = "s.txt"\n\n[[sections]]\nid = "l"\ntitle = "L"\n'
+                         'file = "latin.txt"\n', "s.txt": text})
+    (repo / "latin.txt").write_bytes(b"zebra caf\xe9\n")  # not UTF-8: skipped, not fatal
+    git(repo, "add", "latin.txt")
+    git(repo, "commit", "-qm", "latin-1")
     env = library_env(tmp_path)
     assert run("library", "add", str(repo), env=env).code == 0
     human = run("library", "search", "zebra", "--limit", "200", env=env)
