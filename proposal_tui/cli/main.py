@@ -21,6 +21,7 @@ def _registrars() -> list[Registrar]:
     from proposal_tui.cli import (
         compliance_commands,
         key_commands,
+        library_commands,
         mine_commands,
         plan_commands,
         plan_edit_commands,
@@ -30,7 +31,7 @@ def _registrars() -> list[Registrar]:
 
     return [plan_commands.register, plan_edit_commands.register, compliance_commands.register,
             review_commands.register, key_commands.register, serve_commands.register,
-            mine_commands.register]
+            mine_commands.register, library_commands.register]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -253,7 +253,8 @@ class Finding:
     """One line of the check report: where, what, and whether it fails the check."""
 
     kind: str  # unanswered-mandatory, over-limit, manifest, requirements, unknown-requirement,
-    #            section-file, not-started-only, no-requirements, status-trailer, pages
+    #            section-file, not-started-only, no-requirements, status-trailer, pages,
+    #            reused-name (warning)
     message: str
     path: str | None = None
     line: int | None = None

@@ -29,6 +29,8 @@ from proposal_tui.domain.tomllines import LineMap, scan
 MANIFEST_NAME = "proposal.toml"
 HANDLE_RE = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
 SECTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+OUTCOMES = ("won", "lost", "withdrawn", "pending")  # the usual ones; any short word is kept
+OUTCOME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MILESTONE_KINDS = ("kickoff", "review", "production", "deadline", "other")
 # Every key format.md documents, per table. Anything else is kept and reported as a warning
 # (a misspelt ``ownr`` would otherwise silently leave a section without an owner); a team's
@@ -36,7 +38,7 @@ MILESTONE_KINDS = ("kickoff", "review", "production", "deadline", "other")
 KNOWN_KEYS: dict[str, frozenset[str]] = {
     "": frozenset({"proposal", "people", "server", "milestones", "sections", "pages"}),
     "proposal": frozenset({"title", "client", "solicitation", "due", "timezone",
-                           "words_per_page", "kickoff", "stale_days"}),
+                           "words_per_page", "kickoff", "stale_days", "outcome"}),
     "people": frozenset({"handle", "name", "email", "role", "keys"}),
     "server": frozenset({"keys"}),
     "milestones": frozenset({"name", "date", "kind"}),
@@ -196,6 +198,11 @@ def _proposal(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> Proposal
         kickoff = None
     if isinstance(kickoff, dt.datetime):
         kickoff = kickoff.date()
+    outcome = (get("outcome", str) or "").strip().lower()
+    if outcome and not OUTCOME_RE.match(outcome):
+        reader.fail(f"{what}: 'outcome' must be a word such as {', '.join(OUTCOMES)}",
+                    reader.table_key("proposal", 0, "outcome"))
+        outcome = ""
     return ProposalInfo(
         title=title,
         client=get("client", str) or "",
@@ -205,6 +212,7 @@ def _proposal(reader: _Reader, raw: dict[str, Any], zone: dt.tzinfo) -> Proposal
         words_per_page=wpp or 500,
         kickoff=kickoff,
         stale_days=stale or 3,
+        outcome=outcome,
     )
 
 

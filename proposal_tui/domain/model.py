@@ -122,6 +122,7 @@ class ProposalInfo:
     words_per_page: int = 500
     kickoff: dt.date | None = None
     stale_days: int = 3
+    outcome: str = ""  # after the decision: won, lost, ... (read by the library)
 
 
 @dataclass(frozen=True)

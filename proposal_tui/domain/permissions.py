@@ -19,7 +19,7 @@ def can(person: Person, action: str, section: Section | None = None,
     if action in ("resolve", "reopen"):
         return comment_author == person.handle or person.role is Role.WRITER and \
             section is not None and section.owner == person.handle
-    if action == "set-status":
+    if action in ("set-status", "edit-section"):
         return person.role is Role.WRITER and section is not None and \
             section.owner == person.handle
     return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.compliance import (
@@ -26,6 +27,7 @@ from proposal_tui.domain.compliance import (
     statuses_of,
 )
 from proposal_tui.domain.errors import ProposalError
+from proposal_tui.domain.library import foreign_names
 from proposal_tui.domain.manifest import (
     MANIFEST_NAME,
     ManifestErrors,
@@ -44,6 +46,9 @@ from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View, commit_requirements, render_requirements
 
+if TYPE_CHECKING:
+    from proposal_tui.services.library import LibraryService
+
 
 def read_requirements(repo: ProposalRepo, view: str = "worktree") -> list[Requirement] | None:
     """The requirements as the view sees them; None when there is no requirements file."""
@@ -61,6 +66,7 @@ class ComplianceService:
     clock: Clock
     proposals: ProposalService
     pages: PageService | None = None  # page limits by measured pages (else the estimate)
+    library: LibraryService | None = None  # names other proposals' clients (the check)
 
     def requirements(self, view: str = "worktree") -> list[Requirement] | None:
         return read_requirements(self.repo, view)
@@ -99,6 +105,7 @@ class ComplianceService:
         contents = files.read(paths)
         words: dict[str, int] = {}
         measured: dict[str, PageCount] = {}
+        texts: dict[str, str] = {}
         for s in manifest.ordered_sections:
             data, why = contents[s.file]
             if why or data is None:
@@ -107,7 +114,8 @@ class ComplianceService:
                     f"{why or 'is missing from the ' + files.view}", MANIFEST_NAME, s.line))
                 continue
             try:
-                words[s.id] = count_words(decode_text(data, s.file), format_for_path(s.file))
+                texts[s.id] = decode_text(data, s.file)
+                words[s.id] = count_words(texts[s.id], format_for_path(s.file))
             except ProposalError as exc:
                 report.findings.append(Finding("section-file", f"section '{s.id}': "
                                                f"{exc.message}", s.file, exc.line))
@@ -122,6 +130,7 @@ class ComplianceService:
         if self.pages is not None:
             self.pages.cache.save()
         report.findings += check_limits(manifest, words, MANIFEST_NAME, measured)
+        report.findings += self.reused_names(manifest, texts)
         requirements: list[Requirement] | None = None
         data, why = contents[REQUIREMENTS_NAME]
         try:
@@ -145,6 +154,17 @@ class ComplianceService:
         return [Finding("status-trailer", f"section '{s.id}': {bad_trailer_message(bad)}",
                         s.file, fatal=False) for s in manifest.ordered_sections
                 if (bad := index.section_history(s.file).bad_trailer) is not None]
+
+    def reused_names(self, manifest: Manifest, texts: dict[str, str]) -> list[Finding]:
+        """Text naming another proposal's client or solicitation from the library: reused
+        boilerplate with the last client's name still in it (a warning, with its source)."""
+        names = self.library.foreign_names(manifest.proposal) if self.library else []
+        found = []
+        for s in manifest.ordered_sections:
+            for line, name, source in foreign_names(texts.get(s.id, ""), names):
+                found.append(Finding("reused-name", f"section '{s.id}' names {name!r}, from "
+                                     f"another proposal: {source}", s.file, line, fatal=False))
+        return found
 
     def statuses(self, manifest: Manifest) -> dict[str, Status]:
         """Effective statuses from the cached history index (no comments, no file reads)."""

@@ -24,8 +24,9 @@ from proposal_tui.store.remote import PACK_SERVICES, serve_pack
 from proposal_tui.store.repo import ProposalRepo
 
 # Commands that reach outside the repository (create folders, fetch from anywhere, read a
-# server file): not for a key that was meant to reach one repository only.
-NOT_THROUGH_THE_GATE = {"init", "demo", "sync", "gate", "serve"}
+# server file, the server account's library of other proposals): not for a key that was
+# meant to reach one repository only.
+NOT_THROUGH_THE_GATE = {"init", "demo", "sync", "gate", "serve", "library", "experts"}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from proposal_tui.services.export import ExportService
     from proposal_tui.services.identity import Actor
     from proposal_tui.services.keys import KeyEdits
+    from proposal_tui.services.library import LibraryService
     from proposal_tui.services.mine import MineService
     from proposal_tui.services.pages import PageService
     from proposal_tui.services.plan import PlanService
@@ -131,7 +132,9 @@ class Workspace:
     def compliance(self) -> ComplianceService:
         from proposal_tui.services.compliance import ComplianceService
 
-        return ComplianceService(self.repo, self.clock, self.proposals, self.pages)
+        # Served: the server account's library is other teams' proposals, not for this one.
+        return ComplianceService(self.repo, self.clock, self.proposals, self.pages,
+                                 None if self.served else self.library)
 
     @_built_once
     def pages(self) -> PageService:
@@ -190,6 +193,28 @@ class Workspace:
         from proposal_tui.services.keys import KeyEdits
 
         return KeyEdits(self.repo)
+
+    @_built_once
+    def library(self) -> LibraryService:
+        """Past proposals (``PROPOSAL_LIBRARY`` or the user's list): search, experts, reuse."""
+        from proposal_tui.services.library import open_library
+
+        return open_library(None, self.env, self.clock)
+
+    def library_topic(self, section_id: str | None = None,
+                      requirement_id: str | None = None) -> str:
+        """The library query for one of this proposal's sections or requirements."""
+        from proposal_tui.services.compliance import read_requirements
+
+        manifest = self.proposals.manifest()
+        texts = {r.id: r.text for r in read_requirements(self.repo) or []}
+        body = ""
+        section = manifest.section(section_id) if section_id else None
+        if section is not None:
+            content = self.repo.read_files([section.file])[section.file]
+            raw = content.working if content.working is not None else content.committed
+            body = (raw or b"").decode("utf-8", "replace")
+        return self.library.topic(manifest, texts, body, section_id, requirement_id)
 
     # -- who is acting ----------------------------------------------------------------------
     def actor(self, manifest: Manifest) -> Person:

@@ -68,6 +68,8 @@ def test_install_hook_is_a_managers_action_when_the_identity_is_fixed(bare: Path
     ("requirements import /etc/passwd", "FILE would be read on the server"),
     ("demo /tmp/anywhere", "not available through the gate"),
     ("sync --remote origin", "not available through the gate"),
+    ("library add /srv/other-bid", "not available through the gate"),
+    ("experts 'fare capping'", "not available through the gate"),
     ("comment summary -m 'unterminated", "cannot read the command line"),
 ])
 def test_the_gate_refuses_everything_but_its_commands(bare: Path, command: str,

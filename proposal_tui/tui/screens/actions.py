@@ -155,6 +155,9 @@ class SectionActions(Screen[None]):
             label.append("  ")
             label.append_text(plain(person.name))
             label.append(f"  {person.role.value}", style="dim")
+            wrote = getattr(self, "wrote_on_topic", lambda *_: 0)(state.section.id, person.handle)
+            if wrote:
+                label.append(f"  wrote {wrote} lines on this before", style="italic")
             choices.append((person.handle, label))
         section_id = state.section.id
 

@@ -109,6 +109,7 @@ class ComplianceScreen(ViewScreen):
         # priority: the table would otherwise take enter (and hide it from footer and palette)
         Binding("enter", "open_requirement", "its sections", id="compliance-sections",
                 priority=True),
+        Binding("L", "library", "library", id="compliance-library", show=False),
     ]
 
     def __init__(self) -> None:
@@ -196,6 +197,14 @@ class ComplianceScreen(ViewScreen):
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:
         self.action_open_requirement()
+
+    def action_library(self) -> None:
+        """Past proposals' passages answering the requirement under the cursor."""
+        from proposal_tui.tui.screens.library import LibraryScreen, open_library_view
+
+        row = self.selected_requirement()
+        if row is not None:
+            open_library_view(self.papp, LibraryScreen(requirement_id=row.requirement.id))
 
     def action_open_requirement(self) -> None:
         row = self.selected_requirement()

@@ -23,6 +23,7 @@ from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
+from proposal_tui.tui.screens.library import LIBRARY_BINDINGS, LibraryActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
 from proposal_tui.tui.widgets.footer import KeyFooter
@@ -52,7 +53,7 @@ class FilterInput(Input):
         self.screen.query_one(SectionsTable).focus()
 
 
-class DashboardScreen(ViewActions, SectionActions):
+class DashboardScreen(LibraryActions, ViewActions, SectionActions):
     # Textual's default ("*") focused the pane tabs first: the footer then composed its
     # keys for them, and again for the table once on_mount focused it (~50 ms a rebuild).
     AUTO_FOCUS = "#sections"
@@ -61,6 +62,7 @@ class DashboardScreen(ViewActions, SectionActions):
         Binding("q", "quit", "quit", id="quit"),
         *SECTION_BINDINGS,
         *VIEW_BINDINGS,
+        *LIBRARY_BINDINGS,
         Binding("slash", "filter", "filter", id="filter"),
         Binding("o", "owners", "owners", id="owners"),
         Binding("t", "timeline", "timeline", id="timeline"),
@@ -144,6 +146,7 @@ class DashboardScreen(ViewActions, SectionActions):
         self.preview.show(self.data, section_id, force=force)
         self.query_one(Timeline).set_selected(section_id)
         self.sync_bindings()
+        self.load_topic_writers(section_id)
         self.call_after_refresh(self._prepare_next)
 
     def _prepare_next(self) -> None:

@@ -37,6 +37,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
               ("p", "progress: burn-up of words per day towards the limit"),
               ("M", "mine: my sections, open threads, reviews to do"),
               ("P", "plan: people, milestones, sections (managers: a add, e change, x remove)"),
+              ("L", "library: past passages on this and who wrote them"),
               ("ctrl+r", "refresh now"), ("ctrl+t", "switch dark / light theme"),
               ("ctrl+p", "command palette: every command and key"),
               ("?", "this help"), ("q", "quit")]),
