@@ -8,9 +8,15 @@ from collections.abc import Sequence
 
 from proposal_tui.domain.model import CommitRef, SectionState
 from proposal_tui.domain.rounds import Round, order_rounds
-from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.status import (
+    MILESTONE_SYMBOLS,
+    SCHEDULE_SYMBOLS,
+    STALE_SYMBOL,
+    due_label,
+    schedule_state,
+)
 from proposal_tui.domain.text import one_line
-from proposal_tui.domain.timeline import Span, ago, relative_due, schedule_span, time_left
+from proposal_tui.domain.timeline import Span, ago, schedule_span, time_left
 from proposal_tui.services.snapshot import Snapshot
 
 
@@ -40,12 +46,11 @@ def words_cell(state: SectionState, words_per_page: int) -> str:
 
 def flags(state: SectionState) -> str:
     marks = []
-    if state.overdue:
-        marks.append("✖ overdue")
-    elif state.at_risk:
-        marks.append("⚠ at risk")
+    when = schedule_state(state)
+    if when in ("overdue", "at-risk"):
+        marks.append(f"{SCHEDULE_SYMBOLS[when]} {when.replace('-', ' ')}")
     if state.stale:
-        marks.append("… stale")
+        marks.append(f"{STALE_SYMBOL} stale")
     if state.over_limit:
         marks.append("▲ over limit")
     if state.uncommitted_words is not None:
@@ -69,13 +74,13 @@ def status_table(snap: Snapshot) -> str:
             f"due {info.due.astimezone(zone).strftime('%a %d %b %Y %H:%M %Z') if info.due else '—'}"
             f" · {time_left(info.due, snap.now)}"]
     cols = [("id", 16), ("title", 26), ("owner", 8), ("status", 18), ("words", 11),
-            ("due", 9), ("last edit", 16), ("💬", 3)]
+            ("due", 10), ("last edit", 16), ("💬", 3)]
     lines = head + ["", "  ".join(fit(name, size) for name, size in cols) + "  flags"]
     handles = {p.email.lower(): p.handle for p in snap.manifest.people if p.email}
     for s in snap.states:
         cells = [s.section.id, s.section.title, s.section.owner or "—",
                  f"{s.status.symbol} {s.status.label}", words_cell(s, info.words_per_page),
-                 relative_due(s.section.due, snap.now, zone), last_edit(s.history.last,
+                 due_label(s, snap.now, zone), last_edit(s.history.last,
                                                                          snap.now, handles),
                  str(s.open_comments)]
         row = "  ".join(fit(c, size) for c, (_n, size) in zip(cells, cols))
@@ -107,11 +112,11 @@ def timeline_text(snap: Snapshot, columns: int = 100, rounds: Sequence[Round] = 
     for m in snap.manifest.milestones:
         col = span.column(m.date.astimezone(zone).date(), scale)
         if 0 <= col < n:
-            marks[col] = "◆" if m.kind == "deadline" else "▲"
+            marks[col] = MILESTONE_SYMBOLS.get(m.kind, MILESTONE_SYMBOLS["other"])
     if snap.manifest.proposal.due:
         col = span.column(snap.manifest.proposal.due.astimezone(zone).date(), scale)
         if 0 <= col < n:
-            marks[col] = "◆"
+            marks[col] = MILESTONE_SYMBOLS["deadline"]
     lines.append(fit("milestones", label_w) + "".join(marks))
     names = ", ".join(one_line(f"{m.name} {m.date.astimezone(zone):%d %b}")
                       for m in snap.manifest.milestones)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proposal_tui.domain.model import Manifest, SectionState
+from proposal_tui.domain.status import schedule_state
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ def owner_summaries(manifest: Manifest, states: list[SectionState]) -> list[Owne
         mine = [s for s in states if (s.section.owner or "") == handle]
         result.append(OwnerSummary(
             handle=handle, name=name, role=role, sections=len(mine),
-            words=sum(s.words for s in mine), overdue=sum(s.overdue for s in mine),
-            at_risk=sum(s.at_risk for s in mine),
+            words=sum(s.words for s in mine),
+            overdue=sum(schedule_state(s) == "overdue" for s in mine),
+            at_risk=sum(schedule_state(s) == "at-risk" for s in mine),
             open_comments=sum(s.open_comments for s in mine)))
     return result

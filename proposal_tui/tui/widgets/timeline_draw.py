@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from proposal_tui.domain.model import SectionState
-from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.status import MILESTONE_SYMBOLS, SCHEDULE_SYMBOLS, schedule_state
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span, schedule_span
 from proposal_tui.services.snapshot import Snapshot
@@ -35,10 +35,10 @@ class Zoom:
 
 ZOOMS = (Zoom("days", 1, 3), Zoom("weeks", 1, 1), Zoom("months", 7, 1))
 HEADER_ROWS = 3
-GLYPHS = {"done": ("━", "✔"), "on-track": ("━", "┫"), "at-risk": ("╍", "⚠"),
-          "overdue": ("━", "✖")}
-MILESTONE_MARKS = {"kickoff": "●", "review": "▲", "production": "■", "deadline": "◆",
-                   "other": "·"}
+GLYPHS = {"done": ("━", SCHEDULE_SYMBOLS["done"]), "on-track": ("━", "┫"),
+          "at-risk": ("╍", SCHEDULE_SYMBOLS["at-risk"]),
+          "overdue": ("━", SCHEDULE_SYMBOLS["overdue"])}
+MILESTONE_MARKS = MILESTONE_SYMBOLS
 LEGEND = "━┫ on track ╍⚠ at risk ━✖ overdue ━✔ done ┆ today"
 LABEL_PRIORITY = {"deadline": 0, "review": 1, "production": 2, "kickoff": 3}
 
