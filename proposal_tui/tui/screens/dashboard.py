@@ -64,6 +64,7 @@ class DashboardScreen(ViewActions, SectionActions):
         Binding("slash", "filter", "filter", id="filter"),
         Binding("o", "owners", "owners", id="owners"),
         Binding("t", "timeline", "timeline", id="timeline"),
+        Binding("z", "zoom_timeline", "zoom timeline", show=False, id="zoom-timeline"),
         Binding("S", "sort", "sort", id="sort", show=False),
         Binding("tab", "next_pane", "next pane", show=False, id="next-pane"),
         Binding("shift+tab", "previous_pane", "previous pane", show=False,
@@ -305,6 +306,10 @@ class DashboardScreen(ViewActions, SectionActions):
 
     def action_timeline(self) -> None:
         self._activate("timeline")
+
+    def action_zoom_timeline(self) -> None:
+        """z anywhere on the dashboard (the timeline's own z when it has focus)."""
+        self.query_one(Timeline).action_zoom()
 
     def action_sort(self) -> None:
         table = self.table

@@ -31,7 +31,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
                                  ("d", "change the due date (a stage, an offset or a date)")]),
     ("View", [("/", "filter: words, @owner, status:drafting, is:overdue/risk/stale/over/"
                "edited/open"), ("o", "owners pane (enter filters the table)"),
-              ("t", "timeline pane (z zoom, h/l or ←/→ scroll, . today, ↑↓ pick)"),
+              ("t", "timeline pane (h/l or ←/→ scroll, . today, ↑↓ pick)"),
+              ("z", "zoom the timeline: days, weeks, months (anywhere on the dashboard)"),
               ("S", "cycle the sort order (or click a column header)"),
               ("m", "compliance matrix (enter: that requirement's sections)"),
               ("R", "round diff: pick rounds A and B (or HEAD); words, comments resolved"),
