@@ -18,6 +18,8 @@ class OwnerSummary:
     overdue: int
     at_risk: int
     open_comments: int
+    pages: float = 0.0  # estimated, at the proposal's words per page
+    over_limit: int = 0  # sections over their word or page limit
 
 
 def owner_summaries(manifest: Manifest, states: list[SectionState]) -> list[OwnerSummary]:
@@ -34,5 +36,7 @@ def owner_summaries(manifest: Manifest, states: list[SectionState]) -> list[Owne
             words=sum(s.words for s in mine),
             overdue=sum(schedule_state(s) == "overdue" for s in mine),
             at_risk=sum(schedule_state(s) == "at-risk" for s in mine),
-            open_comments=sum(s.open_comments for s in mine)))
+            open_comments=sum(s.open_comments for s in mine),
+            pages=round(sum(s.pages for s in mine), 2),
+            over_limit=sum(s.over_limit for s in mine)))
     return result

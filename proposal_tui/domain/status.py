@@ -53,6 +53,18 @@ def working_days_until(today: dt.date, day: dt.date) -> int:
     return count
 
 
+def limit_in_words(word_limit: int | None, page_limit: float | None,
+                   words_per_page: int) -> int | None:
+    """A section's limit as words, for charts and totals: its word limit, else its page
+    limit at the proposal's words per page (pages are estimated that way everywhere:
+    ``wordcount.estimate_pages``). Page limits count wherever word limits do."""
+    if word_limit is not None:
+        return word_limit
+    if page_limit is not None:
+        return round(page_limit * words_per_page)
+    return None
+
+
 def local_today(clock: Clock, info: ProposalInfo) -> dt.date:
     return clock.now().astimezone(info.timezone).date()
 
