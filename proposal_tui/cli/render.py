@@ -17,7 +17,13 @@ from proposal_tui.domain.status import (
     schedule_state,
 )
 from proposal_tui.domain.text import one_line
-from proposal_tui.domain.timeline import Span, ago, schedule_span, time_left
+from proposal_tui.domain.timeline import (
+    Span,
+    ago,
+    milestone_countdown,
+    schedule_span,
+    time_left,
+)
 from proposal_tui.services.snapshot import Snapshot
 
 
@@ -73,7 +79,9 @@ def status_table(snap: Snapshot) -> str:
     zone = info.timezone
     head = [one_line(f"{info.title} · {info.client} · {info.solicitation}".strip(" ·")),
             f"due {info.due.astimezone(zone).strftime('%a %d %b %Y %H:%M %Z') if info.due else '—'}"
-            f" · {time_left(info.due, snap.now)}"]
+            f" · {time_left(info.due, snap.now)}"
+            + (f" · next: {one_line(upcoming)}" if (upcoming := milestone_countdown(
+                snap.manifest, snap.now)) else "")]
     cols = [("id", 16), ("title", 26), ("owner", 8), ("status", 18), ("words", 11),
             ("due", 10), ("last edit", 16), ("💬", 3)]
     lines = head + ["", "  ".join(fit(name, size) for name, size in cols) + "  flags"]
