@@ -352,15 +352,15 @@ class ProposalApp(App[int]):
                 actor = self.workspace.resolve_actor(manifest)
                 if actor.person is None:
                     raise ProposalError(f"read-only: {actor.how}")
-                result = job(manifest, actor.person)
+                job(manifest, actor.person)
             except ProposalError as exc:
                 self.post_message(EditFinished(False, one_line(str(exc), 300)))
             except Exception as exc:  # noqa: BLE001 - reported, never fatal
                 self.post_message(EditFinished(False, one_line(f"{type(exc).__name__}: {exc}",
                                                                300)))
             else:
-                self.post_message(EditFinished(True, one_line(
-                    f"{label} as {actor.person.handle} ({result[:10]})", 300)))
+                self.post_message(EditFinished(True, one_line(  # what, not which id
+                    f"{label} as {actor.person.handle}", 300)))
 
     @on(EditFinished)
     def _edit_finished(self, message: EditFinished) -> None:
