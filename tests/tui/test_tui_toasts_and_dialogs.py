@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from tests.tui.support import NARROW, make_app, screen_text, settle, sync, wait_for
+from tests.tui.support import NARROW, NOW, make_app, screen_text, settle, sync, wait_for
 
 
 @sync
@@ -37,3 +37,15 @@ async def test_a_long_dialog_error_wraps_whole(demo: Path) -> None:
         await pilot.pause()
         shown = " ".join(line.strip(" │▏▕┃") for line in screen_text(app).splitlines())
         assert "e.g. Pink, Red Team, red-2" in " ".join(shown.split()), screen_text(app)
+
+
+def test_the_activity_line_for_a_commit_touching_no_section() -> None:
+    from proposal_tui.services.snapshot import Activity
+    from proposal_tui.tui.widgets.activity import activity_text
+
+    now = NOW
+    items = (Activity(when=now, who="ana", what="commit", subject="Tidy the README"),
+             Activity(when=now, who="ben", what="commit", subject="Cut", sections=("risk",)))
+    line = activity_text(items, now, {}).plain
+    assert "ana committed (no section) “Tidy the README” now" in line
+    assert "ben committed risk “Cut” now" in line and "  " not in line
