@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
-
-from rich.cells import cell_len
 
 from proposal_tui.domain.model import CommitRef, SectionState
 from proposal_tui.domain.rounds import Round, order_rounds
@@ -28,8 +27,11 @@ from proposal_tui.services.snapshot import Snapshot
 
 
 def width_of(text: str) -> int:
-    """Terminal cells, as the terminal (and Textual) counts them: wide CJK 2, marks 0."""
-    return cell_len(text)
+    """Terminal cells as terminals count them (glibc's wcwidth, tmux): wide CJK 2, combining
+    marks 0, spacing marks such as Devanagari's vowel signs 1 (rich.cells.cell_len says 0
+    for those, and a column of Devanagari names would end two cells early)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else
+               0 if unicodedata.category(c) in ("Mn", "Me", "Cf") else 1 for c in text)
 
 
 def fit(text: str, size: int) -> str:
