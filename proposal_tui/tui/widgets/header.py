@@ -70,6 +70,8 @@ class ProposalHeader(LookMixin, Horizontal):
                 if self.size.width >= 100 or not self.size.width:
                     text.append(f"due {local:%a %d %b %H:%M} {one_line(local.tzname() or '')}"
                                 " · ")
+                else:  # 80x24: the date still shows, shorter
+                    text.append(f"due {local:%d %b} · ")
                 left = time_left(info.due, now)
                 text.append(left, style=style(look, "error" if left.startswith("closed")
                                                else "accent"))
