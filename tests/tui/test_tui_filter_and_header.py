@@ -34,7 +34,7 @@ async def test_filter_keys_and_messages(demo_master: Path) -> None:
         await settle(pilot)
         table = app.screen.query_one(SectionsTable)
         title = app.screen.query_one("#sections-pane")
-        assert "Red Team (scored agains… in 10d 13h · due" in screen_text(app).splitlines()[0]
+        assert "Red Team in 10d 13h · due 18 Dec 17:00 EST" in screen_text(app).splitlines()[0]
         await pilot.press("slash", *"is:risky")
         await pilot.pause()
         assert "unknown" in str(title.border_title) and "is:risky" in str(title.border_title)

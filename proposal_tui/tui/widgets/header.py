@@ -62,13 +62,14 @@ class ProposalHeader(LookMixin, Horizontal):
             info = manifest.proposal
             upcoming = next_milestone(manifest, now)  # the next milestone, then the due
             if upcoming is not None and (self.size.width >= 100 or not self.size.width):
-                text.append_text(plain(upcoming.name, style(look, "accent"), limit=24))
+                name = one_line(upcoming.name).split(" (")[0]  # "Red Team (scored…)": Red Team
+                text.append_text(plain(name, style(look, "accent"), limit=16))
                 text.append(f" in {countdown(upcoming.date, now)} · ", style=style(look,
                                                                                    "accent"))
             if info.due is not None:
                 local = info.due.astimezone(info.timezone)
                 if self.size.width >= 100 or not self.size.width:
-                    text.append(f"due {local:%a %d %b %H:%M} {one_line(local.tzname() or '')}"
+                    text.append(f"due {local:%d %b %H:%M} {one_line(local.tzname() or '')}"
                                 " · ")
                 else:  # 80x24: the date still shows, shorter
                     text.append(f"due {local:%d %b} · ")
