@@ -51,6 +51,7 @@ from proposal_tui.tui.messages import (
 from proposal_tui.tui.screens.actions import SectionActions
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.views import ViewScreen
+from proposal_tui.tui.textual_compat import spacing_marks_take_a_cell
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class ProposalApp(App[int]):
 
     def __init__(self, workspace: Workspace, *, refresh_every: float | None = 60.0,
                  theme: str = DARK.name, watch: bool = False) -> None:
+        spacing_marks_take_a_cell()  # Devanagari names keep the borders where they belong
         super().__init__()
         self.workspace = workspace
         # The load worker locates comment anchors with a review service of its own: one
