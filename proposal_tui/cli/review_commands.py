@@ -5,6 +5,7 @@ server-side enforcement of roles on pushes)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 from typing import TYPE_CHECKING, Any
@@ -214,7 +215,7 @@ def cmd_comments(args: argparse.Namespace) -> int:
         emit_json(items)
     else:
         for item in items:
-            emit(_thread_text(item))
+            emit(_thread_text(item, manifest.proposal.timezone))
         if not items:
             emit("no comments")
     for error in workspace.comments.errors:
@@ -222,10 +223,18 @@ def cmd_comments(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _thread_text(item: dict[str, Any]) -> str:
+def _local(stamp: str | None, zone: dt.tzinfo) -> str:
+    """A recorded instant in the proposal's time zone, the one zone human output uses."""
+    if not stamp:
+        return ""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(zone).strftime(
+        "%Y-%m-%d %H:%M %Z")
+
+
+def _thread_text(item: dict[str, Any], zone: dt.tzinfo) -> str:
     state = "resolved" if item["resolved"] else "open"
     tags = ", ".join(x for x in (item["kind"], item["round"]) if x)
-    when = (item["created"] or "")[:16].replace("T", " ")
+    when = _local(item["created"], zone)
     lines = [f"{item['id']}  {item['section']}  [{tags}]  {state}  "
              f"{item['author'] or '(unknown)'}  {when}"]
     anchor = item["anchor"]
@@ -243,7 +252,7 @@ def _thread_text(item: dict[str, Any]) -> str:
     lines += [f"    {line}" for line in (item["body"] or "(first comment missing)").splitlines()]
     for reply in item["replies"]:
         first, *rest = reply["body"].splitlines() or [""]
-        lines.append(f"    > {reply['author']} {reply['created'][:16].replace('T', ' ')}: "
+        lines.append(f"    > {reply['author']} {_local(reply['created'], zone)}: "
                      f"{first}")
         lines += [f"      {line}" for line in rest]
     return "\n".join(lines)

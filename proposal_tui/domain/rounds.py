@@ -20,14 +20,19 @@ START_PREFIX = "round/"
 CLOSE_PREFIX = "round-closed/"
 _TEAM_SUFFIX = re.compile(r"[-\s]+team$")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SPOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")  # a round's name as typed: "Red Team"
 
 
 def round_name(text: str) -> str:
-    """Validate and normalise a round name ("Pink" -> "pink"); refuse anything else."""
-    name = text.strip().lower()
-    if not ROUND_NAME_RE.match(name) or name.endswith("-") or "--" in name:
-        raise ProposalError(f"invalid round name {text!r}: use a letter then letters, digits "
-                            "or single '-' (at most 32), e.g. pink, red, gold, red-2")
+    """The one rule for round names, everywhere (round start/close/diff, --round, tags):
+    a round is named as people call it ("Pink", "Red Team", "Mock Panel", a milestone's
+    name) and keyed by its slug ("pink", "red-team", "mock-panel"), which is also its tag
+    (round/<slug>). Refuse what has no usable slug."""
+    name = slug(text)
+    if not _SPOKEN.match(text.strip()) or not ROUND_NAME_RE.match(name):
+        raise ProposalError(f"invalid round name {text!r}: start with a letter; letters, "
+                            "digits, spaces or '-' after it (at most 32), e.g. Pink, "
+                            "Red Team, red-2")
     return name
 
 
@@ -35,12 +40,23 @@ def slug(text: str) -> str:
     return _NON_SLUG.sub("-", text.strip().lower()).strip("-")
 
 
+def same_round(a: str, b: str) -> bool:
+    """Do two names mean the same round? "Red Team", "red-team" and "red" all do."""
+    first, second = slug(a), slug(b)
+    return bool(first) and _TEAM_SUFFIX.sub("", first) == _TEAM_SUFFIX.sub("", second)
+
+
+def find_round(label: str, rounds: list[Round]) -> Round | None:
+    """The round a label names (exact key first, then the same name with or without
+    "Team"), or None."""
+    key = slug(label)
+    return next((r for r in rounds if r.name == key), None) or \
+        next((r for r in rounds if same_round(key, r.name)), None)
+
+
 def label_matches(label: str | None, name: str) -> bool:
     """Does a comment's round label ("Pink Team", "pink") name the round ``name``?"""
-    if not label:
-        return False
-    s = slug(label)
-    return s == name or _TEAM_SUFFIX.sub("", s) == name
+    return bool(label) and same_round(label or "", name)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from proposal_tui.domain.model import (
     SectionState,
     Status,
 )
+from proposal_tui.domain.timeline import relative_due
 
 UNCOMMITTED = 1 << 62  # the declaration sequence of a manifest edit not yet committed
 AT_RISK_WORKING_DAYS = 2
@@ -70,6 +71,18 @@ def working_days_until(today: dt.date, day: dt.date) -> int:
     return count
 
 
+def limit_in_words(word_limit: int | None, page_limit: float | None,
+                   words_per_page: int) -> int | None:
+    """A section's limit as words, for charts and totals: its word limit, else its page
+    limit at the proposal's words per page (pages are estimated that way everywhere:
+    ``wordcount.estimate_pages``). Page limits count wherever word limits do."""
+    if word_limit is not None:
+        return word_limit
+    if page_limit is not None:
+        return round(page_limit * words_per_page)
+    return None
+
+
 def local_today(clock: Clock, info: ProposalInfo) -> dt.date:
     return clock.now().astimezone(info.timezone).date()
 
@@ -99,12 +112,45 @@ def evaluate(section: Section, info: ProposalInfo, clock: Clock, *, words: int,
                         uncommitted_words=uncommitted_words, missing=missing, error=error)
 
 
+# One definition and one symbol per schedule signal, for every front end: the CLI's `status`
+# and `timeline`, the JSON (`schedule`, `overdue`, `at_risk`, `stale`), the TUI's table,
+# timeline, owners pane and help. Stale is a signal of its own (no recent commit), never
+# "at risk" (due soon).
+SCHEDULE_SYMBOLS = {"done": "✔", "on-track": "●", "at-risk": "⚠", "overdue": "✖"}
+STALE_SYMBOL = "…"
+MILESTONE_SYMBOLS = {"kickoff": "●", "review": "▲", "production": "■", "deadline": "◆",
+                     "other": "·"}
+
+
+def signal_meanings(stale_days: int = 3) -> list[tuple[str, str]]:
+    """(symbol, what it means) for the help screen and the docs."""
+    return [(SCHEDULE_SYMBOLS["overdue"], "overdue: past due and not yet handed over"),
+            (SCHEDULE_SYMBOLS["at-risk"],
+             f"at risk: not handed over, due within {AT_RISK_WORKING_DAYS} working days"),
+            (SCHEDULE_SYMBOLS["done"], "handed over (ready for review or later): due date met"),
+            (STALE_SYMBOL, f"stale: drafting, no commit for {stale_days}+ days")]
+
+
 def schedule_state(state: SectionState) -> str:
-    """One word for colouring a bar: done, overdue, at-risk or on-track."""
+    """One word for a section's schedule: done, overdue, at-risk or on-track. Agrees with
+    ``state.overdue`` and ``state.at_risk`` by construction (stale is not a schedule state)."""
     if state.status.delivered:
         return "done"
     if state.overdue:
         return "overdue"
-    if state.at_risk or state.stale:
+    if state.at_risk:
         return "at-risk"
     return "on-track"
+
+
+def due_label(state: SectionState, now: dt.datetime, zone: dt.tzinfo) -> str:
+    """The due column everywhere: '✔ 03 Dec' once handed over (never 'late'), '✖ 4d late',
+    '⚠ in 1d', 'in 5d', '—' without a due date."""
+    due = state.section.due
+    if due is None:
+        return "—"
+    when = schedule_state(state)
+    if when == "done":
+        return f"{SCHEDULE_SYMBOLS['done']} {due.astimezone(zone):%d %b}"
+    label = relative_due(due, now, zone)
+    return label if when == "on-track" else f"{SCHEDULE_SYMBOLS[when]} {label}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from proposal_tui.domain.model import Manifest
+from proposal_tui.domain.model import Manifest, Milestone
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,28 @@ def time_left(deadline: dt.datetime | None, now: dt.datetime) -> str:
     if hours:
         return f"{hours}h {minutes}m left"
     return f"{minutes}m left"
+
+
+def next_milestone(manifest: Manifest, now: dt.datetime) -> Milestone | None:
+    """The next milestone still ahead (not the submission deadline itself, which the
+    countdown to ``due`` already shows)."""
+    due = manifest.proposal.due
+    ahead = [m for m in manifest.milestones if m.date > now and
+             not (m.kind == "deadline" and due is not None and m.date >= due)]
+    return min(ahead, key=lambda m: m.date, default=None)
+
+
+def milestone_countdown(manifest: Manifest, now: dt.datetime) -> str:
+    """'Red Team in 2d 4h', or '' when no milestone is ahead."""
+    upcoming = next_milestone(manifest, now)
+    if upcoming is None:
+        return ""
+    return f"{upcoming.name} in {countdown(upcoming.date, now)}"
+
+
+def countdown(when: dt.datetime, now: dt.datetime) -> str:
+    """'2d 4h' to a moment ahead."""
+    return time_left(when, now).removesuffix(" left")
 
 
 def ago(when: dt.datetime | None, now: dt.datetime) -> str:

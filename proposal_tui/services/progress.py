@@ -37,6 +37,8 @@ class ProgressRow:
     word_limit: int | None
     open_comments: int
     commit: str | None
+    page_limit: float | None = None
+    words_per_page: int = 500
 
 
 @dataclass
@@ -94,7 +96,9 @@ class ProgressService:
                 rows.append(ProgressRow(day=d, section=s.id, title=s.title,
                                         words=words_of.get(blob, 0) if blob else 0,
                                         word_limit=s.word_limit,
-                                        open_comments=counts.get(s.id, 0), commit=sha))
+                                        open_comments=counts.get(s.id, 0), commit=sha,
+                                        page_limit=s.page_limit,
+                                        words_per_page=manifest.proposal.words_per_page))
         return rows
 
     def _manifests(self, trees: dict[str, dict[str, str]]) -> dict[str, dict[str, tuple[str,
@@ -124,4 +128,4 @@ def to_csv(rows: list[ProgressRow]) -> str:
 def to_json(rows: list[ProgressRow]) -> list[dict[str, object]]:
     return [{"date": r.day.isoformat(), "section": r.section, "title": r.title,
              "words": r.words, "word_limit": r.word_limit, "open_comments": r.open_comments,
-             "commit": r.commit} for r in rows]
+             "commit": r.commit, "page_limit": r.page_limit} for r in rows]

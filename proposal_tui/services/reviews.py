@@ -28,11 +28,13 @@ from proposal_tui.domain.comments import (
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, Section
 from proposal_tui.domain.permissions import require
+from proposal_tui.domain.rounds import find_round
 from proposal_tui.domain.text import decode_text
 from proposal_tui.services.identity import identity_of
 from proposal_tui.store.comments import COMMENTS_REF, CommentStore
 from proposal_tui.store.fastappend import Unsupported, append_file, checked_out_branches
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.rounds import list_rounds
 
 
 @dataclass
@@ -105,7 +107,7 @@ class ReviewService:
         check_text(body, "comment")
         if round is not None:
             check_text(round, "round", one_line=True)
-            round = round.strip() or None
+            round = self._round(round) if round.strip() else None
         if quote is not None:
             check_text(quote, "quote")
         require(actor, "comment", section)
@@ -119,6 +121,17 @@ class ReviewService:
         event = make_event("comment", section.id, actor.handle, self.clock.now(), self.rng,
                            body=body, kind=kind, round=round, anchor=anchor)
         return self._save(event, actor)
+
+    def _round(self, label: str) -> str:
+        """The round a comment names, by the one rule for round names: it must exist
+        (a label naming no round was accepted once, then counted nowhere)."""
+        rounds = list_rounds(self.repo)
+        found = find_round(label, rounds)
+        if found is None:
+            known = ", ".join(r.name for r in rounds) or "none started yet"
+            raise ProposalError(f"no review round {label.strip()!r} (rounds: {known}; a "
+                                "manager starts one with 'proposal round start NAME')")
+        return found.name
 
     def reply(self, manifest: Manifest, actor: Person, thread_id: str,
               body: str) -> CommentEvent:

@@ -20,6 +20,7 @@ from proposal_tui.domain.rounds import (
     SectionDiff,
     coverage,
     current_round,
+    find_round,
     round_name,
     round_threads,
     section_files,
@@ -97,7 +98,7 @@ class RoundService:
 
     def get(self, name: str) -> Round:
         key = round_name(name)
-        found = next((r for r in self.rounds() if r.name == key), None)
+        found = find_round(key, self.rounds())
         if found is None:
             known = ", ".join(r.name for r in self.rounds()) or "none yet"
             raise ProposalError(f"no round '{key}' (rounds: {known}; start one with "
@@ -119,9 +120,10 @@ class RoundService:
               note: str = "") -> Round:
         require(actor, "manage-rounds")
         key = round_name(name)
-        if any(r.name == key for r in self.rounds()):
-            raise ProposalError(f"round '{key}' was already started; pick another name "
-                                f"(e.g. {key}-2)")
+        taken = find_round(key, self.rounds())
+        if taken is not None:
+            raise ProposalError(f"round '{taken.name}' was already started; pick another "
+                                f"name (e.g. {key}-2)")
         commit = resolve_commit(self.repo, rev)
         message = f"Start {key} review round\n\n{note.strip()}\n\nProposal-Round: {key}" \
             if note.strip() else f"Start {key} review round\n\nProposal-Round: {key}"

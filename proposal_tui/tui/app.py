@@ -52,6 +52,7 @@ from proposal_tui.tui.messages import (
 from proposal_tui.tui.screens.actions import SectionActions
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.screens.views import ViewScreen
+from proposal_tui.tui.textual_compat import spacing_marks_take_a_cell
 from proposal_tui.tui.themes import DARK, THEMES, other_theme
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ class ProposalApp(App[int]):
 
     def __init__(self, workspace: Workspace, *, refresh_every: float | None = 60.0,
                  theme: str = DARK.name, watch: bool = False) -> None:
+        spacing_marks_take_a_cell()  # Devanagari names keep the borders where they belong
         super().__init__()
         self.workspace = workspace
         # The load worker locates comment anchors with a review service of its own: one
@@ -354,7 +356,7 @@ class ProposalApp(App[int]):
                 actor = self.workspace.resolve_actor(manifest)
                 if actor.person is None:
                     raise ProposalError(f"read-only: {actor.how}")
-                result = job(manifest, actor.person)
+                job(manifest, actor.person)
             except ProposalError as exc:
                 self.post_message(EditFinished(False, one_line(str(exc), 300), reply))
             except Exception as exc:  # noqa: BLE001 - reported, never fatal
@@ -362,8 +364,8 @@ class ProposalApp(App[int]):
                 self.post_message(EditFinished(False, one_line(
                     str(why) if why else f"{type(exc).__name__}: {exc}", 300), reply))
             else:
-                self.post_message(EditFinished(True, one_line(
-                    f"{label} as {actor.person.handle} ({result[:10]})", 300), reply))
+                self.post_message(EditFinished(True, one_line(  # what, not which id
+                    f"{label} as {actor.person.handle}", 300), reply))
 
     @on(EditFinished)
     def _edit_finished(self, message: EditFinished) -> None:

@@ -16,9 +16,16 @@ from rich.style import Style
 from rich.text import Text
 
 from proposal_tui.domain.model import CommitRef, Manifest, SectionState, Status
-from proposal_tui.domain.status import bad_trailer_message, schedule_state
+from proposal_tui.domain.status import (
+    SCHEDULE_SYMBOLS,
+    STALE_SYMBOL,
+    bad_trailer_message,
+    due_label,
+    schedule_state,
+    signal_meanings,
+)
 from proposal_tui.domain.text import one_line
-from proposal_tui.domain.timeline import ago, relative_due
+from proposal_tui.domain.timeline import ago
 
 Look = Mapping[str, Style]
 LOOK_NAMES = ("muted", "accent", "error", "warning", "success", "strong", "bar", "bar-empty",
@@ -29,7 +36,6 @@ LOOK_NAMES = ("muted", "accent", "error", "warning", "success", "strong", "bar",
 # Shorter stage names for the table column; the preview and help use Status.label.
 SHORT_LABELS = {Status.NOT_STARTED: "not started", Status.READY_FOR_REVIEW: "ready",
                 Status.IN_REVIEW: "in review"}
-STATE_SYMBOLS = {"done": "✔", "on-track": "●", "at-risk": "⚠", "overdue": "✖"}
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -125,12 +131,10 @@ def due_cell(state: SectionState, now: dt.datetime, zone: dt.tzinfo, look: Look)
     if due is None:
         return Text("—", style=style(look, "muted"), end="")
     when = schedule_state(state)
+    label = due_label(state, now, zone)
     if when == "done":
-        return Text(f"✔ {due.astimezone(zone):%d %b}", style=style(look, "muted"), end="")
-    label = relative_due(due, now, zone)
-    if when == "on-track":
-        return Text(label, end="")
-    return Text(f"{STATE_SYMBOLS[when]} {label}", style=style(look, when), end="")
+        return Text(label, style=style(look, "muted"), end="")
+    return Text(label, style=style(look, when) if when != "on-track" else "", end="")
 
 
 def short_ago(when: dt.datetime | None, now: dt.datetime) -> str:
@@ -154,7 +158,7 @@ def last_edit_cell(state: SectionState, manifest: Manifest, now: dt.datetime,
         return Text("never", style=style(look, "muted"), end="")
     text = Text(end="")
     if state.stale:
-        text.append("… ", style=style(look, "warning"))
+        text.append(f"{STALE_SYMBOL} ", style=style(look, "warning"))
     text.append_text(plain(who(ref, manifest), limit=12))
     text.append(f" {short_ago(ref.date, now)}", style=style(look, "muted"))
     return text
@@ -184,12 +188,12 @@ def flags(state: SectionState, manifest: Manifest, now: dt.datetime, look: Look)
     """The long form of every warning on a section, for the preview."""
     parts: list[Text] = []
     when = schedule_state(state)
-    if when == "overdue":
-        parts.append(Text("✖ overdue", style=style(look, "overdue")))
-    elif state.at_risk:
-        parts.append(Text("⚠ at risk (due within 2 working days)", style=style(look, "at-risk")))
+    meanings = dict(signal_meanings(manifest.proposal.stale_days))
+    if when in ("overdue", "at-risk"):
+        symbol = SCHEDULE_SYMBOLS[when]
+        parts.append(Text(f"{symbol} {meanings[symbol]}", style=style(look, when)))
     if state.stale:
-        parts.append(Text(f"… stale (no commit for {manifest.proposal.stale_days}+ days)",
+        parts.append(Text(f"{STALE_SYMBOL} {meanings[STALE_SYMBOL]}",
                           style=style(look, "warning")))
     if state.over_limit:
         parts.append(Text("▲ over its limit", style=style(look, "error")))

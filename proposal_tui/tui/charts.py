@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from proposal_tui.domain.status import limit_in_words
+from proposal_tui.domain.wordcount import estimate_pages
 from proposal_tui.services.progress import ProgressRow
 from proposal_tui.tui.cells import Look, compact_number, plain, style
 
@@ -27,6 +29,18 @@ class Series:
     words: tuple[int, ...]
     open_comments: tuple[int, ...]
     word_limit: int | None
+    page_limit: float | None = None
+    words_per_page: int = 500
+
+    @property
+    def limit(self) -> int | None:
+        """The limit line, in words: a page limit counts as its words (issue 18)."""
+        return limit_in_words(self.word_limit, self.page_limit, self.words_per_page)
+
+    def limit_label(self) -> str:
+        if self.word_limit is None and self.page_limit is not None:
+            return f"{self.page_limit:g}p"
+        return compact_number(self.limit or 0)
 
 
 def series_of(rows: Sequence[ProgressRow], section: str) -> Series | None:
@@ -36,7 +50,8 @@ def series_of(rows: Sequence[ProgressRow], section: str) -> Series | None:
     return Series(section=section, title=mine[-1].title, days=tuple(r.day for r in mine),
                   words=tuple(r.words for r in mine),
                   open_comments=tuple(r.open_comments for r in mine),
-                  word_limit=mine[-1].word_limit)
+                  word_limit=mine[-1].word_limit, page_limit=mine[-1].page_limit,
+                  words_per_page=mine[-1].words_per_page)
 
 
 def _sample(count: int, width: int) -> tuple[list[int], int]:
@@ -60,17 +75,17 @@ def burnup(series: Series, width: int, height: int, look: Look,
     room = max(4, width - AXIS - 1 - 16)  # 16: the " limit" and " now N, most N" notes
     picks, cell = _sample(len(series.days), room)
     words = [series.words[i] for i in picks]
-    limit = series.word_limit
+    limit = series.limit
     top = max([*words, limit or 0, 1])
     top = int(top * 1.1) + 1 if limit and top == limit else top
     scale = height * 8 / top
     limit_row = None if not limit else min(height - 1, int(limit * scale) // 8)
     lines: list[Text] = []
     for row in range(height - 1, -1, -1):  # top row first
-        if row == height - 1:
+        if row == limit_row:  # the limit's own label, even on the top row
+            label = series.limit_label()
+        elif row == height - 1:
             label = compact_number(top)
-        elif row == limit_row:
-            label = compact_number(limit or 0)
         elif row == 0:
             label = "0"
         else:
@@ -109,12 +124,19 @@ def burnup(series: Series, width: int, height: int, look: Look,
     now_words = series.words[-1] if series.words else 0
     summary = Text(" " * (AXIS + 1), end="")
     summary.append(f"{now_words} words", style=style(look, "strong"))
-    if limit:
+    if limit and series.word_limit is None and series.page_limit is not None:
+        pages = estimate_pages(now_words, series.words_per_page)
+        summary.append(f" ≈ {pages:.1f} of {series.page_limit:g} pages "
+                       f"({now_words * 100 // limit}%, {series.words_per_page} words a page)")
+        if pages > series.page_limit:
+            summary.append(f" · over by {pages - series.page_limit:.1f} pages",
+                           style=style(look, "error"))
+    elif limit:
         summary.append(f" of {limit} ({now_words * 100 // limit}%)")
         if now_words > limit:
             summary.append(f" · over by {now_words - limit}", style=style(look, "error"))
     else:
-        summary.append(" · no word limit", style=style(look, "muted"))
+        summary.append(" · no word or page limit", style=style(look, "muted"))
     if today is not None:
         summary.append(f" · as of {today:%d %b %Y}", style=style(look, "muted"))
     lines.append(summary)

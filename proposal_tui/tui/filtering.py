@@ -101,6 +101,31 @@ def matches(state: SectionState, query: Query, owner: str | None = None) -> bool
     return all(w in haystack for w in query.words)
 
 
+def unknown_note(query: Query) -> str:
+    """'unknown: is:risky (is: overdue, risk, …)', or '' when every word was understood."""
+    if not query.unknown:
+        return ""
+    return f"unknown: {' '.join(query.unknown)} (is: {', '.join(FLAGS)} or a status)"
+
+
+def why_nothing(states: list[SectionState], query: Query, owner: str | None) -> str:
+    """Why a filter shows no section, when it is the requirement against the owner:
+    'req:L.3.1 is answered by exec-summary (ana), not by ben's sections'."""
+    if not query.requirements:
+        return "no section matches"
+    wanted = set(query.requirements)
+    answering = [s for s in states if {r.lower() for r in s.section.requirements} & wanted]
+    names = " ".join(f"req:{r}" for r in query.requirements)
+    if not answering:
+        return f"no section answers {names}"
+    owners = [o for o in (owner, *query.owners) if o is not None]
+    if not owners:
+        return "no section matches"
+    who = ", ".join(f"{s.section.id} ({s.section.owner or 'unassigned'})" for s in answering)
+    mine = " or ".join(f"{o or 'unassigned'}'s" for o in owners)
+    return f"{names} is answered by {who}, not by {mine} sections"
+
+
 _FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 _STAGES = list(Status)
 

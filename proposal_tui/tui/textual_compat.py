@@ -15,6 +15,10 @@ Private names imported:
   greys in or out in place instead of letting Footer rebuild them all.
 (``RowKey`` and ``CellKey`` are public, in textual.widgets.data_table.)
 
+One private part of rich: ``rich._unicode_data.load`` (the width tables ``rich.cells``
+measures with), rewritten by :func:`spacing_marks_take_a_cell`; tests/tui/test_tui_devanagari.py
+checks its shape.
+
 Why each override or shortcut pays for itself is said where it is made; here is only the list.
 """
 
@@ -115,3 +119,43 @@ MIRRORED: tuple[Mirrored, ...] = (
     Mirrored(Footer, "bindings_changed", "eb88714081bd2305",
              "widgets/footer.py KeyFooter.bindings_changed: sets _bindings_ready, rebuilds"),
 )
+
+
+def spacing_marks_take_a_cell() -> None:
+    """Terminals (glibc's wcwidth, tmux, xterm) give a spacing combining mark (Unicode
+    category Mc: Devanagari's vowel signs, for one) a cell; rich's width tables (rich 15,
+    ``rich._unicode_data.load``, read by ``rich.cells``) give it none. A row holding a
+    Devanagari name then ended cells early on screen and pushed the pane's right border
+    out. Rewrites the tables rich measures with so that Mc characters are one cell wide
+    (a code point in no zero-width range counts one). Idempotent."""
+    import functools
+    import unicodedata
+
+    from rich import _unicode_data, cells  # noqa: PLC2701 - rich 15's width tables, here only
+
+    if getattr(cells.load_cell_table, "spacing_marks", False):
+        return
+    original = _unicode_data.load
+
+    @functools.cache
+    def load(unicode_version: str = "auto") -> cells.CellTable:
+        table = original(unicode_version)
+        widths: list[tuple[int, int, int]] = []
+        for start, end, width in table.widths:
+            if width != 0:
+                widths.append((start, end, width))
+                continue
+            run = start
+            for point in range(start, end + 1):
+                if unicodedata.category(chr(point)) == "Mc":
+                    if run < point:
+                        widths.append((run, point - 1, 0))
+                    run = point + 1
+            if run <= end:
+                widths.append((run, end, 0))
+        return table._replace(widths=widths)
+
+    load.spacing_marks = True  # type: ignore[attr-defined]
+    cells.load_cell_table = load  # type: ignore[assignment]
+    cells.get_character_cell_size.cache_clear()
+    cells.cached_cell_len.cache_clear()

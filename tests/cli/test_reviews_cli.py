@@ -84,13 +84,14 @@ def test_bad_anchors_are_refused(kwargs: dict, message: str) -> None:
 # -- commands -------------------------------------------------------------------------------
 def test_comment_and_list_as_json(repo: Path) -> None:
     body = "  Quote the SLA — “exactly”\n\twith a tab; \"quotes\" and ünïcode  "
+    assert run("--repo", str(repo), "--as", "mia", "round", "start", "Pink Team").code == 0
     res = run("--repo", str(repo), "--as", "rex", "comment", "approach", "-m", body,
               "--quote", "Drones see cracks", "--kind", "must-fix", "--round", "Pink Team")
     cid = comment_id(res)
     assert res.out.strip() == f"commented {cid} on approach as rex"
     (item,) = threads(repo)
     assert item["id"] == cid and item["section"] == "approach" and item["author"] == "rex"
-    assert item["body"] == body and item["kind"] == "must-fix" and item["round"] == "Pink Team"
+    assert item["body"] == body and item["kind"] == "must-fix" and item["round"] == "pink-team"
     assert item["resolved"] is False and item["replies"] == []
     assert item["created"] == "2026-12-02T14:00:00.000000Z"  # PROPOSAL_NOW, in UTC
     head = git(repo, "rev-parse", "HEAD").strip()
@@ -260,7 +261,10 @@ def test_round_defaults_to_the_open_review_round(repo: Path) -> None:
     assert run(*r, "--as", "mia", "round", "start", "pink").code == 0
     assert run(*r, "--as", "rex", "comment", "summary", "-m", "during").code == 0
     assert run(*r, "--as", "rex", "comment", "summary", "-m", "named", "--round",
-               "Gold Team").code == 0
+               "Gold Team").code == 2  # no such round (issue 18): a label counted nowhere
+    assert run(*r, "--as", "mia", "round", "start", "Gold Team").code == 0
+    assert run(*r, "--as", "rex", "comment", "summary", "-m", "named", "--round",
+               "gold").code == 0
     assert run(*r, "--as", "rex", "comment", "summary", "-m", "none", "--round", "").code == 0
     rounds = {t["body"]: t["round"] for t in threads(repo)}
-    assert rounds == {"before": None, "during": "pink", "named": "Gold Team", "none": None}
+    assert rounds == {"before": None, "during": "pink", "named": "gold-team", "none": None}

@@ -56,7 +56,7 @@ def test_the_cli_timeline_shows_the_deadline_in_a_partial_last_week(tmp_path: Pa
     result = run("--repo", str(repo), "timeline", "--width", "40")  # room for 10 columns
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0] == "14 Oct 2026 → 18 Dec 2026 (one column = 7 days; ┆ today)"
+    assert lines[0] == "14 Oct 2026 → 18 Dec 2026 (one column = 7 days; ┆ today 02 Dec)"
     milestones = next(line for line in lines if line.startswith("milestones"))
     assert len(milestones) == 18 + 10  # the label, then ceil(66 / 7) week columns
     assert milestones.endswith("◆")  # the deadline, in the tenth (partial) week

@@ -30,13 +30,13 @@ def manage(repo: Path, *args: str, now: str) -> None:
 
 
 def test_rounds_follow_the_section_rows_and_change_nothing_before(repo: Path) -> None:
-    before = run("--repo", str(repo), "timeline", "--width", "100", now=LATER)
+    before = run("--repo", str(repo), "timeline", "--width", "48", now=LATER)
     assert before.code == 0, before.err
     assert "round " not in before.out
     manage(repo, "start", "pink", now="2026-12-02T09:00:00-05:00")
     manage(repo, "close", "pink", now="2026-12-04T09:00:00-05:00")
     manage(repo, "start", "red", now="2026-12-05T09:00:00-05:00")
-    after = run("--repo", str(repo), "timeline", "--width", "100", now=LATER)
+    after = run("--repo", str(repo), "timeline", "--width", "48", now=LATER)
     assert after.code == 0, after.err
     old, new = before.out.splitlines(), after.out.splitlines()
     assert new[:len(old)] == old  # only extended: every existing line in place, unchanged

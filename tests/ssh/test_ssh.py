@@ -72,7 +72,7 @@ def remote(site: Site, user: str, *args: str, input: str | None = None
 def test_reviewer_comments_with_one_ssh_command(site: Site) -> None:
     body = "Cite the SLA 'exactly'; $HOME and * stay literal"
     res = remote(site, site.reviewer, "comment", "approach", "-m", body, "--quote",
-                 "Drones see cracks", "--kind", "must-fix", "--round", "Pink Team")
+                 "Drones see cracks", "--kind", "must-fix")
     assert res.returncode == 0, res.stderr
     cid = res.stdout.split()[1]
     assert res.stdout.strip() == f"commented {cid} on approach as {site.reviewer}"

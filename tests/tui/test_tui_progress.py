@@ -69,7 +69,7 @@ def test_burnup_samples_long_histories_and_never_reads_markup() -> None:
     chart = burnup(series, 50, 6, {})
     assert isinstance(chart, Text)
     assert all(len(line) <= 50 for line in chart.plain.splitlines()[:7])
-    assert "no word limit" in chart.plain
+    assert "no word or page limit" in chart.plain
     assert series_of(_rows([1], None), "other") is None
 
 

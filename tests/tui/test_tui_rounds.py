@@ -120,7 +120,7 @@ async def test_a_manager_starts_and_closes_a_round_from_the_screen(demo: Path) -
         await pilot.press("n")
         await pilot.pause()
         name = app.screen.query_one("#round-name", Input)
-        name.value = "Not a name!"
+        name.value = "Not a name!?"
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is not screen  # refused: the dialog stays, saying why

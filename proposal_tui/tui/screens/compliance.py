@@ -178,7 +178,7 @@ class ComplianceScreen(ViewScreen):
         apply_rows(table, self._shown, rows, list(COLUMNS))
         if current in rows:
             table.move_cursor(row=list(rows).index(current))
-        self.query_one("#compliance-problems", Static).update(problems_text(self.matrix, look))
+        self._show_problems()
         self.query_one("#compliance-body").border_title = \
             f"Compliance matrix · {len(self.matrix.rows)} requirements"
 
@@ -193,6 +193,26 @@ class ComplianceScreen(ViewScreen):
         if self.matrix is None or key is None:
             return None
         return next((r for r in self.matrix.rows if r.requirement.id == key), None)
+
+    def _show_problems(self) -> None:
+        """The highlighted requirement's whole text first (the column cuts it at narrow
+        widths such as 80x24), then what needs attention."""
+        if self.matrix is None:
+            return
+        look = self.query_one(ComplianceTable).look()
+        text = Text(end="")
+        row = self.selected_requirement()
+        if row is not None:
+            text.append_text(plain(row.requirement.id, style(look, "strong"), limit=30))
+            text.append(": ")
+            text.append_text(plain(row.requirement.text or "(no text)"))
+            text.append("\n")
+        text.append_text(problems_text(self.matrix, look))
+        self.query_one("#compliance-problems", Static).update(text)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._show_problems()
 
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import Input, Tab, Tabs
 from proposal_tui.domain.comments import Thread
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain
-from proposal_tui.tui.filtering import SORT_CYCLE, SORTS
+from proposal_tui.tui.filtering import SORT_CYCLE, SORTS, unknown_note, why_nothing
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.screens.library import LIBRARY_BINDINGS, LibraryActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
@@ -66,7 +66,9 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         Binding("slash", "filter", "filter", id="filter"),
         Binding("o", "owners", "owners", id="owners"),
         Binding("t", "timeline", "timeline", id="timeline"),
+        Binding("z", "zoom_timeline", "zoom timeline", show=False, id="zoom-timeline"),
         Binding("S", "sort", "sort", id="sort", show=False),
+        Binding("escape", "clear_filter", "clear filter", show=False, id="clear-filter"),
         Binding("tab", "next_pane", "next pane", show=False, id="next-pane"),
         Binding("shift+tab", "previous_pane", "previous pane", show=False,
                 id="previous-pane"),
@@ -171,6 +173,13 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         if table.query_text.strip():
             title.append(" · filter ")
             title.append_text(plain(table.query_text, limit=40))
+        notes = [unknown_note(table.query)]
+        if not table.visible_count and total:
+            notes.append(why_nothing(list(self.data.snapshot.states), table.query,
+                                     table.owner) if self.data.snapshot else "")
+        for note in filter(None, notes):
+            title.append(" · ")
+            title.append_text(plain(note, limit=120))
         pane = self.query_one("#sections-pane")
         pane.border_title = title
         arrow = "↓" if table.sort_reverse else "↑"
@@ -303,11 +312,21 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         filt.add_class("-open")
         filt.focus()
 
+    def action_clear_filter(self) -> None:
+        """esc on the dashboard: the filter and the owner choice go, the table shows all."""
+        if self.table.query_text or self.table.owner is not None:
+            self.set_owner(None)
+            self.set_query("")
+
     def action_owners(self) -> None:
         self._activate("owners")
 
     def action_timeline(self) -> None:
         self._activate("timeline")
+
+    def action_zoom_timeline(self) -> None:
+        """z anywhere on the dashboard (the timeline's own z when it has focus)."""
+        self.query_one(Timeline).action_zoom()
 
     def action_sort(self) -> None:
         table = self.table

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from proposal_tui.domain.model import Status
+from proposal_tui.domain.status import signal_meanings
 from proposal_tui.services.dashboard_data import Actor
 from proposal_tui.tui.cells import plain
 from proposal_tui.tui.widgets.footer import KeyFooter
@@ -30,7 +31,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
                                  ("d", "change the due date (a stage, an offset or a date)")]),
     ("View", [("/", "filter: words, @owner, status:drafting, is:overdue/risk/stale/over/"
                "edited/open"), ("o", "owners pane (enter filters the table)"),
-              ("t", "timeline pane (z zoom, h/l or ←/→ scroll, . today, ↑↓ pick)"),
+              ("t", "timeline pane (h/l or ←/→ scroll, . today, ↑↓ pick)"),
+              ("z", "zoom the timeline: days, weeks, months (anywhere on the dashboard)"),
               ("S", "cycle the sort order (or click a column header)"),
               ("m", "compliance matrix (enter: that requirement's sections)"),
               ("R", "round diff: pick rounds A and B (or HEAD); words, comments resolved"),
@@ -47,9 +49,7 @@ ROLES = [("manager", "everything"),
                     "comments on own sections"),
          ("reviewer", "comment, reply, resolve or reopen own comments"),
          ("unknown", "read-only: browse everything (pass --as HANDLE or set PROPOSAL_USER)")]
-MARKS = [("✖", "overdue: past due and not yet handed over"),
-         ("⚠", "at risk: due within 2 working days"), ("…", "stale: drafting, no recent commit"),
-         ("▲", "over the word or page limit"), ("✎", "edited, not committed"),
+MARKS = [*signal_meanings(), ("▲", "over the word or page limit"), ("✎", "edited, not committed"),
          ("!", "the section file has a problem"), ("┆", "today on the timeline"),
          ("▲ ◆ ● ■", "milestones: review, deadline, kickoff, production"),
          ("[ ]", "a review round started / closed (timeline)"),

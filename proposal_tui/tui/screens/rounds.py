@@ -132,7 +132,7 @@ class RoundNameDialog(Dialog[str]):
         try:
             name = round_name(event.value)
         except ProposalError as exc:
-            self.query_one("#dialog-error", Label).update(Text(one_line(str(exc), 200)))
+            self.query_one("#dialog-error", Label).update(Text(one_line(str(exc))))
             return
         self.dismiss(name)
 

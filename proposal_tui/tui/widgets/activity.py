@@ -33,9 +33,12 @@ def activity_text(items: tuple[Activity, ...], now: dt.datetime, look: Look,
             text.append(f" {short_ago(item.when, now)}", style=style(look, "muted"))
             continue
         text.append_text(plain((handles or {}).get(item.who, item.who), limit=20))
-        text.append(f" {VERBS.get(item.what, item.what)} ", style=style(look, "muted"))
+        text.append(f" {VERBS.get(item.what, item.what)}", style=style(look, "muted"))
         if item.sections:
+            text.append(" ")
             text.append_text(plain(", ".join(item.sections), style(look, "accent"), limit=30))
+        elif item.what == "commit":  # a commit touching no section file: say so, once
+            text.append(" (no section)", style=style(look, "muted"))
         if item.subject and item.what in ("commit", "comment", "reply"):
             text.append(" “")
             text.append_text(plain(item.subject, limit=40))

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.text import one_line
-from proposal_tui.domain.timeline import time_left
+from proposal_tui.domain.timeline import countdown, next_milestone, time_left
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.widgets.look import LookMixin
@@ -60,11 +60,19 @@ class ProposalHeader(LookMixin, Horizontal):
         manifest = self._data.manifest
         if manifest is not None:
             info = manifest.proposal
+            upcoming = next_milestone(manifest, now)  # the next milestone, then the due
+            if upcoming is not None and (self.size.width >= 100 or not self.size.width):
+                name = one_line(upcoming.name).split(" (")[0]  # "Red Team (scored…)": Red Team
+                text.append_text(plain(name, style(look, "accent"), limit=16))
+                text.append(f" in {countdown(upcoming.date, now)} · ", style=style(look,
+                                                                                   "accent"))
             if info.due is not None:
                 local = info.due.astimezone(info.timezone)
                 if self.size.width >= 100 or not self.size.width:
-                    text.append(f"due {local:%a %d %b %H:%M} {one_line(local.tzname() or '')}"
+                    text.append(f"due {local:%d %b %H:%M} {one_line(local.tzname() or '')}"
                                 " · ")
+                else:  # 80x24: the date still shows, shorter
+                    text.append(f"due {local:%d %b} · ")
                 left = time_left(info.due, now)
                 text.append(left, style=style(look, "error" if left.startswith("closed")
                                                else "accent"))

@@ -19,7 +19,8 @@ from proposal_tui.tui.widgets.set_widths import SetWidths
 
 ALL = "*"  # row key of "everyone"; "" is the unassigned group (OwnerSummary.handle == "")
 COLUMNS = (("mark", "", 1), ("owner", "owner", 8), ("name", "name", 0),
-           ("sections", "sec", 3), ("words", "words", 5), ("late", "late", 4),
+           ("sections", "sec", 3), ("words", "words", 5), ("pages", "pages", 5),
+           ("over", "over", 4), ("late", "late", 4),
            ("risk", "risk", 4), ("comments", "💬", 3))
 
 
@@ -90,6 +91,8 @@ class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
                 "owner": Text("everyone", style=style(look, "strong")), "name": Text(""),
                 "sections": Text(str(len(snap.states))),
                 "words": Text(compact_number(sum(s.words for s in snap.states))),
+                "pages": Text(f"{sum(s.pages for s in snap.states):.1f}"),
+                "over": Text(str(sum(s.over_limit for s in snap.states))),
                 "late": Text(str(sum(s.overdue for s in snap.states))),
                 "risk": Text(str(sum(s.at_risk for s in snap.states))),
                 "comments": Text(str(sum(s.open_comments for s in snap.states)))}
@@ -99,6 +102,10 @@ class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
                 "name": plain(summary.name, style(look, "muted")),
                 "sections": Text(str(summary.sections)),
                 "words": Text(compact_number(summary.words)),
+                "pages": Text(f"{summary.pages:.1f}"),
+                "over": Text(f"▲{summary.over_limit}" if summary.over_limit else "0",
+                             style=style(look, "error") if summary.over_limit else
+                             style(look, "muted")),
                 "late": Text(f"✖{summary.overdue}" if summary.overdue else "0",
                              style=style(look, "overdue") if summary.overdue else
                              style(look, "muted")),

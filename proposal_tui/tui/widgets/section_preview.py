@@ -25,7 +25,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from proposal_tui.domain.model import Manifest, SectionState
-from proposal_tui.domain.timeline import ago, relative_due
+from proposal_tui.domain.status import due_label, schedule_state
+from proposal_tui.domain.timeline import ago
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import Look, flags, plain, status_cell, style, who, words_text
 from proposal_tui.tui.widgets.border_title import retitle
@@ -97,7 +98,10 @@ def info_text(state: SectionState, manifest: Manifest, now: dt.datetime, look: L
     text.append(" · due ", style=style(look, "muted"))
     if section.due is not None:
         local = section.due.astimezone(zone)
-        text.append(f"{relative_due(section.due, now, zone)} ({local:%a %d %b})")
+        if schedule_state(state) == "done":  # handed over: its due date is met
+            text.append(f"✔ {local:%a %d %b}")
+        else:
+            text.append(f"{due_label(state, now, zone)} ({local:%a %d %b})")
     else:
         text.append("—")
     text.append(" · ", style=style(look, "muted"))

@@ -46,6 +46,20 @@ from proposal_tui.tui.widgets.timeline_draw import (
 )
 from proposal_tui.tui.widgets.timeline_rounds import NOT_REVIEWED, REVIEWED, TimelineRounds
 
+AUTO_SCROLL_DAYS = 92  # up to about three months scroll at a day a cell rather than shrink
+
+
+def auto_zoom(span: Span, room: int) -> Zoom:
+    """The zoom that fits the schedule: days if they fit the room, else weeks (one cell a
+    day) if they fit or the schedule is short enough to scroll; months only for long ones.
+    Six weeks are never shown as months."""
+    days, weeks, months = ZOOMS
+    if Grid(span, days).width <= room:
+        return days
+    if Grid(span, weeks).width <= room or span.days <= AUTO_SCROLL_DAYS:
+        return weeks
+    return months
+
 
 class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True):
     """Posts :class:`Picked` when the user moves the selection with ↑/↓ (or j/k) here."""
@@ -125,12 +139,7 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
             return next(z for z in ZOOMS if z.name == self.zoom)
         if self.snapshot is None:
             return ZOOMS[0]
-        span = self._span()
-        room = max(1, self.size.width - self.label_width - 1)
-        for zoom in ZOOMS:
-            if Grid(span, zoom).width <= room:
-                return zoom
-        return ZOOMS[1]
+        return auto_zoom(self._span(), max(1, self.size.width - self.label_width - 1))
 
     def _measure(self) -> tuple[Span, int]:
         """The span and the longest section id, once per snapshot: both read all 500 states."""
@@ -258,7 +267,24 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
             return
         room = self.scrollable_content_region.width - self.label_width
         x = self.grid.x(max(min(self._today(), self.grid.span.end), self.grid.span.start))
-        self.scroll_to(x=max(0, x - room // 3), animate=False)
+        self.scroll_to(x=self._on_a_day(x - room // 3), animate=False)
+
+    def _on_a_day(self, x: int) -> int:
+        """Scroll positions fall on a day's first cell: at 3 cells a day, starting one cell
+        into a day cut its label to its last digit ('0' for the 10th)."""
+        per_day = self.grid.zoom.cells_per_day if self.grid else 1
+        return max(0, x - x % per_day)
+
+    def action_scroll_left(self) -> None:
+        self.scroll_to(x=self._on_a_day(int(self.scroll_target_x) - self._step()),
+                       animate=False)
+
+    def action_scroll_right(self) -> None:
+        self.scroll_to(x=self._on_a_day(int(self.scroll_target_x) + self._step()),
+                       animate=False)
+
+    def _step(self) -> int:
+        return self.grid.zoom.cells_per_day if self.grid else 1
 
     def scroll_to_selected(self) -> None:
         """Bring a selection that left the chart to its middle: the chart then scrolls once

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from proposal_tui.domain.model import SectionState
-from proposal_tui.domain.status import schedule_state
+from proposal_tui.domain.status import MILESTONE_SYMBOLS, SCHEDULE_SYMBOLS, schedule_state
 from proposal_tui.domain.text import one_line
 from proposal_tui.domain.timeline import Span, schedule_span
 from proposal_tui.services.snapshot import Snapshot
@@ -35,10 +35,10 @@ class Zoom:
 
 ZOOMS = (Zoom("days", 1, 3), Zoom("weeks", 1, 1), Zoom("months", 7, 1))
 HEADER_ROWS = 3
-GLYPHS = {"done": ("━", "✔"), "on-track": ("━", "┫"), "at-risk": ("╍", "⚠"),
-          "overdue": ("━", "✖")}
-MILESTONE_MARKS = {"kickoff": "●", "review": "▲", "production": "■", "deadline": "◆",
-                   "other": "·"}
+GLYPHS = {"done": ("━", SCHEDULE_SYMBOLS["done"]), "on-track": ("━", "┫"),
+          "at-risk": ("╍", SCHEDULE_SYMBOLS["at-risk"]),
+          "overdue": ("━", SCHEDULE_SYMBOLS["overdue"])}
+MILESTONE_MARKS = MILESTONE_SYMBOLS
 LEGEND = "━┫ on track ╍⚠ at risk ━✖ overdue ━✔ done ┆ today"
 LABEL_PRIORITY = {"deadline": 0, "review": 1, "production": 2, "kickoff": 3}
 
@@ -169,6 +169,14 @@ def short_name(name: str) -> str:
     return words[0] if words else ""
 
 
+def _near(grid: Grid, x: int, today: dt.date, width: int) -> bool:
+    """Would a label at ``x`` touch today's label (which goes in last, at its own column)?"""
+    if not grid.inside(today):
+        return False
+    at = grid.x(today)
+    return x - len(str(today.day)) - 1 < at < x + width + 1
+
+
 def ruler_rows(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look,
                rounds: TimelineRounds | None = None) -> list[Text]:
     return [canvas.text() for canvas in ruler_canvases(snapshot, grid, today, look, rounds)]
@@ -196,10 +204,14 @@ def ruler_canvases(snapshot: Snapshot, grid: Grid, today: dt.date, look: Look,
                 if day == today or days.free(x, len(label) + 1):
                     days.put(x, label, style(look, "today") if day == today else
                              style(look, "muted"))
-        elif (day - grid.span.start).days % 28 == 0 or day == today:
-            days.put(grid.x(day), str(day.day), style(look, "today") if day == today else
-                     style(look, "muted"))
+        elif (day - grid.span.start).days % 28 == 0 and day != today:
+            label = str(day.day)  # whole labels with a space between, today's has the room
+            if days.free(x, len(label) + 1) and not _near(grid, x, today, len(label)):
+                days.put(x, label, style(look, "muted"))
         day += step
+    if grid.zoom.days_per_cell > 1 and grid.inside(today) and \
+            days.free(grid.x(today), len(str(today.day))):
+        days.put(grid.x(today), str(today.day), style(look, "today"))
     milestones = sorted(snapshot.manifest.milestones, key=lambda m: m.date)
     points = [(m.date.astimezone(zone).date(), m.kind, m.name) for m in milestones]
     for when, kind, _name in points:
