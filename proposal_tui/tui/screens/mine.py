@@ -18,9 +18,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from proposal_tui.domain.attention import schedule
+from proposal_tui.domain.status import SCHEDULE_SYMBOLS
 from proposal_tui.services.mine import AWAITING, Mine
 from proposal_tui.tui.cells import (
-    STATE_SYMBOLS,
     Look,
     comments_cell,
     due_cell,
@@ -62,7 +62,7 @@ class MineTable(LookMixin, DataTable[Text]):
 
 def mark_cell(state: SectionState, look: Look) -> Text:
     when = schedule(state)
-    return Text(STATE_SYMBOLS[when], style=style(look, when), end="")
+    return Text(SCHEDULE_SYMBOLS[when], style=style(look, when), end="")
 
 
 def section_rows(mine: Mine, zone: dt.tzinfo, look: Look) -> Rows:
