@@ -42,7 +42,7 @@ def worker(repo_path: str, index: int, count: int, start_at: float, think_ms: fl
         began = time.perf_counter()
         try:
             reviews.comment(manifest, me, section.id, f"reviewer {index} comment {i}",
-                            kind="must-fix" if i % 5 == 0 else "comment", round="Pink Team")
+                            kind="must-fix" if i % 5 == 0 else "comment")
             latencies.append(time.perf_counter() - began)
         except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
             failures.append(f"{type(exc).__name__}: {exc}")

@@ -83,6 +83,7 @@ def test_review_copy_carries_open_threads_as_word_comments(repo: Path,
 def test_import_turns_comments_and_tracked_changes_into_threads_once(repo: Path,
                                                                     tmp_path: Path) -> None:
     returned = _docx(RETURNED, tmp_path / "returned.docx")
+    assert run("--repo", str(repo), "--as", "mia", "round", "start", "pink").code == 0
     result = run("--repo", str(repo), "review", "import", str(returned), "--round", "pink")
     assert result.code == 0, result.err
     assert "2 new threads, 1 already there" in result.out
