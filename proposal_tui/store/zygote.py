@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.store import fastappend, signing
+from proposal_tui.store import drainer, fastappend, signing
 from proposal_tui.store.repo import ProposalRepo
 
 MAX_MESSAGE = 1024 * 1024
@@ -58,7 +58,7 @@ def preload() -> Callable[[list[str]], int]:
     return cli.main  # type: ignore[no-any-return]
 
 
-def locate(repos: Sequence[str]) -> Callable[[], None]:
+def locate(repos: Sequence[str], drainers: str | None = None) -> Callable[[], None]:
     """Remember where each served repository is (a repository that cannot be opened now is
     left for its commands to report), and return what refreshes, before each fork, what every
     command reads first: the manifest, parsed, and the review rounds (services/snapshot.py
@@ -68,11 +68,14 @@ def locate(repos: Sequence[str]) -> Callable[[], None]:
     Python does on first use (the manifest's regular expressions, the proposal's time zone)."""
     snapshot = importlib.import_module("proposal_tui.services.snapshot")
     located = []
-    for path in repos:
+    for index, path in enumerate(repos):
         with contextlib.suppress(ProposalError):
             repo = ProposalRepo.locate_for_good(Path(path))
             fastappend.repo_info(repo.root)
             located.append(repo)
+            if drainers is not None:
+                with contextlib.suppress(OSError, ProposalError):
+                    drainer.start(repo.root, Path(f"{drainers}.drain{index}"))
 
     def warm() -> None:
         for repo in located:
@@ -239,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m proposal_tui.store.zygote SOCKET [REPO...]", file=sys.stderr)
         return 2
     cli = preload()
-    warm = locate(args[1:])
+    warm = locate(args[1:], drainers=args[0])
     old = os.umask(0o177)
     try:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
