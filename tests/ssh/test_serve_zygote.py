@@ -148,3 +148,35 @@ def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
     by_drainer = sorted(" ".join(s.split(" ", 2)[:2]) for parent, s in started
                         if parent in drainers)
     assert by_drainer == ["git cat-file", "git update-ref", "git update-ref"], started
+
+
+def test_the_next_command_sees_a_new_plan_and_a_new_round(base: Path,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    """The fork server keeps the manifest and the review rounds by the refs they come from
+    (store/ref_files.py): a plan pushed meanwhile, or a round started meanwhile, is what the
+    very next command sees, never what an earlier one saw."""
+    bare = base / "plan.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(base / "work"), str(bare)], check=True)
+    served = start_server(base, bare)
+    try:
+        before = served.ssh("helen", "comment exec-summary -m 'before the change'")
+        assert before.returncode == 0, before.stderr
+        unknown = served.ssh("helen", "comment late-notes -m 'too early'")
+        assert unknown.returncode == 2 and "unknown section" in unknown.stderr, unknown.stderr
+        clone = tmp_path / "clone"
+        subprocess.run(["git", "clone", "-q", str(bare), str(clone)], check=True)
+        with (clone / "proposal.toml").open("a") as manifest:
+            manifest.write('\n[[sections]]\nid = "late-notes"\ntitle = "Late notes"\n'
+                           'file = "sections/99-late-notes.md"\nowner = "ana"\n')
+        for args in (["commit", "-qam", "A late section"], ["push", "-q", "origin", "HEAD"]):
+            subprocess.run(["git", *args], cwd=clone, check=True, capture_output=True)
+        started = proposal("--repo", str(bare), "--as", "ana", "round", "start", "red")
+        assert started.returncode == 0, started.stderr
+        after = served.ssh("helen", "comment late-notes -m 'after the change'")
+        assert after.returncode == 0, after.stderr
+    finally:
+        stop_server(served)
+    listed = json.loads(proposal("--repo", str(bare), "comments", "--json").stdout)
+    rounds = {c["body"]: (c["section"], c["round"]) for c in listed}
+    assert rounds["before the change"] == ("exec-summary", None)
+    assert rounds["after the change"] == ("late-notes", "red")
