@@ -473,7 +473,9 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     forks = [pid for pid in children(site.proc.pid)
              if b"proposal_tui.store.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     before = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
+    ours = time.process_time()
     done = asyncio.run(commands(site, clients, count))
+    ours = time.process_time() - ours
     after = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
     landed = bodies(repo, "asyncssh ")
     print(f"commands: {clients} clients x {count} `comment` at once (asyncssh, one "
@@ -492,6 +494,7 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     row("CPU per comment, the server (asyncssh)", ms((after[0] - before[0]) / n))
     if forks:  # the machine's load stretches the latencies, much less these
         row("CPU per comment, fork server, command, drainer, git", ms((after[1] - before[1]) / n))
+    row("CPU per comment, the clients (this process)", ms(ours / n))
     verdict = fsck(repo)
     row("git fsck afterwards", f"{verdict:>8}")
     for failure in done.failures[:5]:

@@ -101,10 +101,10 @@ class Snapshot:
         return index
 
 
-# The last parse in this process, by content, whichever workspace asked (a Manifest is
-# frozen): the fork server of `proposal serve` parses the served manifest before each fork,
-# so the command it forks finds it here (~4 ms of CPU each otherwise).
-_LAST_PARSED: dict[bytes, Manifest] = {}
+# The served manifests as the fork server of `proposal serve` parsed them before its last
+# fork (:func:`warm`), by content (a Manifest is frozen): the command it forks finds its
+# manifest here (~4 ms of CPU each otherwise).
+_WARMED: dict[bytes, Manifest] = {}
 
 
 def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None = None,
@@ -118,7 +118,7 @@ def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None
     current, committed = repo.manifest_bytes(entries)
     manifest = cache.get(current) if cache is not None else None
     if manifest is None:
-        manifest = _LAST_PARSED.get(current)
+        manifest = _WARMED.get(current)
     if manifest is None:
         kept = TomlCache(repo.git_dir)  # tomllib's part of the parse, for a new process
         document = kept.get(current)
@@ -126,8 +126,6 @@ def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None
             document = read_toml(decode_text(current, MANIFEST_NAME), MANIFEST_NAME)
             kept.put(current, document)
         manifest = build_manifest(document, MANIFEST_NAME)
-        _LAST_PARSED.clear()
-        _LAST_PARSED[current] = manifest
     if cache is not None and current not in cache:
         cache.clear()  # one entry: the plan as it is now
         cache[current] = manifest
@@ -139,7 +137,11 @@ def warm(repo: ProposalRepo) -> None:
     into this process's memories. The fork server of `proposal serve` calls it before each
     fork: each answer is kept by the refs it comes from, so this costs a few file reads unless
     HEAD or a round tag moved, and the forked command then starts no git process for them."""
-    load_manifest(repo)
+    manifest, _committed, current = load_manifest(repo)
+    if current not in _WARMED:
+        if len(_WARMED) >= 32:
+            _WARMED.clear()  # plans of the past: a long-running server must not gather them
+        _WARMED[current] = manifest
     list_rounds(repo)
 
 
