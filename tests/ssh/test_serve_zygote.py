@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +111,20 @@ def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None
         silent.kill()
         silent.wait()
     assert not [c for c in _comments(server) if c["body"] == ""]
+
+
+def test_a_killed_drainer_loses_no_comment(server: Served) -> None:
+    """The drainer only saves processes: killed (its socket left behind), the commands
+    drain the spool themselves and every comment lands."""
+    drainers = _children(_zygote(server))
+    assert len(drainers) == 1, drainers
+    os.kill(drainers[0], signal.SIGKILL)
+    bodies = [f"after the drainer {i}" for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda b: server.ssh("helen", f"comment exec-summary -m '{b}'"),
+                             bodies))
+    assert [d.returncode for d in done] == [0] * 4, [d.stderr for d in done]
+    assert sorted(c["body"] for c in _comments(server) if c["body"] in bodies) == bodies
 
 
 def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
