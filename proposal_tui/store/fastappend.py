@@ -462,9 +462,10 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
     with handle, claim:
         tmp.replace(mine)
         try:
-            _ask_drainer(gdir, None if signer is None else signer.key, timeout / 3)
-            _wait(cwd, gdir, spool, mine, handle, timeout,
-                  None if signer is None else signer.key)
+            key = None if signer is None else signer.key
+            asked = time.monotonic()
+            _ask_drainer(gdir, key, timeout / 3)
+            _wait(cwd, gdir, spool, mine, handle, timeout - (time.monotonic() - asked), key)
         except BaseException:
             try:
                 mine.unlink()  # withdrawn: it will not appear later behind the user's back
