@@ -177,6 +177,14 @@ def cpu_seconds(pid: int, reaped: bool = False) -> float:
     return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
+def forked_cpu(zygote: int) -> float:
+    """The CPU of the fork server, of what it has forked and reaped (the commands and their
+    git), and of the lasting children it runs (the drainers, and the git they reaped)."""
+    lasting = children(zygote)
+    return (cpu_seconds(zygote) + cpu_seconds(zygote, reaped=True) +
+            sum(cpu_seconds(p) + cpu_seconds(p, reaped=True) for p in lasting))
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -464,9 +472,11 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     assert site.proc is not None
     forks = [pid for pid in children(site.proc.pid)
              if b"proposal_tui.store.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-    before = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
+    before = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
+    ours = time.process_time()
     done = asyncio.run(commands(site, clients, count))
-    after = [cpu_seconds(site.proc.pid), *(cpu_seconds(p, reaped=True) for p in forks)]
+    ours = time.process_time() - ours
+    after = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
     landed = bodies(repo, "asyncssh ")
     print(f"commands: {clients} clients x {count} `comment` at once (asyncssh, one "
           "connection per client, one exec channel per command)")
@@ -483,7 +493,8 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     n = clients * count
     row("CPU per comment, the server (asyncssh)", ms((after[0] - before[0]) / n))
     if forks:  # the machine's load stretches the latencies, much less these
-        row("CPU per comment, the command and its git", ms((after[1] - before[1]) / n))
+        row("CPU per comment, fork server, command, drainer, git", ms((after[1] - before[1]) / n))
+    row("CPU per comment, the clients (this process)", ms(ours / n))
     verdict = fsck(repo)
     row("git fsck afterwards", f"{verdict:>8}")
     for failure in done.failures[:5]:

@@ -26,6 +26,7 @@ from proposal_tui.store.comments import CommentStore
 from proposal_tui.store.history import HistoryIndex, HistoryStore
 from proposal_tui.store.manifest_edit import recover_interrupted_edit
 from proposal_tui.store.repo import ProposalRepo
+from proposal_tui.store.rounds import list_rounds
 from proposal_tui.store.toml_cache import TomlCache
 from proposal_tui.store.wordcache import WordCache
 
@@ -100,6 +101,12 @@ class Snapshot:
         return index
 
 
+# The served manifests as the fork server of `proposal serve` parsed them before its last
+# fork (:func:`warm`), by content (a Manifest is frozen): the command it forks finds its
+# manifest here (~4 ms of CPU each otherwise).
+_WARMED: dict[bytes, Manifest] = {}
+
+
 def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None = None,
                   cache: dict[bytes, Manifest] | None = None
                   ) -> tuple[Manifest, bytes | None, bytes]:
@@ -111,16 +118,31 @@ def load_manifest(repo: ProposalRepo, entries: dict[str, tuple[str, str]] | None
     current, committed = repo.manifest_bytes(entries)
     manifest = cache.get(current) if cache is not None else None
     if manifest is None:
+        manifest = _WARMED.get(current)
+    if manifest is None:
         kept = TomlCache(repo.git_dir)  # tomllib's part of the parse, for a new process
         document = kept.get(current)
         if document is None:
             document = read_toml(decode_text(current, MANIFEST_NAME), MANIFEST_NAME)
             kept.put(current, document)
         manifest = build_manifest(document, MANIFEST_NAME)
-        if cache is not None:
-            cache.clear()  # one entry: the plan as it is now
-            cache[current] = manifest
+    if cache is not None and current not in cache:
+        cache.clear()  # one entry: the plan as it is now
+        cache[current] = manifest
     return manifest, committed, current
+
+
+def warm(repo: ProposalRepo) -> None:
+    """Read what a command on ``repo`` reads first (the manifest, parsed; the review rounds)
+    into this process's memories. The fork server of `proposal serve` calls it before each
+    fork: each answer is kept by the refs it comes from, so this costs a few file reads unless
+    HEAD or a round tag moved, and the forked command then starts no git process for them."""
+    manifest, _committed, current = load_manifest(repo)
+    if current not in _WARMED:
+        if len(_WARMED) >= 32:
+            _WARMED.clear()  # plans of the past: a long-running server must not gather them
+        _WARMED[current] = manifest
+    list_rounds(repo)
 
 
 def _count(data: bytes, path: str, fmt: str) -> int | str:

@@ -31,6 +31,7 @@ import json
 import os
 import random
 import secrets
+import socket
 import struct
 import time
 import zlib
@@ -45,6 +46,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
+from proposal_tui.store import ref_files
 from proposal_tui.store.git import GitError, GitPipe, run_git
 from proposal_tui.store.plumbing import (
     _git_date,
@@ -61,6 +63,9 @@ from proposal_tui.store.signing import Signer
 _DIR = b"40000"
 _FILE = b"100644"
 _info: dict[str, tuple[Path, str]] = {}  # cwd -> (common git dir, object format)
+# Common git dir -> the socket of its drainer (store/drainer.py), set by the fork server of
+# `proposal serve` before it forks the commands that inherit it; never from the environment.
+DRAINERS: dict[Path, Path] = {}
 
 
 class Unsupported(Exception):
@@ -110,7 +115,7 @@ def repo_info(cwd: Path | str) -> tuple[Path, str]:
     return _info[key]
 
 
-class _Reader:
+class Reader:
     """One ``git cat-file --batch`` per drain attempt (fresh, so refs are read fresh)."""
 
     def __init__(self, cwd: Path | str) -> None:
@@ -253,7 +258,7 @@ class _Objects:
 class _Chain:
     """Commits built on ``tip`` one after another, with the changed trees kept in memory."""
 
-    def __init__(self, reader: _Reader, objects: _Objects, tip: str | None,
+    def __init__(self, reader: Reader, objects: _Objects, tip: str | None,
                  signing_key: Path | None = None) -> None:
         self.reader, self.objects, self.base, self.tip = reader, objects, tip, tip
         self.signing_key = signing_key
@@ -340,8 +345,13 @@ def _queued(spool: Path) -> list[Path]:
 
 
 def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50,
-           signing_key: Path | None = None) -> None:
-    """Commit every queued request, then delete the requests (only after the ref moved)."""
+           signing_key: Path | None = None, kept: Reader | None = None) -> None:
+    """Commit every queued request, then delete the requests (only after the ref moved).
+
+    ``kept``: a long-lived reader (store/drainer.py's), asked only for objects by id, which
+    never change: the branch tip is read from the ref files themselves (a ``cat-file`` that
+    has run a while may answer a ref name with what it read before). Where the files cannot
+    tell (store/ref_files.py), a fresh reader is started as without one."""
     for attempt in range(retries + 1):
         started = time.monotonic()
         queued: dict[str, list[tuple[Path, Request]]] = {}
@@ -366,17 +376,19 @@ def _drain(cwd: Path | str, gdir: Path, spool: Path, retries: int = 50,
             return
         lost = False
         for ref, items in queued.items():
-            reader = _Reader(cwd)
+            tip = ref_files.resolve(gdir, ref) if kept is not None else None
+            reader = kept if kept is not None and tip is not None else Reader(cwd)
             objects = _Objects(gdir / "objects")
             try:
-                head = reader.get(ref)
+                head = reader.get(tip or ref)
                 if head is not None and head[1] != "commit":
                     raise ProposalError(f"{ref} does not point at a commit")
                 chain = _Chain(reader, objects, head[0] if head else None, signing_key)
                 for _path, request in items:
                     chain.add(request)
             finally:
-                reader.close()
+                if reader is not kept:
+                    reader.close()
             if chain.tip != chain.base:
                 objects.write()
                 assert chain.tip is not None
@@ -450,14 +462,46 @@ def append_file(cwd: Path | str, ref: str, path: str, data: bytes, message: str,
     with handle, claim:
         tmp.replace(mine)
         try:
-            _wait(cwd, gdir, spool, mine, handle, timeout,
-                  None if signer is None else signer.key)
+            key = None if signer is None else signer.key
+            asked = time.monotonic()
+            _ask_drainer(gdir, key, timeout / 3)
+            _wait(cwd, gdir, spool, mine, handle, timeout - (time.monotonic() - asked), key)
         except BaseException:
             try:
                 mine.unlink()  # withdrawn: it will not appear later behind the user's back
             except FileNotFoundError:
                 return  # it landed before the failure (or the interrupt)
             raise
+
+
+def drain_waiting(cwd: Path | str, gdir: Path, keys: list[Path | None], kept: Reader) -> None:
+    """What a drainer (store/drainer.py) does for the commands waiting on it: take the writer
+    lock, waiting in the kernel, and drain the spool once per signing key they drain with
+    (in practice one: the server's host key)."""
+    spool = _spool(gdir)
+    handle = _open_lock(spool.parent / "writer.lock")
+    if handle is None:
+        raise GitError(f"cannot open the writer lock in {spool.parent}")
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        for key in dict.fromkeys(keys):
+            _drain(cwd, gdir, spool, retries=3, signing_key=key, kept=kept)
+
+
+def _ask_drainer(gdir: Path, signing_key: Path | None, timeout: float) -> None:
+    """Ask this repository's drainer, if the fork server started one, to drain the spool
+    (with ``signing_key``, the caller's own), and wait in the kernel until it has. Any
+    failure (no drainer, a dead or stuck one) leaves the caller to drain for itself."""
+    path = DRAINERS.get(gdir)
+    if path is None:
+        return
+    with contextlib.suppress(OSError), \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(timeout)
+        conn.connect(str(path))
+        conn.sendall(b"" if signing_key is None else os.fsencode(signing_key))
+        conn.shutdown(socket.SHUT_WR)
+        conn.recv(64)
 
 
 def _claim(tmp: Path, data: bytes, gdir: Path) -> IO[bytes]:

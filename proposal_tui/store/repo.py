@@ -15,6 +15,7 @@ from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME
+from proposal_tui.store import ref_files
 from proposal_tui.store.git import (
     GitError,
     config_from_env,
@@ -33,6 +34,9 @@ TREE_MODE = "40000"
 # its fork server (store/zygote.py) before it forks any command: where a served repository is
 # does not change while it is served, and each command would spend a git process asking.
 _LOCATED: dict[Path, tuple[Path, Path | None]] = {}
+# Git dir -> (a commit, its manifest entry and bytes): a commit never changes, so neither does
+# what it holds. The fork server reads it before each fork, so its commands find it here.
+_COMMITTED: dict[Path, tuple[str, tuple[dict[str, tuple[str, str]], bytes | None]]] = {}
 
 
 def _tree_entry(tree: bytes, name: bytes) -> tuple[str, str] | None:
@@ -332,13 +336,21 @@ class ProposalRepo:
         """HEAD's manifest entry ({} if none) and its bytes, from one git process: HEAD's
         top folder and ``HEAD:proposal.toml`` in one ``cat-file --batch`` (listing the whole
         tree, then reading the blob, takes two; a served repository reads it every command)."""
-        got = read_typed_objects(self.root, ["HEAD^{tree}", f"HEAD:{MANIFEST_NAME}"])
-        tree = got.get("HEAD^{tree}", (b"", b""))[1]
+        head = ref_files.resolve(self.git_dir)  # no process; None: only git can tell
+        kept = _COMMITTED.get(self.git_dir)
+        if head is not None and kept is not None and kept[0] == head:
+            return dict(kept[1][0]), kept[1][1]
+        rev = head or "HEAD"  # the commit just resolved, not HEAD again: it may have moved
+        got = read_typed_objects(self.root, [f"{rev}^{{tree}}", f"{rev}:{MANIFEST_NAME}"])
+        tree = got.get(f"{rev}^{{tree}}", (b"", b""))[1]
         entry = _tree_entry(tree, MANIFEST_NAME.encode())
-        if entry is None or entry[0] == TREE_MODE:
-            return {}, None  # no commit yet, or no such file (a folder is none either)
-        blob = got.get(f"HEAD:{MANIFEST_NAME}")
-        return {MANIFEST_NAME: entry}, blob[1] if blob and blob[0] == b"blob" else None
+        answer: tuple[dict[str, tuple[str, str]], bytes | None] = {}, None
+        if entry is not None and entry[0] != TREE_MODE:  # else: no such file (nor a folder)
+            blob = got.get(f"{rev}:{MANIFEST_NAME}")
+            answer = {MANIFEST_NAME: entry}, blob[1] if blob and blob[0] == b"blob" else None
+        if head is not None:
+            _COMMITTED[self.git_dir] = head, answer
+        return dict(answer[0]), answer[1]
 
     def git_config(self, key: str) -> str:
         """A config value (repository, then global), or '' when unset."""

@@ -8,10 +8,12 @@ Two tag families rather than ``round/<name>/closed``: a ref cannot be both a fil
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
 from proposal_tui.domain.rounds import CLOSE_PREFIX, START_PREFIX, Round, round_name
+from proposal_tui.store import ref_files
 from proposal_tui.store.git import git_failure, run_git, run_git_bytes
 from proposal_tui.store.plumbing import resolve_ref
 from proposal_tui.store.repo import ProposalRepo
@@ -19,6 +21,10 @@ from proposal_tui.store.repo import ProposalRepo
 _FIELDS = ("%(refname)", "%(*objectname)", "%(objectname)", "%(taggername)",
            "%(taggeremail)", "%(taggerdate:iso-strict)", "%(contents)")
 _SEP = "%1f"  # unit separator between fields, NUL between records
+_PREFIXES = ("refs/tags/" + START_PREFIX, "refs/tags/" + CLOSE_PREFIX)
+# Git dir -> (the round tags' ids, the rounds they make): a tag object never changes, so the
+# rounds change only with the tags. The fork server lists them before each fork.
+_LISTED: dict[Path, tuple[tuple[tuple[str, str], ...], list[Round]]] = {}
 
 
 def _tag_date(when: dt.datetime) -> str:
@@ -53,9 +59,21 @@ def create_tag(repo: ProposalRepo, tag: str, commit: str, message: str, tagger: 
 
 
 def list_rounds(repo: ProposalRepo) -> list[Round]:
-    """Every round with its start (and close, if any), from one ``git for-each-ref``."""
-    out = run_git(["for-each-ref", "--format=" + _SEP.join(_FIELDS) + "%00",
-                   "refs/tags/" + START_PREFIX, "refs/tags/" + CLOSE_PREFIX], repo.root)
+    """Every round with its start (and close, if any), from one ``git for-each-ref``, or
+    none when the round tags are those of the last listing."""
+    tags = ref_files.values(repo.git_dir, _PREFIXES)
+    kept = _LISTED.get(repo.git_dir)
+    if tags is not None and kept is not None and kept[0] == tags:
+        return list(kept[1])
+    rounds = _read_rounds(repo)
+    if tags is not None and ref_files.values(repo.git_dir, _PREFIXES) == tags:
+        _LISTED[repo.git_dir] = tags, rounds  # unchanged while git listed them
+    return list(rounds)
+
+
+def _read_rounds(repo: ProposalRepo) -> list[Round]:
+    out = run_git(["for-each-ref", "--format=" + _SEP.join(_FIELDS) + "%00", *_PREFIXES],
+                  repo.root)
     starts: dict[str, dict[str, object]] = {}
     closes: dict[str, dict[str, object]] = {}
     for record in out.split("\0"):

@@ -36,9 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.manifest import MANIFEST_NAME, build_manifest, read_toml
-from proposal_tui.domain.text import decode_text
-from proposal_tui.store import fastappend, signing
+from proposal_tui.store import drainer, fastappend, signing
 from proposal_tui.store.repo import ProposalRepo
 
 MAX_MESSAGE = 1024 * 1024
@@ -60,16 +58,32 @@ def preload() -> Callable[[list[str]], int]:
     return cli.main  # type: ignore[no-any-return]
 
 
-def locate(repos: Sequence[str]) -> None:
+def locate(repos: Sequence[str], drainers: str | None = None) -> Callable[[], None]:
     """Remember where each served repository is (a repository that cannot be opened now is
-    left for its commands to report), and read its manifest once, throwing it away: what
-    stays is what Python compiles or loads on first use (the manifest's regular expressions,
-    the proposal's time zone, the utf-8-sig codec), which every child would redo."""
-    for path in repos:
+    left for its commands to report), and return what refreshes, before each fork, what every
+    command reads first: the manifest, parsed, and the review rounds (services/snapshot.py
+    ``warm``). Each is kept by the refs it comes from (store/ref_files.py), so a refresh costs
+    a few file reads unless HEAD or a round tag moved, and the forked command inherits it:
+    no git process and no parse of its own for them. Warming also compiles or loads what
+    Python does on first use (the manifest's regular expressions, the proposal's time zone)."""
+    snapshot = importlib.import_module("proposal_tui.services.snapshot")
+    located = []
+    for index, path in enumerate(repos):
         with contextlib.suppress(ProposalError):
             repo = ProposalRepo.locate_for_good(Path(path))
             fastappend.repo_info(repo.root)
-            build_manifest(read_toml(decode_text(repo.manifest_bytes()[0], MANIFEST_NAME)))
+            located.append(repo)
+            if drainers is not None:
+                with contextlib.suppress(OSError, ProposalError):
+                    drainer.start(repo.root, Path(f"{drainers}.drain{index}"))
+
+    def warm() -> None:
+        for repo in located:
+            with contextlib.suppress(Exception):  # the command reports it in its own words
+                snapshot.warm(repo)
+
+    warm()
+    return warm
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -142,9 +156,11 @@ def _child(cli: Callable[[list[str]], int], message: dict[str, Any], fds: Sequen
 class Zygote:
     """The accept/fork/reap loop."""
 
-    def __init__(self, listener: socket.socket, cli: Callable[[list[str]], int]) -> None:
+    def __init__(self, listener: socket.socket, cli: Callable[[list[str]], int],
+                 warm: Callable[[], None] = lambda: None) -> None:
         self.listener = listener
         self.cli = cli
+        self.warm = warm
         self.waiting: dict[int, socket.socket] = {}  # child pid -> its connection
         self.selector = selectors.DefaultSelector()
         self.wakeup_r, self.wakeup_w = os.pipe()
@@ -182,6 +198,7 @@ class Zygote:
                 conn.sendall(f"error {exc}\n".encode())
             conn.close()
             return
+        self.warm()
         ready_r, ready_w = os.pipe()
         try:
             pid = os.fork()
@@ -225,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m proposal_tui.store.zygote SOCKET [REPO...]", file=sys.stderr)
         return 2
     cli = preload()
-    locate(args[1:])
+    warm = locate(args[1:], drainers=args[0])
     old = os.umask(0o177)
     try:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -236,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listener.setblocking(False)
     print("ready", flush=True)
     try:
-        Zygote(listener, cli).run()
+        Zygote(listener, cli, warm).run()
     finally:
         listener.close()
         with contextlib.suppress(OSError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -86,19 +87,24 @@ def test_exit_code_stderr_and_stdin_are_relayed(server: Served) -> None:
 
 def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None:
     zygote = _zygote(server)
+    drainers = set(_children(zygote))  # no command runs now: its lasting children
+
+    def commands() -> list[int]:
+        return [pid for pid in _children(zygote) if pid not in drainers]
+
     silent = subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE)
     try:
         client = subprocess.Popen(server.ssh_argv("helen") + ["comment exec-summary -m -"],
                                   stdin=silent.stdout, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
-        while not (children := _children(zygote)):
+        while not (children := commands()):
             assert client.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         client.kill()
         client.wait()
         deadline = time.monotonic() + 15
-        while any(Path(f"/proc/{pid}").exists() for pid in children) or _children(zygote):
+        while any(Path(f"/proc/{pid}").exists() for pid in children) or commands():
             assert time.monotonic() < deadline, "the forked command outlived its client"
             time.sleep(0.1)
     finally:
@@ -107,12 +113,29 @@ def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None
     assert not [c for c in _comments(server) if c["body"] == ""]
 
 
+def test_a_killed_drainer_loses_no_comment(server: Served) -> None:
+    """The drainer only saves processes: killed (its socket left behind), the commands
+    drain the spool themselves and every comment lands."""
+    drainers = _children(_zygote(server))
+    assert len(drainers) == 1, drainers
+    os.kill(drainers[0], signal.SIGKILL)
+    bodies = [f"after the drainer {i}" for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda b: server.ssh("helen", f"comment exec-summary -m '{b}'"),
+                             bodies))
+    assert [d.returncode for d in done] == [0] * 4, [d.stderr for d in done]
+    assert sorted(c["body"] for c in _comments(server) if c["body"] in bodies) == bodies
+
+
 def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """What a forked comment starts (git and ssh-keygen logged by wrappers first on PATH):
-    no ssh-keygen (the host key signs in-process), and none of the questions whose answers
-    never change while the server runs (where the repository is, git's user.email that the
-    server itself sets)."""
+    no process at all. No ssh-keygen (the host key signs in-process); none of the questions
+    whose answers never change while the server runs (where the repository is, git's
+    user.email that the server itself sets), nor of those the fork server answers before
+    each fork (the manifest, the review rounds); and the commit itself is made by the
+    repository's drainer (store/drainer.py): one ``update-ref`` per batch, and one
+    ``cat-file`` for its whole life."""
     folder = tmp_path / "bin"
     folder.mkdir()
     log = tmp_path / "started.log"
@@ -124,13 +147,51 @@ def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     served = start_server(base, base / "bid.git")
     try:
-        not_the_command = {str(served.proc.pid), str(_zygote(served))}
-        done = served.ssh("helen", "comment exec-summary -m 'counted'")
-        assert done.returncode == 0, done.stderr
+        zygote = _zygote(served)
+        drainers = {str(pid) for pid in _children(zygote)}
+        assert len(drainers) == 1, drainers
+        log.write_text("")
+        for n in range(2):
+            done = served.ssh("helen", f"comment exec-summary -m 'counted {n}'")
+            assert done.returncode == 0, done.stderr
     finally:
         stop_server(served)
-    started = [line.split(" ", 1)[1] for line in log.read_text().splitlines()
-               if line.split()[0] not in not_the_command]
-    assert not [s for s in started if s.startswith("ssh-keygen")], started
-    assert not [s for s in started if "--absolute-git-dir" in s or "user.email" in s], started
-    assert len(started) <= 4, started
+    started = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    by_command = [s for parent, s in started
+                  if parent not in {str(served.proc.pid), str(zygote), *drainers}]
+    assert by_command == [], by_command
+    by_drainer = sorted(" ".join(s.split(" ", 2)[:2]) for parent, s in started
+                        if parent in drainers)
+    assert by_drainer == ["git cat-file", "git update-ref", "git update-ref"], started
+
+
+def test_the_next_command_sees_a_new_plan_and_a_new_round(base: Path,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    """The fork server keeps the manifest and the review rounds by the refs they come from
+    (store/ref_files.py): a plan pushed meanwhile, or a round started meanwhile, is what the
+    very next command sees, never what an earlier one saw."""
+    bare = base / "plan.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(base / "work"), str(bare)], check=True)
+    served = start_server(base, bare)
+    try:
+        before = served.ssh("helen", "comment exec-summary -m 'before the change'")
+        assert before.returncode == 0, before.stderr
+        unknown = served.ssh("helen", "comment late-notes -m 'too early'")
+        assert unknown.returncode == 2 and "unknown section" in unknown.stderr, unknown.stderr
+        clone = tmp_path / "clone"
+        subprocess.run(["git", "clone", "-q", str(bare), str(clone)], check=True)
+        with (clone / "proposal.toml").open("a") as manifest:
+            manifest.write('\n[[sections]]\nid = "late-notes"\ntitle = "Late notes"\n'
+                           'file = "sections/99-late-notes.md"\nowner = "ana"\n')
+        for args in (["commit", "-qam", "A late section"], ["push", "-q", "origin", "HEAD"]):
+            subprocess.run(["git", *args], cwd=clone, check=True, capture_output=True)
+        started = proposal("--repo", str(bare), "--as", "ana", "round", "start", "red")
+        assert started.returncode == 0, started.stderr
+        after = served.ssh("helen", "comment late-notes -m 'after the change'")
+        assert after.returncode == 0, after.stderr
+    finally:
+        stop_server(served)
+    listed = json.loads(proposal("--repo", str(bare), "comments", "--json").stdout)
+    rounds = {c["body"]: (c["section"], c["round"]) for c in listed}
+    assert rounds["before the change"] == ("exec-summary", None)
+    assert rounds["after the change"] == ("late-notes", "red")
