@@ -281,7 +281,8 @@ class ProposalApp(App[int]):
         content and profile); only post that it is done."""
         try:
             # HEAD's text: the words column counts what is committed, and so do its pages
-            self.workspace.pages.measure_all(manifest, "head", limited_only=True)
+            self.workspace.pages.measure_all(manifest, "head", limited_only=True,
+                                             background=True)
         finally:
             self.post_message(PagesMeasured())
 
