@@ -155,13 +155,17 @@ def app_keys(sample: str) -> None:
             f"{during[0] * 1000:.0f} ms; without measuring {alone[0] * 1000:.0f} ms")
 
         def spread(frames: list[float]) -> str:
-            rest = sorted(frames[1:]) or [0.0]
+            rest = sorted(frames) or [0.0]
             return f"median {rest[len(rest) // 2] * 1000:.0f} ms, worst {rest[-1] * 1000:.0f} ms"
 
-        worst = max(during[1:], default=0.0)
-        row("  the next keys, each to the screen updated", f"{spread(during)} "
+        # during[-1] is the key in whose frame the figures arrived (every pane updated)
+        worst = max(during[1:-1], default=0.0)
+        row("  the next keys, each to the screen updated", f"{spread(during[1:-1])} "
             f"(target <= 50 ms) {'ok' if worst <= 0.05 else 'MISSED'}")
-        row("  the same keys without measuring (the machine)", spread(alone))
+        row("  the same keys without measuring (the machine)", spread(alone[1:-1]))
+        row("  the key during which the pages arrived", f"{during[-1] * 1000:.0f} ms "
+            f"(every pane updated, as after a commit); without measuring "
+            f"{alone[-1] * 1000:.0f} ms")
 
 
 def accuracy(max_pages: int) -> None:
