@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
+from proposal_tui.domain.clock import FixedClock
+from proposal_tui.domain.pages import PageFigure
 from proposal_tui.services import pages as pages_module
 from proposal_tui.services.pages import PageService
+from proposal_tui.services.workspace import Workspace
+from proposal_tui.tui.charts import burnup, series_of
 from proposal_tui.tui.widgets.section_preview import pages_note
+from tests.fixtures import make_proposal
 from tests.gitutil import git
-from tests.tui.support import WIDE, count_calls, make_app, screen_text, settle, sync, wait_for
+from tests.tui.support import NOW, WIDE, count_calls, make_app, screen_text, settle, sync, wait_for
 
 LIMITED = ("exec-summary", "tech-approach", "mgmt-plan", "past-performance", "qa",
            "transition", "security")  # the transit demo's sections with a page limit
@@ -109,3 +114,17 @@ async def test_tests_and_screenshots_show_the_estimate_without_typesetting(demo:
         assert app.measures == 0
         state = app.data.state("qa")
         assert f"~{state.pages:.1f}/2p" in row_of(app, "qa")
+
+
+def test_the_burnup_draws_a_page_limit_at_the_typeset_density(tmp_path: Path) -> None:
+    repo = make_proposal(tmp_path)  # approach: page_limit 2 at 100 words a page
+    workspace = Workspace(repo, FixedClock(NOW))
+    rows = workspace.progress.rows(workspace.proposals.manifest())
+    words = series_of(rows, "approach").words[-1]
+    typeset = PageFigure(words / 50, measured=True, lines_left=3, profile="nsf")  # 50 a page
+    series = series_of(rows, "approach", typeset)
+    assert series.limit == 100 and series.words_per_page == 50
+    summary = burnup(series, 70, 8, {}).plain.splitlines()[-1]
+    assert f"{typeset.label(2)} typeset" in summary and "over by" in summary
+    estimated = series_of(rows, "approach", PageFigure(words / 100, measured=False))
+    assert estimated.limit == 200 and "≈" in burnup(estimated, 70, 8, {}).plain
