@@ -81,15 +81,18 @@ def import_app() -> None:
     import proposal_tui.tui.app  # noqa: F401
 
 
-def dashboard(repo: Path, displays: list[float], clock: Callable[[], float]):  # noqa: ANN201
-    """The app on ``repo``, appending ``clock()`` to ``displays`` after each screen update."""
+def dashboard(repo: Path, displays: list[float], clock: Callable[[], float],  # noqa: ANN201
+              acting: str = "p0", **options: object):
+    """The app on ``repo``, appending ``clock()`` to ``displays`` after each screen update;
+    ``options`` go to ProposalApp (bench_pages: ``measure_pages``)."""
     from textual._compositor import CompositorUpdate  # noqa: PLC2701 - timing probe only
 
     from proposal_tui.domain.clock import SystemClock
     from proposal_tui.services.workspace import Workspace
     from proposal_tui.tui.app import ProposalApp
 
-    app = ProposalApp(Workspace(repo, SystemClock(), acting="p0"), refresh_every=None)
+    app = ProposalApp(Workspace(repo, SystemClock(), acting=acting), refresh_every=None,
+                      **options)  # type: ignore[arg-type]
     original = app._display
 
     def timed_display(screen, renderable):  # noqa: ANN001, ANN202

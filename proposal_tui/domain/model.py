@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 
 from proposal_tui.domain.keys import PublicKey
-from proposal_tui.domain.pages import BUILTIN_PROFILES, DEFAULT_PROFILE, PageProfile
+from proposal_tui.domain.pages import BUILTIN_PROFILES, DEFAULT_PROFILE, PageFigure, PageProfile
 
 
 class Status(str, enum.Enum):
@@ -228,3 +228,5 @@ class SectionState:
     uncommitted_words: int | None = None  # set when the work tree differs from HEAD
     missing: bool = False  # file named in the manifest but absent from the tree
     error: str | None = None  # e.g. undecodable bytes; shown in place
+    # pages as shown where the limit is in pages: measured once known, else the estimate
+    page_figure: PageFigure | None = None

@@ -211,3 +211,11 @@ def page_figure(count: PageCount | None, words: int, words_per_page: int) -> Pag
         return PageFigure(words / words_per_page, measured=False)
     return PageFigure(count.measured, True, count.approximate, count.lines_left,
                       count.profile.name)
+
+
+def words_per_page_seen(figure: PageFigure | None, words: int, words_per_page: int) -> int:
+    """Words a page of this section holds as typeset (its measured pages), else the
+    proposal's estimate: how a page limit is drawn where the chart counts words."""
+    if figure is None or not figure.measured or figure.pages <= 0 or words <= 0:
+        return words_per_page
+    return max(1, round(words / figure.pages))

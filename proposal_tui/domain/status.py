@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import replace
 
 from proposal_tui.domain.clock import Clock
 from proposal_tui.domain.model import (
@@ -26,6 +27,7 @@ from proposal_tui.domain.model import (
     SectionState,
     Status,
 )
+from proposal_tui.domain.pages import PageFigure
 from proposal_tui.domain.timeline import relative_due
 
 UNCOMMITTED = 1 << 62  # the declaration sequence of a manifest edit not yet committed
@@ -110,6 +112,15 @@ def evaluate(section: Section, info: ProposalInfo, clock: Clock, *, words: int,
                         history=history, overdue=overdue, at_risk=at_risk, stale=stale,
                         over_limit=over, pages=pages, open_comments=open_comments,
                         uncommitted_words=uncommitted_words, missing=missing, error=error)
+
+
+def with_page_figure(state: SectionState, figure: PageFigure) -> SectionState:
+    """``state`` with its pages as shown: a measured figure replaces the word estimate in
+    its page count and in whether it is over a page limit (the table, the owners' totals)."""
+    section = state.section
+    over = (section.word_limit is not None and state.words > section.word_limit) or (
+        section.page_limit is not None and figure.pages > section.page_limit)
+    return replace(state, pages=figure.pages, over_limit=over, page_figure=figure)
 
 
 # One definition and one symbol per schedule signal, for every front end: the CLI's `status`

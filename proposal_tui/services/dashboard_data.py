@@ -1,6 +1,8 @@
 """What the dashboard's screens show, loaded off the UI thread in one go: the snapshot, each
 section's text as the writer sees it (work tree or HEAD, cached by blob), where each comment's
-passage is now, and who is acting.
+passage is now, and who is acting. Where a limit is in pages, each section's pages are the
+last typeset measurement (services/pages.py) or, until one is known, the word estimate; the
+TUI measures in a worker of its own and re-applies them with :func:`with_pages`.
 
 Nothing here imports Textual: the TUI's load worker calls :func:`load` and posts the result,
 so the whole load can be tested (and timed) without an app.
@@ -10,16 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from proposal_tui.domain.anchors import Position
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.model import Manifest, Person, SectionState
+from proposal_tui.domain.status import with_page_figure
 from proposal_tui.domain.text import clean_for_display, decode_text, one_line
 from proposal_tui.services.identity import Actor, resolve_actor
 from proposal_tui.services.reviews import ReviewService
 from proposal_tui.services.snapshot import Activity, ProposalService, Snapshot
 from proposal_tui.store.repo import ProposalRepo, blob_sha
+
+if TYPE_CHECKING:  # typesetting is imported by the first measure, not at start-up
+    from proposal_tui.services.pages import PageService
 
 PREVIEW_LIMIT = 256_000  # bytes of a section shown in the preview; the rest is elided
 
@@ -58,6 +65,16 @@ class DashboardData:
         if self.snapshot is None or section_id is None:
             return None
         return self.snapshot.state(section_id)
+
+    @property
+    def unmeasured(self) -> frozenset[tuple[str, int]]:
+        """(section id, words) of each section with a page limit still shown as an estimate:
+        what a measuring worker has to typeset."""
+        if self.snapshot is None:
+            return frozenset()
+        return frozenset((s.section.id, s.words) for s in self.snapshot.states
+                         if s.page_figure is not None and not s.page_figure.measured
+                         and not s.error and not s.missing)
 
 
 def note_activity(text: str, when: dt.datetime) -> Activity:
@@ -153,17 +170,28 @@ def anchor_positions(reviews: ReviewService, snapshot: Snapshot) -> dict[str, Po
     return positions
 
 
+def with_pages(snapshot: Snapshot, pages: PageService) -> Snapshot:
+    """The snapshot with each page-limited section's pages as last measured, else estimated
+    (never typesets: answers from what the measuring worker left)."""
+    manifest = snapshot.manifest
+    states = tuple(with_page_figure(s, pages.pages_for_section(manifest, s.section, s.words))
+                   if s.section.page_limit is not None else s for s in snapshot.states)
+    return replace(snapshot, states=states)
+
+
 def load(service: ProposalService, explicit: str | Person | None,
          env: Mapping[str, str] | None, generation: int,
-         reviews: ReviewService | None = None, texts: TextCache | None = None
-         ) -> DashboardData:
+         reviews: ReviewService | None = None, texts: TextCache | None = None,
+         pages: PageService | None = None) -> DashboardData:
     """Everything for one refresh. Raises ProposalError when the proposal cannot be read.
 
     ``reviews`` (used by this thread only: it caches section texts by commit) locates
     comment anchors in today's text; ``texts`` (same thread) keeps cleaned section texts
-    between refreshes.
+    between refreshes; ``pages`` gives page-limited sections their measured pages.
     """
     snapshot = service.snapshot()
+    if pages is not None:
+        snapshot = with_pages(snapshot, pages)
     return DashboardData(snapshot=snapshot, texts=read_texts(service.repo, snapshot, texts),
                          positions=anchor_positions(reviews, snapshot) if reviews else {},
                          actor=resolve_actor(snapshot.manifest, service.repo, explicit, env),

@@ -25,6 +25,7 @@ from proposal_tui.domain.pages import (
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
 from proposal_tui.store.pagecache import PageCache
+from proposal_tui.store.programs import at_low_priority
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View
 from proposal_tui.store.typeset import APPROXIMATE, measure, to_typst
@@ -84,10 +85,14 @@ class PageService:
         return counted
 
     def measure_all(self, manifest: Manifest, view: str = "worktree",
-                    only: str | None = None, limited_only: bool = False
-                    ) -> list[SectionPages]:
+                    only: str | None = None, limited_only: bool = False,
+                    background: bool = False) -> list[SectionPages]:
         """Every section (or section ``only``; with ``limited_only`` those with a page limit)
-        measured in the ``view`` (worktree, index or head), in the manifest's order."""
+        measured in the ``view`` (worktree, index or head), in the manifest's order.
+        ``background`` (the dashboard's worker): typeset at a lower CPU priority."""
+        if background:
+            return at_low_priority(lambda: self.measure_all(manifest, view, only,
+                                                            limited_only))
         sections = [s for s in manifest.ordered_sections
                     if (only is None or s.id == only)
                     and not (limited_only and s.page_limit is None)]

@@ -5,6 +5,10 @@ arrive while a load runs collapse into one more load afterwards, so a burst of f
 costs at most two snapshots and loads never overlap. A load posts :class:`DataLoaded` (or
 :class:`LoadFailed`, which keeps the last good data on screen under an error banner), and each
 screen then updates its widgets in place.
+
+Pages: a load never typesets. Page-limited sections show the word estimate (marked ``~``)
+until the measuring worker has typeset them (started after the load is painted, only when
+a section shown is still an estimate); then :class:`PagesMeasured` re-applies the figures.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from proposal_tui.services.dashboard_data import (
     error_line,
     load,
     note_activity,
+    with_pages,
 )
 from proposal_tui.services.editor import edit_file, editor_command
 from proposal_tui.services.snapshot import Activity
@@ -47,6 +52,7 @@ from proposal_tui.tui.messages import (
     LiveNotes,
     LoadFailed,
     Notice,
+    PagesMeasured,
     RefreshRequested,
 )
 from proposal_tui.tui.screens.actions import SectionActions
@@ -92,7 +98,8 @@ class ProposalApp(App[int]):
     service; screens reach them as ``app.workspace.rounds`` and so on. ``refresh_every``
     re-reads the repository every so many seconds (None: never) so relative times and overdue
     flags stay current; ``watch`` starts the file watcher, which calls
-    :meth:`request_refresh` from its own thread.
+    :meth:`request_refresh` from its own thread; ``measure_pages`` typesets page-limited
+    sections in a worker (tests turn it off: ~2 s of CPU a fresh repository).
     """
 
     TITLE = "proposal"
@@ -111,7 +118,8 @@ class ProposalApp(App[int]):
     live_status: reactive[tuple[str, str]] = reactive(("", ""), always_update=True)
 
     def __init__(self, workspace: Workspace, *, refresh_every: float | None = 60.0,
-                 theme: str = DARK.name, watch: bool = False) -> None:
+                 theme: str = DARK.name, watch: bool = False,
+                 measure_pages: bool = True) -> None:
         spacing_marks_take_a_cell()  # Devanagari names keep the borders where they belong
         super().__init__()
         self.workspace = workspace
@@ -128,6 +136,10 @@ class ProposalApp(App[int]):
         self._loading = False
         self._again = False
         self._edit_lock = threading.Lock()
+        self.measure_pages = measure_pages
+        self._measuring = self._measure_again = False
+        self._measure_tried: frozenset[tuple[str, int]] = frozenset()
+        self.measures = 0  # finished page measurements, for tests
         self.watch_files = watch
         self.watch_options: dict[str, Any] = {}  # extra RepoWatcher arguments (tests)
         self.watcher: RepoWatcher | None = None
@@ -218,7 +230,8 @@ class ProposalApp(App[int]):
         """Read git off the UI thread; only post the result."""
         try:
             ws = self.workspace
-            data = load(ws.proposals, ws.acting, ws.env, generation, self._anchors, self._texts)
+            data = load(ws.proposals, ws.acting, ws.env, generation, self._anchors, self._texts,
+                        ws.pages)
         except Exception as exc:  # noqa: BLE001 - shown in the banner, the app keeps running
             self.post_message(LoadFailed(error_line(exc)))
         else:
@@ -242,9 +255,49 @@ class ProposalApp(App[int]):
             screen.show(data)  # a screen still mounting shows self.data in its on_mount
         if self.loads == 1:
             self.call_after_refresh(self._first_paint)
+        self.call_after_refresh(self._measure_if_needed)  # once what was loaded is painted
         if self._again:
             self._again = False
             self.request_refresh("again")
+
+    # -- pages ------------------------------------------------------------------------------
+    def _measure_if_needed(self) -> None:
+        """Typeset the page-limited sections still shown as estimates, unless that was just
+        tried for these very sections (one that cannot be typeset is not retried each
+        refresh). One measuring worker at a time; a request meanwhile runs once after it."""
+        pending = self.data.unmeasured
+        if not self.measure_pages or self.data.manifest is None or not pending \
+                or pending <= self._measure_tried:
+            return
+        if self._measuring:
+            self._measure_again = True
+            return
+        self._measuring, self._measure_tried = True, pending
+        self._measure(self.data.manifest)
+
+    @work(thread=True, group="pages", exit_on_error=False)
+    def _measure(self, manifest: Manifest) -> None:
+        """Typeset off the UI thread (pandoc and Typst, ~0.1-0.5 s a section, then cached by
+        content and profile); only post that it is done."""
+        try:
+            # HEAD's text: the words column counts what is committed, and so do its pages
+            self.workspace.pages.measure_all(manifest, "head", limited_only=True,
+                                             background=True)
+        finally:
+            self.post_message(PagesMeasured())
+
+    @on(PagesMeasured)
+    def _pages_measured(self) -> None:
+        self._measuring = False
+        self.measures += 1
+        if self.data.snapshot is not None:
+            self.data = replace(self.data, snapshot=with_pages(self.data.snapshot,
+                                                               self.workspace.pages))
+            for screen in self._data_screens():
+                screen.show(self.data)
+        if self._measure_again:
+            self._measure_again = False
+            self._measure_if_needed()
 
     @staticmethod
     def _first_paint() -> None:

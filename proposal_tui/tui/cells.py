@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 
 from proposal_tui.domain.model import CommitRef, Manifest, SectionState, Status
+from proposal_tui.domain.pages import PageFigure
 from proposal_tui.domain.status import (
     SCHEDULE_SYMBOLS,
     STALE_SYMBOL,
@@ -95,8 +96,9 @@ def words_text(state: SectionState) -> str:
     section = state.section
     if section.word_limit:
         return f"{compact_number(state.words)}/{compact_number(section.word_limit)}"
-    if section.page_limit:
-        return f"{state.pages:.1f}/{section.page_limit:g}p"
+    if section.page_limit:  # typeset pages once measured, else the estimate marked "~"
+        figure = state.page_figure or PageFigure(state.pages, measured=False)
+        return figure.label(section.page_limit)
     return compact_number(state.words)
 
 
@@ -117,6 +119,8 @@ def bar(fraction: float | None, width: int, look: Look) -> Text:
 def words_cell(state: SectionState, look: Look, bar_width: int = 3, width: int = 12) -> Text:
     """'362/1.2k ▉░░': the count right-aligned so the bars line up; ▲ when over the limit."""
     count = ("▲" if state.over_limit else "") + words_text(state)
+    if len(count) > width - bar_width - 1:  # "▲~12.4/15p": the figure before the gauge
+        bar_width = 0
     room = width - (bar_width + 1 if bar_width else 0)
     text = Text(count.rjust(room), style=style(look, "error") if state.over_limit else "",
                 end="")

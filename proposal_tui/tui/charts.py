@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from proposal_tui.domain.pages import PageFigure, words_per_page_seen
 from proposal_tui.domain.status import limit_in_words
 from proposal_tui.domain.wordcount import estimate_pages
 from proposal_tui.services.progress import ProgressRow
@@ -30,7 +31,8 @@ class Series:
     open_comments: tuple[int, ...]
     word_limit: int | None
     page_limit: float | None = None
-    words_per_page: int = 500
+    words_per_page: int = 500  # as typeset when ``typeset`` is known, else the estimate's
+    typeset: PageFigure | None = None  # the section's measured pages now
 
     @property
     def limit(self) -> int | None:
@@ -43,15 +45,23 @@ class Series:
         return compact_number(self.limit or 0)
 
 
-def series_of(rows: Sequence[ProgressRow], section: str) -> Series | None:
+def series_of(rows: Sequence[ProgressRow], section: str,
+              figure: PageFigure | None = None) -> Series | None:
+    """``section``'s days; with its measured pages (``figure``) a page limit is drawn at the
+    words its typeset pages hold, not at the proposal's words per page."""
     mine = [r for r in rows if r.section == section]
     if not mine:
         return None
-    return Series(section=section, title=mine[-1].title, days=tuple(r.day for r in mine),
+    last = mine[-1]
+    typeset = figure if figure is not None and figure.measured and \
+        last.word_limit is None and last.page_limit is not None else None
+    return Series(section=section, title=last.title, days=tuple(r.day for r in mine),
                   words=tuple(r.words for r in mine),
                   open_comments=tuple(r.open_comments for r in mine),
-                  word_limit=mine[-1].word_limit, page_limit=mine[-1].page_limit,
-                  words_per_page=mine[-1].words_per_page)
+                  word_limit=last.word_limit, page_limit=last.page_limit,
+                  words_per_page=words_per_page_seen(typeset, last.words,
+                                                     last.words_per_page),
+                  typeset=typeset)
 
 
 def _sample(count: int, width: int) -> tuple[list[int], int]:
@@ -124,7 +134,15 @@ def burnup(series: Series, width: int, height: int, look: Look,
     now_words = series.words[-1] if series.words else 0
     summary = Text(" " * (AXIS + 1), end="")
     summary.append(f"{now_words} words", style=style(look, "strong"))
-    if limit and series.word_limit is None and series.page_limit is not None:
+    if limit and series.typeset is not None and series.page_limit is not None:
+        pages = series.typeset.pages
+        summary.append(f" · {series.typeset.label(series.page_limit)} typeset "
+                       f"({pages * 100 / series.page_limit:.0f}%, "
+                       f"~{series.words_per_page} words a page)")
+        if pages > series.page_limit:
+            summary.append(f" · over by {pages - series.page_limit:.1f} pages",
+                           style=style(look, "error"))
+    elif limit and series.word_limit is None and series.page_limit is not None:
         pages = estimate_pages(now_words, series.words_per_page)
         summary.append(f" ≈ {pages:.1f} of {series.page_limit:g} pages "
                        f"({now_words * 100 // limit}%, {series.words_per_page} words a page)")

@@ -32,6 +32,10 @@ class DataLoaded(Message):
         self.data = data
 
 
+class PagesMeasured(Message):
+    """The measuring worker finished: page-limited sections can show typeset pages."""
+
+
 class LoadFailed(Message):
     """A refresh failed; ``error`` is one cleaned line naming file:line."""
 

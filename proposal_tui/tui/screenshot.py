@@ -27,7 +27,7 @@ SIZE = (120, 40)
 
 async def _capture(repo: Path, light: bool) -> str:
     app = ProposalApp(Workspace(repo, FixedClock(NOW), acting="ana", env={}),
-                      refresh_every=None)
+                      refresh_every=None, measure_pages=False)  # the same picture each run
     app.animation_level = "none"
     async with app.run_test(size=SIZE) as pilot:
         while True:

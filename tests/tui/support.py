@@ -51,7 +51,10 @@ def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime = NOW,
              env: dict[str, str] | None = None, **kwargs: Any) -> ProposalApp:
+    """The app on ``repo`` at a fixed clock. Pages are not typeset unless asked
+    (``measure_pages=True``): ~2 s of CPU a fresh demo, and screens show the estimate."""
     workspace = Workspace(repo, FixedClock(now), acting=actor, env=env if env is not None else {})
+    kwargs.setdefault("measure_pages", False)
     app = ProposalApp(workspace, refresh_every=None, **kwargs)
     app.animation_level = "none"
     return app

@@ -67,6 +67,7 @@ class ProgressScreen(ViewScreen):
             zone = snap.manifest.proposal.timezone
             inputs = (snap.head, snap.manifest, snap.threads, snap.now.astimezone(zone).date())
             if inputs == self._inputs:
+                self.render_chart()  # the history is the same; pages may be measured now
                 return
             self._inputs = inputs
         self._key = ("progress", next(self._requests))
@@ -121,7 +122,9 @@ class ProgressScreen(ViewScreen):
             return
         chart = self.query_one(BurnUpChart)
         look = chart.look()
-        series = series_of(self.rows, self.section_id or "")
+        state = self.papp.data.state(self.section_id)
+        series = series_of(self.rows, self.section_id or "",
+                           state.page_figure if state is not None else None)
         if series is None:
             chart.update(Text("no history for this section yet", style=style(look, "muted")))
             return

@@ -106,8 +106,10 @@ def info_text(state: SectionState, manifest: Manifest, now: dt.datetime, look: L
         text.append("—")
     text.append(" · ", style=style(look, "muted"))
     text.append(words_text(state))
-    limit = "" if section.word_limit else " pages" if section.page_limit else " words"
-    text.append(limit, style=style(look, "muted"))
+    if section.page_limit and not section.word_limit:  # "12.4/15p (typeset in nsf, ...)"
+        text.append(pages_note(state, manifest), style=style(look, "muted"))
+    elif not section.word_limit:
+        text.append(" words", style=style(look, "muted"))
     text.append("\nanswers ", style=style(look, "muted"))
     text.append_text(plain(", ".join(section.requirements) or "—", style(look, "accent")))
     text.append("\nlast ", style=style(look, "muted"))
@@ -125,6 +127,19 @@ def info_text(state: SectionState, manifest: Manifest, now: dt.datetime, look: L
         text.append("\n")
         text.append_text(warnings)
     return text
+
+
+def pages_note(state: SectionState, manifest: Manifest) -> str:
+    """How the pages were counted: typeset (and the room left on the last page) or
+    estimated from the words while the typesetting runs."""
+    figure = state.page_figure
+    if figure is None or not figure.measured:
+        return f" (estimated at {manifest.proposal.words_per_page} words a page)"
+    how = "typeset approximately" if figure.approximate else "typeset"
+    left = figure.lines_left
+    room = f", {left} line{'s' if left != 1 else ''} left on the last page" \
+        if left is not None else ""
+    return f" ({how} in {figure.profile}{room})"
 
 
 PREPARED = 4  # texts kept for the rows beside the cursor (rendered ahead, or just left)

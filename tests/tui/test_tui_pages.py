@@ -1,0 +1,130 @@
+"""Measured pages on the dashboard (issue 20): page-limited sections show the word estimate,
+marked ``~``, until a worker has typeset them, then ``12.4/15p``; the dashboard never waits
+for the typesetter, and a refresh re-measures only what changed."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proposal_tui.domain.clock import FixedClock
+from proposal_tui.domain.pages import PageFigure
+from proposal_tui.services import pages as pages_module
+from proposal_tui.services.pages import PageService
+from proposal_tui.services.workspace import Workspace
+from proposal_tui.tui.charts import burnup, series_of
+from proposal_tui.tui.widgets.section_preview import pages_note
+from tests.fixtures import make_proposal
+from tests.gitutil import git
+from tests.tui.support import NOW, WIDE, count_calls, make_app, screen_text, settle, sync, wait_for
+
+LIMITED = ("exec-summary", "tech-approach", "mgmt-plan", "past-performance", "qa",
+           "transition", "security")  # the transit demo's sections with a page limit
+
+
+def row_of(app: Any, section_id: str) -> str:
+    """The table's line for a section, as the terminal shows it."""
+    title = app.data.state(section_id).section.title
+    return next(line for line in screen_text(app).splitlines() if title[:20] in line)
+
+
+def hold_measures(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the measuring worker wait (up to 20 s) until the returned event is set."""
+    release = threading.Event()
+    original = PageService.measure_all
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(PageService, "measure_all", held)
+    return release
+
+
+@sync
+async def test_the_table_is_usable_while_pages_are_typeset_then_shows_them(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = hold_measures(monkeypatch)
+    app = make_app(demo, measure_pages=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: app.loads >= 1 and not app.busy, what="the first load")
+        await pilot.pause()
+        state = app.data.state("mgmt-plan")
+        assert state.page_figure is not None and not state.page_figure.measured
+        estimate = f"~{state.pages:.1f}/15p"
+        assert estimate in row_of(app, "mgmt-plan")
+        assert app.measures == 0 and any(w.is_running for w in app.workers)
+        # the typesetter is held: the cursor still moves and the preview follows
+        table = app.screen.table
+        table.select("exec-summary")
+        await pilot.pause()
+        for _ in range(2):
+            await pilot.press("down")
+        assert table.selected_id == "mgmt-plan" and app.measures == 0
+        await pilot.pause()
+        assert "~1.1/15p (estimated at 500" in screen_text(app)  # the section pane
+        release.set()
+        await wait_for(pilot, lambda: app.measures == 1, what="the pages measured")
+        await pilot.pause()
+        figure = app.data.state("mgmt-plan").page_figure
+        assert figure is not None and figure.measured and not figure.approximate
+        assert f"{figure.pages:.1f}/15p" in row_of(app, "mgmt-plan")
+        assert estimate not in row_of(app, "mgmt-plan")
+        assert all(app.data.state(s).page_figure.measured for s in LIMITED)
+        assert f"{figure.pages:.1f}/15p (typeset in letter-11pt" in screen_text(app)
+        assert pages_note(app.data.state("mgmt-plan"), app.data.manifest).endswith(
+            f", {figure.lines_left} lines left on the last page)")
+        # the owners' pages total counts the typeset pages now
+        assert app.data.state("mgmt-plan").pages == figure.pages
+
+
+@sync
+async def test_a_refresh_typesets_only_the_section_that_changed(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(demo, measure_pages=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: app.measures == 1, what="the first measure")
+        before = app.data.state("qa").page_figure
+        typeset = count_calls(monkeypatch, pages_module, "measure")
+        path = demo / app.data.state("qa").section.file
+        path.write_text(path.read_text(encoding="utf-8") + "\n\n" + "More words here. " * 400,
+                        encoding="utf-8")
+        git(demo, "commit", "-qam", "QA: more words")
+        app.request_refresh("commit")
+        await wait_for(pilot, lambda: app.measures == 2, what="the second measure")
+        await settle(pilot)
+        after = app.data.state("qa").page_figure
+        assert typeset[0] == 1  # only qa: the others came from the cache
+        assert after.measured and after.pages > before.pages
+        assert app.data.state("qa").over_limit == (after.pages > 2)
+        assert app.measures == 2  # nothing left to measure: no third run
+        app.request_refresh("again")
+        await settle(pilot)
+        assert app.measures == 2
+
+
+@sync
+async def test_tests_and_screenshots_show_the_estimate_without_typesetting(demo: Path) -> None:
+    app = make_app(demo)  # measure_pages off: what every other TUI test sees
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.measures == 0
+        state = app.data.state("qa")
+        assert f"~{state.pages:.1f}/2p" in row_of(app, "qa")
+
+
+def test_the_burnup_draws_a_page_limit_at_the_typeset_density(tmp_path: Path) -> None:
+    repo = make_proposal(tmp_path)  # approach: page_limit 2 at 100 words a page
+    workspace = Workspace(repo, FixedClock(NOW))
+    rows = workspace.progress.rows(workspace.proposals.manifest())
+    words = series_of(rows, "approach").words[-1]
+    typeset = PageFigure(words / 50, measured=True, lines_left=3, profile="nsf")  # 50 a page
+    series = series_of(rows, "approach", typeset)
+    assert series.limit == 100 and series.words_per_page == 50
+    summary = burnup(series, 70, 8, {}).plain.splitlines()[-1]
+    assert f"{typeset.label(2)} typeset" in summary and "over by" in summary
+    estimated = series_of(rows, "approach", PageFigure(words / 100, measured=False))
+    assert estimated.limit == 200 and "≈" in burnup(estimated, 70, 8, {}).plain
