@@ -32,6 +32,7 @@ from proposal_tui.domain.library import (
     split_passages,
 )
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.domain.model import Section
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import format_for_path
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
@@ -197,6 +198,15 @@ class LibraryIndex:
             raise ProposalError(f"the library index was damaged ({exc}) and has been removed; "
                                 "run 'proposal library index' again", str(self.path)) from None
 
+    def meta(self, key: str) -> str:
+        with self._guard():
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            return row[0] if row else ""
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._guard(), self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+
     def indexed_repos(self) -> set[str]:
         with self._guard():
             return {r[0] for r in self.db.execute("SELECT name FROM repos")}
@@ -286,36 +296,44 @@ class LibraryIndex:
         stats.texts_read += len(new)
         contents = read_objects(path, [blobs[f] for f in new])
         with ThreadPoolExecutor(max(1, self.workers)) as pool:
-            blames = dict(zip(new, pool.map(lambda f: _blame(path, commit, f), new),
-                              strict=True))
-        for file in new:
-            section = sections[file]
-            try:
-                text = decode_text(contents.get(blobs[file], b""), file)
-            except ProposalError as exc:  # kept as an empty text: not read again and again
-                stats.problems.append(f"{entry.name} {ref}: {exc}")
-                text = ""
-            text_id = db.execute("INSERT INTO texts(repo, path, blob) VALUES(?,?,?)",
-                                 (entry.name, file, blobs[file])).lastrowid
-            existing[file] = int(text_id or 0)
-            tags = " ".join([section.id, *section.requirements])
-            for n, passage in enumerate(split_passages(text, format_for_path(file))):
-                pid = db.execute(
-                    "INSERT INTO passages(text_id, ord, title, heading, body, tags, line_start,"
-                    " line_end) VALUES(?,?,?,?,?,?,?,?)",
-                    (existing[file], n, clean_indexed(section.title),
-                     clean_indexed(passage.heading), clean_indexed(passage.body), tags,
-                     passage.line_start, passage.line_end)).lastrowid
-                db.execute("INSERT INTO fts(rowid, title, heading, body, tags) "
-                           "SELECT id, title, heading, body, tags FROM passages WHERE id=?",
-                           (pid,))
-                db.executemany("INSERT INTO authors VALUES(?,?,?,?,?)", [
-                    (pid, a.email, a.name, a.lines, a.last.isoformat())
-                    for a in _authors_of(blames[file], passage.line_start, passage.line_end)])
-                stats.passages += 1
+            # in order as they finish: a text is stored while the next ones are being blamed
+            blames = pool.map(lambda f: _blame(path, commit, f), new)
+            for file, blame in zip(new, blames, strict=True):
+                existing[file] = self._store_text(entry, ref, file, blobs[file], sections[file],
+                                                  contents.get(blobs[file], b""), blame, stats)
         db.executemany("INSERT INTO placements VALUES(?,?,?,?,?,?,?,?)", [
             (entry.name, ref, existing[f], sections[f].id, sections[f].title,
              " ".join(sections[f].requirements), commit, date) for f in blobs])
+
+    def _store_text(self, entry: LibraryEntry, ref: str, file: str, blob: str,
+                    section: Section, raw: bytes, blame: Blame, stats: IndexStats) -> int:
+        """One new text: its passages, their full-text entries and their authors."""
+        db = self.db
+        try:
+            text = decode_text(raw, file)
+        except ProposalError as exc:  # kept as an empty text: not read again and again
+            stats.problems.append(f"{entry.name} {ref}: {exc}")
+            text = ""
+        text_id = int(db.execute("INSERT INTO texts(repo, path, blob) VALUES(?,?,?)",
+                                 (entry.name, file, blob)).lastrowid or 0)
+        title = clean_indexed(section.title)
+        tags = " ".join([section.id, *section.requirements])
+        rows, authors = [], []
+        for n, passage in enumerate(split_passages(text, format_for_path(file))):
+            heading, body = clean_indexed(passage.heading), clean_indexed(passage.body)
+            pid = int(db.execute(
+                "INSERT INTO passages(text_id, ord, title, heading, body, tags, line_start,"
+                " line_end) VALUES(?,?,?,?,?,?,?,?)",
+                (text_id, n, title, heading, body, tags, passage.line_start,
+                 passage.line_end)).lastrowid or 0)
+            rows.append((pid, title, heading, body, tags))
+            authors += [(pid, a.email, a.name, a.lines, a.last.isoformat())
+                        for a in _authors_of(blame, passage.line_start, passage.line_end)]
+        db.executemany("INSERT INTO fts(rowid, title, heading, body, tags) VALUES(?,?,?,?,?)",
+                       rows)
+        db.executemany("INSERT INTO authors VALUES(?,?,?,?,?)", authors)
+        stats.passages += len(rows)
+        return text_id
 
     def _collect_garbage(self) -> None:
         """Texts no ref places any more: their passages leave the full-text index too."""
@@ -337,7 +355,8 @@ class LibraryIndex:
         """Passages matching an FTS5 expression, best first (BM25, the title weighing most).
 
         Snippets are made in a second query for the chosen few only: in the first, SQLite
-        would make one for every matching passage before sorting."""
+        would make one for every matching passage before sorting. (FTS5 cannot seek a rowid
+        IN list, but skipping the other matches costs less than a query per snippet.)"""
         where, params = ["fts MATCH ?"], [expression]
         if client or outcome:
             where.append("rowid IN (SELECT p.id FROM passages p JOIN texts t ON t.id = p.text_id"
@@ -351,11 +370,11 @@ class LibraryIndex:
                     f"SELECT rowid, rank FROM fts WHERE {' AND '.join(where)} ORDER BY rank "
                     "LIMIT ?", [*params, limit]).fetchall()
                 marked: dict[int, str] = {}
-                for rowid, _ in ranked if snippets else ():  # rowid = ? is a seek; IN is not
-                    marked[rowid] = self.db.execute(
-                        "SELECT snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ? AND "
-                        "rowid = ?", (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression, rowid)
-                    ).fetchone()[0]
+                if snippets and ranked:  # one pass over the matches; snippets for the few only
+                    marked = dict(self.db.execute(
+                        "SELECT rowid, snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ?"
+                        f" AND rowid IN ({','.join('?' * len(ranked))})",
+                        [HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression, *(r[0] for r in ranked)]))
             except sqlite3.OperationalError as exc:
                 if "fts5" in str(exc) or "syntax" in str(exc):
                     raise ProposalError(f"cannot search for that: {exc}") from None
