@@ -148,24 +148,35 @@ def fts_query(query: str) -> str | None:
     """A user's query as an FTS5 expression that cannot be a syntax error: quoted phrases stay
     phrases, ``word*`` is a prefix, every other word is one term; terms are OR-ed and BM25 ranks
     the passages holding more of them first. Common words are dropped unless that leaves
-    nothing. None when there is no word at all."""
+    nothing. Two words side by side in the query are also asked for as a phrase, so a passage
+    that has them side by side ("transition plan") ranks above one that has them apart. None
+    when there is no word at all."""
     terms: list[str] = []
     plain: list[str] = []
+    pairs: list[str] = []
+    previous = ""  # the plain word just before, when nothing came between
     for m in _QUERY_PART.finditer(query):
         phrase, token = m.group(1), m.group(2)
         if phrase is not None:
             words = _WORD.findall(phrase)
             if words:
                 terms.append('"' + " ".join(words) + '"')
+            previous = ""
             continue
         prefix = token.endswith("*")
         for n, word in enumerate(words := _WORD.findall(token)):
             if prefix and n == len(words) - 1:
                 terms.append(f'"{word}"*')
-            else:
-                plain.append(word)
+                previous = ""
+                continue
+            plain.append(word)
+            word = word.lower()
+            if previous and previous not in _STOPWORDS and word not in _STOPWORDS:
+                pairs.append(f'"{previous} {word}"')
+            previous = word
     kept = [w for w in plain if w.lower() not in _STOPWORDS] or plain
     terms += [f'"{w}"' for w in dict.fromkeys(w.lower() for w in kept)]
+    terms += list(dict.fromkeys(pairs))
     return " OR ".join(terms) if terms else None
 
 
