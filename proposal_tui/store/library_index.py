@@ -41,6 +41,7 @@ from proposal_tui.store.library_list import LibraryEntry
 SCHEMA_VERSION = "1"
 TIP = "HEAD"
 BM25_WEIGHTS = (8.0, 3.0, 1.0, 1.0)  # title, heading, body, tags
+_BM25 = f"bm25(fts, {', '.join(map(str, BM25_WEIGHTS))})"
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -170,8 +171,6 @@ class LibraryIndex:
         with db:
             db.executescript(_SCHEMA)
             db.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
-            db.execute("INSERT INTO fts(fts, rank) VALUES('rank', ?)",
-                       (f"bm25({', '.join(map(str, BM25_WEIGHTS))})",))
         return db
 
     def _connect(self) -> sqlite3.Connection:
@@ -366,9 +365,9 @@ class LibraryIndex:
                        (outcome or "").lower()]
         with self._guard():
             try:
-                ranked = self.db.execute(
-                    f"SELECT rowid, rank FROM fts WHERE {' AND '.join(where)} ORDER BY rank "
-                    "LIMIT ?", [*params, limit]).fetchall()
+                ranked = self.db.execute(  # not ORDER BY rank: FTS5 would sort every match
+                    f"SELECT rowid, {_BM25} AS score FROM fts WHERE {' AND '.join(where)} "
+                    "ORDER BY score LIMIT ?", [*params, limit]).fetchall()
                 marked: dict[int, str] = {}
                 if snippets and ranked:  # one pass over the matches; snippets for the few only
                     marked = dict(self.db.execute(
