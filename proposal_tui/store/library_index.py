@@ -32,7 +32,7 @@ from proposal_tui.domain.library import (
     split_passages,
 )
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
-from proposal_tui.domain.model import Section
+from proposal_tui.domain.model import Manifest, Section
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import format_for_path
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
@@ -133,6 +133,7 @@ class LibraryIndex:
         self.workers = workers
         self._db: sqlite3.Connection | None = None
         self.rebuilt = ""
+        self._manifests: dict[str, Manifest | str | None] = {}  # by commit, for one update
 
     # -- the database -----------------------------------------------------------------------
     @property
@@ -215,6 +216,7 @@ class LibraryIndex:
         """Bring the index up to date with ``entries``: forget removed repositories and refs,
         index moved refs, reading only blobs never indexed."""
         stats = IndexStats()
+        self._manifests.clear()
         with self._guard():
             db = self.db
             stats.rebuilt = self.rebuilt
@@ -261,8 +263,11 @@ class LibraryIndex:
             self._record_repo(entry, path, refs.get(TIP))
 
     def _record_repo(self, entry: LibraryEntry, path: Path, tip: str | None) -> None:
-        facts = _manifest_facts(path, tip) if tip else None
-        title, client, solicitation, outcome, due = facts or (entry.name, "", "", "", "")
+        manifest = self._manifest(path, tip) if tip else None
+        info = manifest.proposal if isinstance(manifest, Manifest) else None
+        title, client, solicitation, outcome, due = (
+            info.title, info.client, info.solicitation, info.outcome,
+            info.due.isoformat() if info.due else "") if info else (entry.name, "", "", "", "")
         date = due or (_commit_dates(path, [tip])[tip] if tip else "")
         self.db.execute("INSERT OR REPLACE INTO repos VALUES(?,?,?,?,?,?,?)",
                         (entry.name, entry.path, title, client, solicitation, outcome, date))
@@ -273,14 +278,9 @@ class LibraryIndex:
         db.execute("DELETE FROM placements WHERE repo=? AND ref=?", (entry.name, ref))
         date = _commit_dates(path, [commit])[commit]
         db.execute("INSERT OR REPLACE INTO refs VALUES(?,?,?,?)", (entry.name, ref, commit, date))
-        raw = read_objects(path, [f"{commit}:{MANIFEST_NAME}"]).get(f"{commit}:{MANIFEST_NAME}")
-        if raw is None:
-            stats.problems.append(f"{entry.name} {ref}: no {MANIFEST_NAME}")
-            return
-        try:
-            manifest = parse_manifest(decode_text(raw, MANIFEST_NAME), MANIFEST_NAME)
-        except ProposalError as exc:
-            stats.problems.append(f"{entry.name} {ref}: {exc}")
+        manifest = self._manifest(path, commit)
+        if not isinstance(manifest, Manifest):
+            stats.problems.append(f"{entry.name} {ref}: {manifest or f'no {MANIFEST_NAME}'}")
             return
         sections = {s.file: s for s in manifest.sections}
         blobs = _blob_ids(path, commit, list(sections))
@@ -303,6 +303,19 @@ class LibraryIndex:
         db.executemany("INSERT INTO placements VALUES(?,?,?,?,?,?,?,?)", [
             (entry.name, ref, existing[f], sections[f].id, sections[f].title,
              " ".join(sections[f].requirements), commit, date) for f in blobs])
+
+    def _manifest(self, path: Path, commit: str) -> Manifest | str | None:
+        """The plan at ``commit`` (the reason it cannot be read, None when there is none),
+        read and parsed once per commit: the tip and a round tag often name the same one."""
+        if commit not in self._manifests:
+            name = f"{commit}:{MANIFEST_NAME}"
+            raw = read_objects(path, [name]).get(name)
+            try:
+                self._manifests[commit] = None if raw is None else parse_manifest(
+                    decode_text(raw, MANIFEST_NAME), MANIFEST_NAME)
+            except ProposalError as exc:
+                self._manifests[commit] = str(exc)
+        return self._manifests[commit]
 
     def _store_text(self, entry: LibraryEntry, ref: str, file: str, blob: str,
                     section: Section, raw: bytes, blame: Blame, stats: IndexStats) -> int:
@@ -453,18 +466,6 @@ def _commit_dates(path: Path, commits: Sequence[str]) -> dict[str, str]:
                 dates[commit] = dt.datetime.fromtimestamp(
                     int(stamp), dt.timezone(offset)).isoformat()
     return dates
-
-
-def _manifest_facts(path: Path, commit: str) -> tuple[str, str, str, str, str] | None:
-    raw = read_objects(path, [f"{commit}:{MANIFEST_NAME}"]).get(f"{commit}:{MANIFEST_NAME}")
-    if raw is None:
-        return None
-    try:
-        info = parse_manifest(decode_text(raw, MANIFEST_NAME), MANIFEST_NAME).proposal
-    except ProposalError:
-        return None
-    return (info.title, info.client, info.solicitation, info.outcome,
-            info.due.isoformat() if info.due else "")
 
 
 def _blob_ids(path: Path, commit: str, files: list[str]) -> dict[str, str]:
