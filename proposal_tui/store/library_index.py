@@ -483,7 +483,10 @@ def _blob_ids(path: Path, commit: str, files: list[str]) -> dict[str, str]:
     return blobs
 
 
-_BLAME_HEADER = re.compile(rb"^([0-9a-f]{40,64}) \d+ \d+")
+# A line's header (commit id first), and the first time a commit is named, its author
+# (porcelain always writes author, author-mail and author-time first, in that order).
+_BLAME_LINE = re.compile(rb"^([0-9a-f]{40,64}) \d+ \d+.*\n(?:author (.*)\nauthor-mail (.*)\n"
+                         rb"author-time (\d+)\n)?", re.MULTILINE)
 Blame = list[tuple[str, str, int]]  # per line (1-based via index + 1): email, name, time
 
 
@@ -491,22 +494,17 @@ def _blame(path: Path, commit: str, file: str) -> Blame:
     """Who wrote each line of ``file`` at ``commit``, after the repository's mailmap.
 
     ``--porcelain`` names a commit's author once, at its first line (``--line-porcelain``
-    repeats it on every line: four times the output to read)."""
+    repeats it on every line: four times the output to read). Content lines start with a tab,
+    so only headers start with a commit id."""
     out = run_git_bytes(["blame", "--porcelain", "-w", commit, "--", file], path).stdout
+    known: dict[bytes, tuple[str, str, int]] = {}
     lines: Blame = []
-    known: dict[bytes, list] = {}
-    current: list = ["", "", 0]
-    for raw in out.split(b"\n"):
-        if raw.startswith(b"\t"):
-            lines.append((current[0], current[1], current[2]))
-        elif raw.startswith(b"author-mail "):
-            current[0] = raw[12:].decode("utf-8", "replace").strip().strip("<>").lower()
-        elif raw.startswith(b"author-time "):
-            current[2] = int(raw[12:])
-        elif raw.startswith(b"author "):
-            current[1] = raw[7:].decode("utf-8", "replace")
-        elif (header := _BLAME_HEADER.match(raw)) is not None:
-            current = known.setdefault(header.group(1), ["", "", 0])
+    for m in _BLAME_LINE.finditer(out):
+        if m.group(2) is not None:
+            known[m.group(1)] = (
+                m.group(3).decode("utf-8", "replace").strip().strip("<>").lower(),
+                m.group(2).decode("utf-8", "replace"), int(m.group(4)))
+        lines.append(known.get(m.group(1), ("", "", 0)))
     return lines
 
 
