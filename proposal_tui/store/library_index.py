@@ -233,6 +233,9 @@ class LibraryIndex:
                     stats.problems.append(f"{entry.name}: {exc}")
             with db:
                 self._collect_garbage()
+                total = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+                if stats.passages * 10 >= total > 0:  # a big update: one segment, not dozens
+                    db.execute("INSERT INTO fts(fts) VALUES('optimize')")
         return stats
 
     def _forget_repo(self, name: str) -> None:
