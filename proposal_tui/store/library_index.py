@@ -234,8 +234,11 @@ class LibraryIndex:
             with db:
                 self._collect_garbage()
                 total = db.execute("SELECT count(*) FROM passages").fetchone()[0]
-                if stats.passages * 10 >= total > 0:  # a big update: one segment, not dozens
+                big = stats.passages * 10 >= total > 0
+                if big:  # one segment, not dozens: a query reads one b-tree per segment
                     db.execute("INSERT INTO fts(fts) VALUES('optimize')")
+            if big:  # the log would otherwise keep a copy of the whole index
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return stats
 
     def _forget_repo(self, name: str) -> None:
