@@ -17,7 +17,8 @@ HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\ue000", "\ue001"  # private use: stripped fr
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _TEX_HEADING = re.compile(r"^\s*\\(?:part|chapter|section|subsection|subsubsection|paragraph)"
                           r"\*?\s*(?:\[[^\]]*\])?\s*\{(.*)\}\s*$")
-_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.<>_])\1{2,}\s*$")
+_UNDERLINE_CHARS = "=-~^\"'`#*+:.<>_"
+_UNDERLINE = re.compile(f"^([{re.escape(_UNDERLINE_CHARS)}])\\1{{2,}}\\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset("""a an and are as at be by for from has have in is it its of on or our
 that the their this to was we were will with which who your you each when up not no per""".split())
@@ -73,6 +74,12 @@ def split_passages(text: str, fmt: str) -> list[Passage]:
 def _heading_at(lines: list[str], i: int, fmt: str) -> tuple[str, int] | None:
     """(title, lines used) when a heading starts at line ``i``."""
     line = lines[i]
+    after = lines[i + 1][:1] if i + 1 < len(lines) else ""
+    if not line.strip() or fmt == "text" or (  # most lines: not a heading, seen cheaply
+            fmt == "markdown" and line.lstrip()[0] != "#" and after not in ("=", "-")) or (
+            fmt == "rst" and not (after and after in _UNDERLINE_CHARS)
+            and line[0] not in _UNDERLINE_CHARS):
+        return None
     if fmt == "latex":
         m = _TEX_HEADING.match(line)
         return (m.group(1).strip(), 1) if m else None
@@ -141,24 +148,35 @@ def fts_query(query: str) -> str | None:
     """A user's query as an FTS5 expression that cannot be a syntax error: quoted phrases stay
     phrases, ``word*`` is a prefix, every other word is one term; terms are OR-ed and BM25 ranks
     the passages holding more of them first. Common words are dropped unless that leaves
-    nothing. None when there is no word at all."""
+    nothing. Two words side by side in the query are also asked for as a phrase, so a passage
+    that has them side by side ("transition plan") ranks above one that has them apart. None
+    when there is no word at all."""
     terms: list[str] = []
     plain: list[str] = []
+    pairs: list[str] = []
+    previous = ""  # the plain word just before, when nothing came between
     for m in _QUERY_PART.finditer(query):
         phrase, token = m.group(1), m.group(2)
         if phrase is not None:
             words = _WORD.findall(phrase)
             if words:
                 terms.append('"' + " ".join(words) + '"')
+            previous = ""
             continue
         prefix = token.endswith("*")
         for n, word in enumerate(words := _WORD.findall(token)):
             if prefix and n == len(words) - 1:
                 terms.append(f'"{word}"*')
-            else:
-                plain.append(word)
+                previous = ""
+                continue
+            plain.append(word)
+            word = word.lower()
+            if previous and previous not in _STOPWORDS and word not in _STOPWORDS:
+                pairs.append(f'"{previous} {word}"')
+            previous = word
     kept = [w for w in plain if w.lower() not in _STOPWORDS] or plain
     terms += [f'"{w}"' for w in dict.fromkeys(w.lower() for w in kept)]
+    terms += list(dict.fromkeys(pairs))
     return " OR ".join(terms) if terms else None
 
 

@@ -149,10 +149,17 @@ class LibraryService:
 
     def ensure_indexed(self) -> None:
         """Index what was never indexed (a new list entry, a rebuilt database); moved
-        repositories wait for ``proposal library index``."""
+        repositories wait for ``proposal library index``. A list unchanged since the last
+        check that found everything indexed is not read again."""
+        stamp = library_list.digest(self.listing)
+        if stamp and self.index_store.meta("listing") == stamp:
+            return
         entries = self.entries()
-        if {e.name for e in entries} != self.index_store.indexed_repos():
+        names = {e.name for e in entries}
+        if names != self.index_store.indexed_repos():
             self.index_store.update(entries)
+        if stamp and names == self.index_store.indexed_repos():
+            self.index_store.set_meta("listing", stamp)
 
     # -- reading ----------------------------------------------------------------------------
     def search(self, query: str, limit: int = 10, client: str | None = None,

@@ -32,6 +32,7 @@ from proposal_tui.domain.library import (
     split_passages,
 )
 from proposal_tui.domain.manifest import MANIFEST_NAME, parse_manifest
+from proposal_tui.domain.model import Manifest, Section
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import format_for_path
 from proposal_tui.store.git import read_objects, run_git, run_git_bytes
@@ -40,6 +41,7 @@ from proposal_tui.store.library_list import LibraryEntry
 SCHEMA_VERSION = "1"
 TIP = "HEAD"
 BM25_WEIGHTS = (8.0, 3.0, 1.0, 1.0)  # title, heading, body, tags
+_BM25 = f"bm25(fts, {', '.join(map(str, BM25_WEIGHTS))})"
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -131,6 +133,7 @@ class LibraryIndex:
         self.workers = workers
         self._db: sqlite3.Connection | None = None
         self.rebuilt = ""
+        self._manifests: dict[str, Manifest | str | None] = {}  # by commit, for one update
 
     # -- the database -----------------------------------------------------------------------
     @property
@@ -169,8 +172,6 @@ class LibraryIndex:
         with db:
             db.executescript(_SCHEMA)
             db.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
-            db.execute("INSERT INTO fts(fts, rank) VALUES('rank', ?)",
-                       (f"bm25({', '.join(map(str, BM25_WEIGHTS))})",))
         return db
 
     def _connect(self) -> sqlite3.Connection:
@@ -197,6 +198,15 @@ class LibraryIndex:
             raise ProposalError(f"the library index was damaged ({exc}) and has been removed; "
                                 "run 'proposal library index' again", str(self.path)) from None
 
+    def meta(self, key: str) -> str:
+        with self._guard():
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            return row[0] if row else ""
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._guard(), self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+
     def indexed_repos(self) -> set[str]:
         with self._guard():
             return {r[0] for r in self.db.execute("SELECT name FROM repos")}
@@ -206,6 +216,7 @@ class LibraryIndex:
         """Bring the index up to date with ``entries``: forget removed repositories and refs,
         index moved refs, reading only blobs never indexed."""
         stats = IndexStats()
+        self._manifests.clear()
         with self._guard():
             db = self.db
             stats.rebuilt = self.rebuilt
@@ -222,6 +233,12 @@ class LibraryIndex:
                     stats.problems.append(f"{entry.name}: {exc}")
             with db:
                 self._collect_garbage()
+                total = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+                big = stats.passages * 10 >= total > 0
+                if big:  # one segment, not dozens: a query reads one b-tree per segment
+                    db.execute("INSERT INTO fts(fts) VALUES('optimize')")
+            if big:  # the log would otherwise keep a copy of the whole index
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return stats
 
     def _forget_repo(self, name: str) -> None:
@@ -252,8 +269,11 @@ class LibraryIndex:
             self._record_repo(entry, path, refs.get(TIP))
 
     def _record_repo(self, entry: LibraryEntry, path: Path, tip: str | None) -> None:
-        facts = _manifest_facts(path, tip) if tip else None
-        title, client, solicitation, outcome, due = facts or (entry.name, "", "", "", "")
+        manifest = self._manifest(path, tip) if tip else None
+        info = manifest.proposal if isinstance(manifest, Manifest) else None
+        title, client, solicitation, outcome, due = (
+            info.title, info.client, info.solicitation, info.outcome,
+            info.due.isoformat() if info.due else "") if info else (entry.name, "", "", "", "")
         date = due or (_commit_dates(path, [tip])[tip] if tip else "")
         self.db.execute("INSERT OR REPLACE INTO repos VALUES(?,?,?,?,?,?,?)",
                         (entry.name, entry.path, title, client, solicitation, outcome, date))
@@ -264,14 +284,9 @@ class LibraryIndex:
         db.execute("DELETE FROM placements WHERE repo=? AND ref=?", (entry.name, ref))
         date = _commit_dates(path, [commit])[commit]
         db.execute("INSERT OR REPLACE INTO refs VALUES(?,?,?,?)", (entry.name, ref, commit, date))
-        raw = read_objects(path, [f"{commit}:{MANIFEST_NAME}"]).get(f"{commit}:{MANIFEST_NAME}")
-        if raw is None:
-            stats.problems.append(f"{entry.name} {ref}: no {MANIFEST_NAME}")
-            return
-        try:
-            manifest = parse_manifest(decode_text(raw, MANIFEST_NAME), MANIFEST_NAME)
-        except ProposalError as exc:
-            stats.problems.append(f"{entry.name} {ref}: {exc}")
+        manifest = self._manifest(path, commit)
+        if not isinstance(manifest, Manifest):
+            stats.problems.append(f"{entry.name} {ref}: {manifest or f'no {MANIFEST_NAME}'}")
             return
         sections = {s.file: s for s in manifest.sections}
         blobs = _blob_ids(path, commit, list(sections))
@@ -286,36 +301,57 @@ class LibraryIndex:
         stats.texts_read += len(new)
         contents = read_objects(path, [blobs[f] for f in new])
         with ThreadPoolExecutor(max(1, self.workers)) as pool:
-            blames = dict(zip(new, pool.map(lambda f: _blame(path, commit, f), new),
-                              strict=True))
-        for file in new:
-            section = sections[file]
-            try:
-                text = decode_text(contents.get(blobs[file], b""), file)
-            except ProposalError as exc:  # kept as an empty text: not read again and again
-                stats.problems.append(f"{entry.name} {ref}: {exc}")
-                text = ""
-            text_id = db.execute("INSERT INTO texts(repo, path, blob) VALUES(?,?,?)",
-                                 (entry.name, file, blobs[file])).lastrowid
-            existing[file] = int(text_id or 0)
-            tags = " ".join([section.id, *section.requirements])
-            for n, passage in enumerate(split_passages(text, format_for_path(file))):
-                pid = db.execute(
-                    "INSERT INTO passages(text_id, ord, title, heading, body, tags, line_start,"
-                    " line_end) VALUES(?,?,?,?,?,?,?,?)",
-                    (existing[file], n, clean_indexed(section.title),
-                     clean_indexed(passage.heading), clean_indexed(passage.body), tags,
-                     passage.line_start, passage.line_end)).lastrowid
-                db.execute("INSERT INTO fts(rowid, title, heading, body, tags) "
-                           "SELECT id, title, heading, body, tags FROM passages WHERE id=?",
-                           (pid,))
-                db.executemany("INSERT INTO authors VALUES(?,?,?,?,?)", [
-                    (pid, a.email, a.name, a.lines, a.last.isoformat())
-                    for a in _authors_of(blames[file], passage.line_start, passage.line_end)])
-                stats.passages += 1
+            # in order as they finish: a text is stored while the next ones are being blamed
+            blames = pool.map(lambda f: _blame(path, commit, f), new)
+            for file, blame in zip(new, blames, strict=True):
+                existing[file] = self._store_text(entry, ref, file, blobs[file], sections[file],
+                                                  contents.get(blobs[file], b""), blame, stats)
         db.executemany("INSERT INTO placements VALUES(?,?,?,?,?,?,?,?)", [
             (entry.name, ref, existing[f], sections[f].id, sections[f].title,
              " ".join(sections[f].requirements), commit, date) for f in blobs])
+
+    def _manifest(self, path: Path, commit: str) -> Manifest | str | None:
+        """The plan at ``commit`` (the reason it cannot be read, None when there is none),
+        read and parsed once per commit: the tip and a round tag often name the same one."""
+        if commit not in self._manifests:
+            name = f"{commit}:{MANIFEST_NAME}"
+            raw = read_objects(path, [name]).get(name)
+            try:
+                self._manifests[commit] = None if raw is None else parse_manifest(
+                    decode_text(raw, MANIFEST_NAME), MANIFEST_NAME)
+            except ProposalError as exc:
+                self._manifests[commit] = str(exc)
+        return self._manifests[commit]
+
+    def _store_text(self, entry: LibraryEntry, ref: str, file: str, blob: str,
+                    section: Section, raw: bytes, blame: Blame, stats: IndexStats) -> int:
+        """One new text: its passages, their full-text entries and their authors."""
+        db = self.db
+        try:
+            text = decode_text(raw, file)
+        except ProposalError as exc:  # kept as an empty text: not read again and again
+            stats.problems.append(f"{entry.name} {ref}: {exc}")
+            text = ""
+        text_id = int(db.execute("INSERT INTO texts(repo, path, blob) VALUES(?,?,?)",
+                                 (entry.name, file, blob)).lastrowid or 0)
+        title = clean_indexed(section.title)
+        tags = " ".join([section.id, *section.requirements])
+        rows, authors = [], []
+        for n, passage in enumerate(split_passages(text, format_for_path(file))):
+            heading, body = clean_indexed(passage.heading), clean_indexed(passage.body)
+            pid = int(db.execute(
+                "INSERT INTO passages(text_id, ord, title, heading, body, tags, line_start,"
+                " line_end) VALUES(?,?,?,?,?,?,?,?)",
+                (text_id, n, title, heading, body, tags, passage.line_start,
+                 passage.line_end)).lastrowid or 0)
+            rows.append((pid, title, heading, body, tags))
+            authors += [(pid, a.email, a.name, a.lines, a.last.isoformat())
+                        for a in _authors_of(blame, passage.line_start, passage.line_end)]
+        db.executemany("INSERT INTO fts(rowid, title, heading, body, tags) VALUES(?,?,?,?,?)",
+                       rows)
+        db.executemany("INSERT INTO authors VALUES(?,?,?,?,?)", authors)
+        stats.passages += len(rows)
+        return text_id
 
     def _collect_garbage(self) -> None:
         """Texts no ref places any more: their passages leave the full-text index too."""
@@ -337,7 +373,8 @@ class LibraryIndex:
         """Passages matching an FTS5 expression, best first (BM25, the title weighing most).
 
         Snippets are made in a second query for the chosen few only: in the first, SQLite
-        would make one for every matching passage before sorting."""
+        would make one for every matching passage before sorting. (FTS5 cannot seek a rowid
+        IN list, but skipping the other matches costs less than a query per snippet.)"""
         where, params = ["fts MATCH ?"], [expression]
         if client or outcome:
             where.append("rowid IN (SELECT p.id FROM passages p JOIN texts t ON t.id = p.text_id"
@@ -347,15 +384,15 @@ class LibraryIndex:
                        (outcome or "").lower()]
         with self._guard():
             try:
-                ranked = self.db.execute(
-                    f"SELECT rowid, rank FROM fts WHERE {' AND '.join(where)} ORDER BY rank "
-                    "LIMIT ?", [*params, limit]).fetchall()
+                ranked = self.db.execute(  # not ORDER BY rank: FTS5 would sort every match
+                    f"SELECT rowid, {_BM25} AS score FROM fts WHERE {' AND '.join(where)} "
+                    "ORDER BY score LIMIT ?", [*params, limit]).fetchall()
                 marked: dict[int, str] = {}
-                for rowid, _ in ranked if snippets else ():  # rowid = ? is a seek; IN is not
-                    marked[rowid] = self.db.execute(
-                        "SELECT snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ? AND "
-                        "rowid = ?", (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression, rowid)
-                    ).fetchone()[0]
+                if snippets and ranked:  # one pass over the matches; snippets for the few only
+                    marked = dict(self.db.execute(
+                        "SELECT rowid, snippet(fts, 2, ?, ?, '…', 16) FROM fts WHERE fts MATCH ?"
+                        f" AND rowid IN ({','.join('?' * len(ranked))})",
+                        [HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE, expression, *(r[0] for r in ranked)]))
             except sqlite3.OperationalError as exc:
                 if "fts5" in str(exc) or "syntax" in str(exc):
                     raise ProposalError(f"cannot search for that: {exc}") from None
@@ -437,18 +474,6 @@ def _commit_dates(path: Path, commits: Sequence[str]) -> dict[str, str]:
     return dates
 
 
-def _manifest_facts(path: Path, commit: str) -> tuple[str, str, str, str, str] | None:
-    raw = read_objects(path, [f"{commit}:{MANIFEST_NAME}"]).get(f"{commit}:{MANIFEST_NAME}")
-    if raw is None:
-        return None
-    try:
-        info = parse_manifest(decode_text(raw, MANIFEST_NAME), MANIFEST_NAME).proposal
-    except ProposalError:
-        return None
-    return (info.title, info.client, info.solicitation, info.outcome,
-            info.due.isoformat() if info.due else "")
-
-
 def _blob_ids(path: Path, commit: str, files: list[str]) -> dict[str, str]:
     if not files:
         return {}
@@ -464,7 +489,10 @@ def _blob_ids(path: Path, commit: str, files: list[str]) -> dict[str, str]:
     return blobs
 
 
-_BLAME_HEADER = re.compile(rb"^([0-9a-f]{40,64}) \d+ \d+")
+# A line's header (commit id first), and the first time a commit is named, its author
+# (porcelain always writes author, author-mail and author-time first, in that order).
+_BLAME_LINE = re.compile(rb"^([0-9a-f]{40,64}) \d+ \d+.*\n(?:author (.*)\nauthor-mail (.*)\n"
+                         rb"author-time (\d+)\n)?", re.MULTILINE)
 Blame = list[tuple[str, str, int]]  # per line (1-based via index + 1): email, name, time
 
 
@@ -472,22 +500,17 @@ def _blame(path: Path, commit: str, file: str) -> Blame:
     """Who wrote each line of ``file`` at ``commit``, after the repository's mailmap.
 
     ``--porcelain`` names a commit's author once, at its first line (``--line-porcelain``
-    repeats it on every line: four times the output to read)."""
+    repeats it on every line: four times the output to read). Content lines start with a tab,
+    so only headers start with a commit id."""
     out = run_git_bytes(["blame", "--porcelain", "-w", commit, "--", file], path).stdout
+    known: dict[bytes, tuple[str, str, int]] = {}
     lines: Blame = []
-    known: dict[bytes, list] = {}
-    current: list = ["", "", 0]
-    for raw in out.split(b"\n"):
-        if raw.startswith(b"\t"):
-            lines.append((current[0], current[1], current[2]))
-        elif raw.startswith(b"author-mail "):
-            current[0] = raw[12:].decode("utf-8", "replace").strip().strip("<>").lower()
-        elif raw.startswith(b"author-time "):
-            current[2] = int(raw[12:])
-        elif raw.startswith(b"author "):
-            current[1] = raw[7:].decode("utf-8", "replace")
-        elif (header := _BLAME_HEADER.match(raw)) is not None:
-            current = known.setdefault(header.group(1), ["", "", 0])
+    for m in _BLAME_LINE.finditer(out):
+        if m.group(2) is not None:
+            known[m.group(1)] = (
+                m.group(3).decode("utf-8", "replace").strip().strip("<>").lower(),
+                m.group(2).decode("utf-8", "replace"), int(m.group(4)))
+        lines.append(known.get(m.group(1), ("", "", 0)))
     return lines
 
 

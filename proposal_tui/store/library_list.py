@@ -59,6 +59,15 @@ def clone_folder(env: Mapping[str, str]) -> Path:
     return _xdg(env, "XDG_DATA_HOME", ".local/share") / APP_DIR / "library"
 
 
+def digest(listing: Path) -> str:
+    """What the list says, as a short digest ("" when it cannot be read): a search compares it
+    with the one the index last checked, and reads the list only when it changed."""
+    try:
+        return hashlib.sha256(listing.read_bytes()).hexdigest()[:32]
+    except OSError:
+        return ""
+
+
 def load(listing: Path) -> list[LibraryEntry]:
     """The entries; an absent file is an empty library."""
     try:

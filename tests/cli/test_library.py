@@ -82,6 +82,21 @@ def test_index_is_incremental_a_url_is_cloned_a_damaged_index_rebuilt(library: t
     assert run("library", "search", "drones", "--json", env=env).json()
 
 
+def test_search_indexes_what_the_list_gained_and_forgets_what_it_lost(library: tuple) -> None:
+    """A search reads the list only when it changed: a change is never missed."""
+    env, _, river = library
+
+    def found() -> set[str]:
+        return {h["proposal"] for h in run("library", "search", "drones", "--json",
+                                           env=env).json()}
+
+    assert found() == {"harbor", "river-2024"}  # never indexed: the search indexed them
+    assert run("library", "remove", "river-2024", env=env).code == 0
+    assert found() == {"harbor"}
+    assert run("library", "add", str(river), "--name", "river-2", env=env).code == 0
+    assert found() == {"harbor", "river-2"}
+
+
 def test_search_ranks_filters_and_highlights(shared: tuple) -> None:
     env = shared[0]
     hits = run("library", "search", "drone inspection", "--json", env=env).json()

@@ -60,6 +60,15 @@ def test_queries_keep_phrases_and_prefixes_and_drop_common_words() -> None:
     assert fts_query('"" * -- ()') is None
 
 
+def test_words_side_by_side_are_also_a_phrase() -> None:
+    """So a bare "Transition Plan" heading outranks a long text with both words apart."""
+    assert fts_query("Transition Plan from the incumbent system") == \
+        '"transition" OR "plan" OR "incumbent" OR "system" OR "transition plan" OR ' \
+        '"incumbent system"'
+    assert fts_query('risk "data x" register* owner') == '"data x" OR "register"* OR "risk"' \
+        ' OR "owner"'  # a phrase or a prefix between words: they are not side by side
+
+
 @given(st.text(max_size=60))
 def test_no_query_is_an_fts5_syntax_error(query: str) -> None:
     db = sqlite3.connect(":memory:")
