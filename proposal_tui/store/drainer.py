@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 try:
     import fcntl
@@ -37,9 +38,10 @@ from proposal_tui.store import fastappend
 MAX_LINE = 4096
 
 
-def start(cwd: Path, socket_path: Path) -> int | None:
-    """Fork the drainer of the repository at ``cwd`` (called by the fork server before it
-    forks any command); its pid, or None when this repository needs the general path."""
+def listen(cwd: Path, socket_path: Path) -> tuple[Path, socket.socket] | None:
+    """The git folder of the repository at ``cwd`` and the drainer's listening socket, or
+    None when this repository needs the general path. The fork server (store/zygote.py)
+    then forks the drainer, which runs :func:`serve`."""
     gdir, fmt = fastappend.repo_info(cwd)
     if fmt != "sha1" or fcntl is None or not os.access(gdir / "objects", os.W_OK):
         return None
@@ -52,11 +54,11 @@ def start(cwd: Path, socket_path: Path) -> int | None:
     finally:
         os.umask(old)
     listener.listen(128)
-    pid = os.fork()
-    if pid:
-        listener.close()
-        fastappend.DRAINERS[gdir] = socket_path
-        return pid
+    return gdir, listener
+
+
+def serve(cwd: Path, gdir: Path, listener: socket.socket, socket_path: Path) -> NoReturn:
+    """The forked drainer's life: answer the commands until the server ends, then exit."""
     code = 0
     try:
         signal.set_wakeup_fd(-1)

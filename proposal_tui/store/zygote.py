@@ -58,6 +58,19 @@ def preload() -> Callable[[list[str]], int]:
     return cli.main  # type: ignore[no-any-return]
 
 
+def _fork_drainer(root: Path, socket_path: Path) -> None:
+    """Fork the comment drainer of the repository at ``root`` (store/drainer.py), before any
+    command, and record its socket in :data:`fastappend.DRAINERS` for the commands to come."""
+    ready = drainer.listen(root, socket_path)
+    if ready is None:
+        return
+    gdir, listener = ready
+    if os.fork() == 0:
+        drainer.serve(root, gdir, listener, socket_path)
+    listener.close()
+    fastappend.DRAINERS[gdir] = socket_path
+
+
 def locate(repos: Sequence[str], drainers: str | None = None) -> Callable[[], None]:
     """Remember where each served repository is (a repository that cannot be opened now is
     left for its commands to report), and return what refreshes, before each fork, what every
@@ -75,7 +88,7 @@ def locate(repos: Sequence[str], drainers: str | None = None) -> Callable[[], No
             located.append(repo)
             if drainers is not None:
                 with contextlib.suppress(OSError, ProposalError):
-                    drainer.start(repo.root, Path(f"{drainers}.drain{index}"))
+                    _fork_drainer(repo.root, Path(f"{drainers}.drain{index}"))
 
     def warm() -> None:
         for repo in located:
