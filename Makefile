@@ -22,11 +22,15 @@ run: $(STAMP)
 	$(BIN)/proposal --repo "$$dir"
 
 # The layering contracts first (pyproject.toml [tool.importlinter]): a broken one fails the build.
+# The suite runs on two workers (a file stays on one); the SSH servers, the benchmarks and the
+# wheel install run after it on their own, as their ports and figures want the machine alone.
+ALONE := tests/ssh tests/bench tests/packaging
 test: $(STAMP)
 	@bash tests/setup_machine.sh
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check proposal_tui tests benchmarks
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests $(ALONE:%=--ignore=%)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(ALONE)
 
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/tui/test_tui_snapshots.py --snapshot-update
