@@ -169,7 +169,8 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     data, origin = _read_docx(args.file)
     workspace = open_workspace(args)
     manifest = workspace.proposals.manifest()
-    acting = workspace.actor(manifest) if args.acting else None
+    # The comments' own author names only where nobody fixed who acts.
+    acting = workspace.actor(manifest) if args.acting or workspace.identity_fixed() else None
     result = import_docx(workspace.reviews, manifest, data, origin, acting,
                          _round(workspace, args.round))
     emit(f"imported {origin}: {len(result.added)} new threads, {result.skipped} already "

@@ -225,6 +225,13 @@ class Workspace:
 
         return acting_person(manifest, self.repo, self.acting, self.env)
 
+    def identity_fixed(self) -> bool:
+        """Whether the server fixed who acts (the SSH server or the gate): then nothing the
+        user sends, a Word file's comment authors included, may name somebody else."""
+        from proposal_tui.services.identity import fixed_identity
+
+        return fixed_identity(self.env) is not None
+
     def resolve_actor(self, manifest: Manifest) -> Actor:
         """The acting person, or why nobody is: then a dashboard browses read-only."""
         from proposal_tui.services.identity import resolve_actor

@@ -15,6 +15,7 @@ import pytest
 from proposal_tui.store.programs import pandoc_path
 from tests.command import NOW, assert_clean_error, run
 from tests.fixtures import make_proposal
+from tests.gitutil import git
 
 STAMP = 'date="2026-11-30T10:00:00Z"'
 # What a reviewer's Word makes of the review copy: a new comment on a passage, a tracked
@@ -116,3 +117,15 @@ def test_import_needs_a_known_reviewer_and_writes_nothing_otherwise(repo: Path,
                            str(tmp_path / "not.docx")), 2, "not.docx")
     assert_clean_error(run("--repo", str(repo), "review", "import",
                            str(tmp_path / "missing.docx")), 2, "missing.docx: cannot read")
+
+
+def test_where_the_server_fixes_who_acts_the_word_file_names_nobody_else(repo: Path,
+                                                                        tmp_path: Path) -> None:
+    """Over the SSH server or the gate every imported comment is the key's person's: a Word
+    file whose comments claim the manager writes nothing under the manager's name."""
+    forged = _docx(RETURNED.replace("Rex Reviewer", "Mia Manager"), tmp_path / "forged.docx")
+    git(repo, "config", "user.email", "server@example.org")  # as `proposal serve` sets it
+    result = run("--repo", str(repo), "review", "import", str(forged),
+                 env={"PROPOSAL_PUSHER": "rex"})
+    assert result.code == 0, result.err
+    assert {t["author"] for t in _threads(repo)} == {"rex"}
