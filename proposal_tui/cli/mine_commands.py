@@ -57,13 +57,13 @@ def _when(moment: dt.datetime | None, zone: dt.tzinfo, fmt: str = "%d %b %H:%M")
 
 
 def _due(state: SectionState, now: dt.datetime, zone: dt.tzinfo) -> str:
-    from proposal_tui.domain.attention import schedule
+    from proposal_tui.domain.status import schedule_state
     from proposal_tui.domain.timeline import relative_due
 
     due = state.section.due
     if due is None:
         return "no due date"
-    when = schedule(state)
+    when = schedule_state(state)
     tail = "" if when == "done" else f" ({relative_due(due, now, zone)})"
     return f"due {_when(due, zone, '%a %d %b')}{tail}"
 
@@ -71,10 +71,10 @@ def _due(state: SectionState, now: dt.datetime, zone: dt.tzinfo) -> str:
 def section_line(state: SectionState, now: dt.datetime, zone: dt.tzinfo,
                  owner: bool = False) -> str:
     from proposal_tui.cli.render import fit
-    from proposal_tui.domain.attention import schedule
+    from proposal_tui.domain.status import schedule_state
 
     sec = state.section
-    cells = [MARKS[schedule(state)], fit(sec.id, 16), fit(sec.title, 28)]
+    cells = [MARKS[schedule_state(state)], fit(sec.id, 16), fit(sec.title, 28)]
     if owner:
         cells.append(fit(sec.owner or "—", 8))
     cells += [fit(f"{state.status.symbol} {state.status.label}", 18), _due(state, now, zone)]

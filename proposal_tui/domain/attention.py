@@ -2,8 +2,8 @@
 `proposal digest` share, so a section is late, a thread awaits an answer and a section is
 still to review by one definition wherever it is shown.
 
-Late and at risk are the dashboard's own signal (:func:`schedule`, the one call of the
-table's rule here), never a second reading of due dates.
+Late and at risk are the dashboard's own signal (``domain.status.schedule_state``), never
+a second reading of due dates.
 """
 
 from __future__ import annotations
@@ -18,23 +18,18 @@ from proposal_tui.domain.status import schedule_state
 _FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
-def schedule(state: SectionState) -> str:
-    """done, overdue, at-risk or on-track: what the sections table shows for ``state``."""
-    return schedule_state(state)
-
-
 def is_late(state: SectionState) -> bool:
-    return schedule(state) == "overdue"
+    return schedule_state(state) == "overdue"
 
 
 def is_at_risk(state: SectionState) -> bool:
-    return schedule(state) == "at-risk"
+    return schedule_state(state) == "at-risk"
 
 
 def late_first(states: Iterable[SectionState]) -> list[SectionState]:
     """Late sections first, then at risk, then by due date (none last), then plan order."""
     rank = {"overdue": 0, "at-risk": 1, "on-track": 2, "done": 3}
-    return sorted(states, key=lambda s: (rank.get(schedule(s), 2), s.section.due or _FAR,
+    return sorted(states, key=lambda s: (rank.get(schedule_state(s), 2), s.section.due or _FAR,
                                          s.section.order, s.section.id))
 
 

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from proposal_tui.domain.attention import awaits_answer, is_at_risk, is_late, late_first, schedule
+from proposal_tui.domain.attention import awaits_answer, is_at_risk, is_late, late_first
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.manifest import MANIFEST_NAME, manifest_statuses
 from proposal_tui.domain.model import Manifest, SectionState, parse_status
+from proposal_tui.domain.status import schedule_state
 from proposal_tui.services.snapshot import ProposalService, Snapshot
 from proposal_tui.store.changes import before_and_after, commits_between
 from proposal_tui.store.history import Commit, HistoryIndex
@@ -119,7 +120,7 @@ def thread_json(t: Thread) -> dict[str, Any]:
 def _state_json(s: SectionState) -> dict[str, Any]:
     sec = s.section
     return {"id": sec.id, "title": sec.title, "owner": sec.owner, "status": s.status.value,
-            "due": sec.due.isoformat() if sec.due else None, "schedule": schedule(s)}
+            "due": sec.due.isoformat() if sec.due else None, "schedule": schedule_state(s)}
 
 
 @dataclass

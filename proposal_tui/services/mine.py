@@ -12,12 +12,12 @@ from proposal_tui.domain.attention import (
     awaits_answer,
     last_speaker,
     late_first,
-    schedule,
     to_review,
 )
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.model import Person, SectionState
 from proposal_tui.domain.rounds import Round, round_threads
+from proposal_tui.domain.status import schedule_state
 from proposal_tui.services.rounds import RoundService
 from proposal_tui.services.snapshot import ProposalService, Snapshot
 
@@ -82,7 +82,7 @@ class Mine:
 def _section_json(s: SectionState) -> dict[str, Any]:
     sec = s.section
     return {"id": sec.id, "title": sec.title, "file": sec.file, "status": s.status.value,
-            "due": sec.due.isoformat() if sec.due else None, "schedule": schedule(s),
+            "due": sec.due.isoformat() if sec.due else None, "schedule": schedule_state(s),
             "words": s.words, "word_limit": sec.word_limit, "page_limit": sec.page_limit,
             "open_comments": s.open_comments}
 

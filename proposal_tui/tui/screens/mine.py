@@ -17,8 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from proposal_tui.domain.attention import schedule
-from proposal_tui.domain.status import SCHEDULE_SYMBOLS
+from proposal_tui.domain.status import SCHEDULE_SYMBOLS, schedule_state
 from proposal_tui.services.mine import AWAITING, Mine
 from proposal_tui.tui.cells import (
     Look,
@@ -61,7 +60,7 @@ class MineTable(LookMixin, DataTable[Text]):
 
 
 def mark_cell(state: SectionState, look: Look) -> Text:
-    when = schedule(state)
+    when = schedule_state(state)
     return Text(SCHEDULE_SYMBOLS[when], style=style(look, when), end="")
 
 
@@ -187,7 +186,7 @@ class MineScreen(ViewScreen):
         person = mine.person
         who = plain(f"{person.name or person.handle} ({person.handle}, {person.role.value})",
                     style(look, "strong"))
-        late = sum(schedule(s) == "overdue" for s in mine.sections)
+        late = sum(schedule_state(s) == "overdue" for s in mine.sections)
         awaiting = sum(m.reason == AWAITING for m in mine.threads)
         who.append(f" · {late} late · {awaiting} awaiting your answer · "
                    f"{len(mine.left_to_review)} to review")
