@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +28,8 @@ from proposal_tui.tui.screens.mine import MineScreen
 from proposal_tui.tui.screens.progress import ProgressScreen
 from proposal_tui.tui.screens.rounds import RoundDiffScreen
 from tests.gitutil import author_env, git
+
+ViewT = TypeVar("ViewT")
 
 FIXED_DATE = dt.date(2026, 11, 27)  # a Friday, three weeks before the demo's deadline
 ZONE = ZoneInfo("America/New_York")
@@ -191,23 +193,21 @@ def two_rounds(repo: Path) -> None:
     Workspace(repo, at(1)).rounds.start(manifest, ana, "red")
 
 
-async def open_rounds(pilot) -> RoundDiffScreen:
+async def open_view(pilot, key: str, kind: type[ViewT], loaded: str, what: str) -> ViewT:
+    """Press ``key`` and wait until a ``kind`` screen has its ``loaded`` attribute filled."""
     await settle(pilot)
-    await pilot.press("R")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RoundDiffScreen)
-                   and pilot.app.screen.diff is not None, what="the round diff")
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind)
+                   and getattr(pilot.app.screen, loaded) is not None, what=what)
     await pilot.pause()
     screen = pilot.app.screen
-    assert isinstance(screen, RoundDiffScreen)
+    assert isinstance(screen, kind)
     return screen
+
+
+async def open_rounds(pilot) -> RoundDiffScreen:
+    return await open_view(pilot, "R", RoundDiffScreen, "diff", "the round diff")
 
 
 async def open_mine(pilot) -> MineScreen:
-    await settle(pilot)
-    await pilot.press("M")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MineScreen)
-                   and pilot.app.screen.mine is not None, what="the mine view")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, MineScreen)
-    return screen
+    return await open_view(pilot, "M", MineScreen, "mine", "the mine view")

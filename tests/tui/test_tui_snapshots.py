@@ -57,12 +57,9 @@ def test_main_screen_light_theme(snap_compare: Any, demo_master: Path) -> None:
 
 async def _compliance(pilot: Any) -> None:
     from proposal_tui.tui.screens.compliance import ComplianceScreen
-    from tests.tui.support import wait_for
+    from tests.tui.support import open_view
 
-    await settle(pilot)
-    await pilot.press("m")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplianceScreen)
-                   and pilot.app.screen.matrix is not None, what="the matrix")
+    await open_view(pilot, "m", ComplianceScreen, "matrix", "the matrix")
     await settle(pilot)
 
 
@@ -83,12 +80,9 @@ def test_mine_screen_120x40(snap_compare: Any, demo_master: Path) -> None:
 
 async def _plan(pilot: Any) -> None:
     from proposal_tui.tui.screens.plan import PlanScreen
-    from tests.tui.support import wait_for
+    from tests.tui.support import open_view
 
-    await settle(pilot)
-    await pilot.press("P")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PlanScreen)
-                   and pilot.app.screen.manifest is not None, what="the plan")
+    await open_view(pilot, "P", PlanScreen, "manifest", "the plan")
     await settle(pilot)
 
 
