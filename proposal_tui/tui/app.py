@@ -246,6 +246,8 @@ class ProposalApp(App[int]):
         self._finish_load(replace(self.data, error=message.error))
 
     def _finish_load(self, data: DashboardData) -> None:
+        if not self.is_running:  # a load that lands while the app shuts down: no panes left
+            return
         data = replace(data, notes=tuple(self.notes))  # the watcher's notes stay in the feed
         self._activity = time.monotonic()
         self.data = data
