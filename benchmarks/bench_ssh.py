@@ -165,6 +165,24 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def leads_a_session(pid: int) -> bool:
+    try:
+        return os.getsid(pid) == pid
+    except OSError:
+        return False
+
+
+def private_kib(pid: int) -> int:
+    """Memory the process does not share (what a forked child has copied for itself)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def cpu_seconds(pid: int, reaped: bool = False) -> float:
     """The process's own CPU time, or (``reaped``) that of the children it has waited for
     and theirs: for the fork server, every command it forked and the git they ran."""
@@ -495,6 +513,11 @@ def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     if forks:  # the machine's load stretches the latencies, much less these
         row("CPU per comment, fork server, command, drainer, git", ms((after[1] - before[1]) / n))
     row("CPU per comment, the clients (this process)", ms(ours / n))
+    # The lanes' workers (store/zygote.py) lead a session each; the drainers do not.
+    workers = [pid for z in forks for pid in children(z) if leads_a_session(pid)]
+    if workers:
+        row(f"workers waiting afterwards, private memory median ({len(workers)})",
+            f"{median([private_kib(p) for p in workers]) / 1024:8.1f} MB")
     verdict = fsck(repo)
     row("git fsck afterwards", f"{verdict:>8}")
     for failure in done.failures[:5]:

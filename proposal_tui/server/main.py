@@ -149,11 +149,13 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
         if term is not None:  # ssh -t: the client's terminal is raw, the command gets a pty
             return await run_on_pty(process, argv, env, cwd, idle)
         args = serving.command_args(request)[0]
+        # One person's commands, by one key, on one repository: only these share a worker.
+        lane = "\0".join((str(request.repo.path), request.person.handle, fingerprint))
 
         async def fork() -> asyncio.subprocess.Process | serving.ForkedChild:
             if state.zygote is not None:
                 try:
-                    return await state.zygote.fork(args, env, cwd)
+                    return await state.zygote.fork(args, env, cwd, lane=lane)
                 except serving.ZygoteGone as exc:
                     log(f"proposal serve: {exc}; starting the command as a process")
             return await serving.start_piped(argv, env, cwd)

@@ -121,7 +121,8 @@ async def end_group(process: asyncio.subprocess.Process | ForkedChild, grace: fl
         except TimeoutError:
             signal_group(process.pid, signal.SIGKILL)
             await process.wait()
-    signal_group(process.pid, signal.SIGKILL)  # whatever the leader left behind
+    if not (isinstance(process, ForkedChild) and process.kept):
+        signal_group(process.pid, signal.SIGKILL)  # whatever the leader left behind
     assert process.returncode is not None
     return process.returncode
 
@@ -131,13 +132,15 @@ class ForkedChild:
     stderr, and its exit status read from the zygote's connection. Quacks like the
     :class:`asyncio.subprocess.Process` that :func:`start_piped` returns (``pid``,
     ``returncode``, ``stdin``, ``stdout``, ``stderr``, ``wait()``), so :func:`end_group`
-    and the session's relay treat both alike."""
+    and the session's relay treat both alike. ``kept``: the command ran in its lane's
+    worker, which lives on, clean, for the lane's next command: its group is not ended."""
 
     def __init__(self, pid: int, answers: asyncio.StreamReader,
                  connection: asyncio.StreamWriter, stdin: asyncio.StreamWriter,
                  stdout: asyncio.StreamReader, stderr: asyncio.StreamReader) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        self.kept = False
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self._answers, self._connection = answers, connection
 
@@ -145,7 +148,8 @@ class ForkedChild:
         if self.returncode is None:
             line = await self._answers.readline()
             if line.startswith(b"exit "):
-                self.returncode = int(line.split()[1])
+                said = line.split()
+                self.returncode, self.kept = int(said[1]), said[2:] == [b"kept"]
             else:  # the zygote is gone: nobody will tell its status, so end the group
                 signal_group(self.pid, signal.SIGKILL)
                 self.returncode = -signal.SIGKILL
@@ -200,9 +204,10 @@ class Zygote:
         return self.process is not None and self.process.returncode is None
 
     async def fork(self, argv: Sequence[str], env: Mapping[str, str],
-                   cwd: Path) -> ForkedChild:
+                   cwd: Path, lane: str | None = None) -> ForkedChild:
         """A child running ``proposal ARGV`` (the CLI's own arguments, no interpreter) in
-        ``cwd`` with exactly ``env``, leading a new session."""
+        ``cwd`` with exactly ``env``, leading a new session; with ``lane``, possibly the
+        worker that ran the lane's previous command (store/zygote.py)."""
         if not self.alive:
             raise ZygoteGone("the fork server is not running")
         loop = asyncio.get_running_loop()
@@ -213,7 +218,8 @@ class Zygote:
         try:
             sock.setblocking(False)
             await loop.sock_connect(sock, str(self.socket_path))
-            message = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)})
+            message = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd),
+                                  "lane": lane})
             sock.setblocking(True)  # one small message to a local socket: no wait
             socket.send_fds(sock, [message.encode() + b"\n"], theirs)
             sock.setblocking(False)

@@ -14,6 +14,16 @@ N: ended by that signal) when it has reaped the child. The child leads a session
 so the server ends everything it started by signalling the group. The zygote ends when its
 stdin (a pipe from the server) reaches end of file.
 
+A message may name a ``lane`` (the server's: served repository, person, key fingerprint).
+A child forked for a lane does not exit after its command: it closes the command's
+descriptors, tells the zygote ``done N`` on a private socket pair and waits there for the
+lane's next command, which then costs neither a fork nor the copy-on-write faults of a
+fresh child (most of what a forked comment costs). Only that lane's
+commands ever reach it, so one person's commands never run in a process that ran
+somebody else's. It is kept only while it is clean (no thread, child process or descriptor
+left over, memory and command count under their caps) and at most a while idle; the
+zygote answers ``exit N kept`` for it, and the server then leaves its group alone.
+
 It sits in store, the only layer that starts processes; the CLI it runs is imported by name
 inside :func:`main`, never at module level, so the layers stay one-way.
 """
@@ -26,20 +36,27 @@ import io
 import json
 import os
 import pkgutil
+import resource
 import selectors
 import signal
 import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.store import drainer, fastappend, signing
 from proposal_tui.store.repo import ProposalRepo
 
 MAX_MESSAGE = 1024 * 1024
+IDLE_SECONDS = 30.0  # a lane's worker waits this long for its next command
+MAX_IDLE_PER_LANE = 2
+MAX_IDLE = 32
+MAX_JOBS = 500  # commands one worker runs before it makes way for a fresh fork
+MAX_RSS_KIB = 256 * 1024
 PRELOADED = ("domain", "store", "services", "cli")  # never tui, watch or server
 
 
@@ -131,9 +148,11 @@ def _fresh_stdio() -> None:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
 
 
-def _child(cli: Callable[[list[str]], int], message: dict[str, Any], fds: Sequence[int],
-           started: int) -> None:
-    """In the forked child: become the command and never return."""
+def _child(cli: Callable[[list[str]], int], warm: Callable[[], None],
+           message: dict[str, Any], fds: Sequence[int], started: int,
+           ctl: socket.socket | None) -> NoReturn:
+    """In the forked child: become the command, then (with ``ctl``, a lane's worker) each
+    next command of the lane while clean; never return."""
     code = 1
     try:
         os.setsid()
@@ -144,16 +163,26 @@ def _child(cli: Callable[[list[str]], int], message: dict[str, Any], fds: Sequen
         signal.set_wakeup_fd(-1)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+        top = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024
+        kept = ctl.fileno() if ctl is not None else top
+        os.closerange(3, kept)
+        os.closerange(kept + 1, top)
         del started  # closed by closerange: the zygote now knows the child leads a session
-        _fresh_stdio()
-        os.chdir(str(message["cwd"]))
-        os.environ.clear()
-        os.environ.update({str(k): str(v) for k, v in dict(message["env"]).items()})
-        time.tzset()
-        code = cli([str(a) for a in message["argv"]])
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        code = _job(cli, message)
+        jobs = 1
+        while ctl is not None and _clean_after(kept, jobs):
+            ctl.sendall(f"done {code}\n".encode())
+            try:
+                message, fds = _receive(ctl)
+            except (OSError, ValueError):
+                break  # end of file: the zygote let us go
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+            for fd in fds:
+                os.close(fd)
+            warm()
+            code = _job(cli, message)
+            jobs += 1
     except BaseException as exc:  # noqa: BLE001 - one line, never a traceback, and exit
         with contextlib.suppress(BaseException):
             print(f"proposal: {type(exc).__name__}: {exc}"[:400], file=sys.stderr)
@@ -166,8 +195,64 @@ def _child(cli: Callable[[list[str]], int], message: dict[str, Any], fds: Sequen
         os._exit(code & 0xFF if isinstance(code, int) else 1)
 
 
+def _job(cli: Callable[[list[str]], int], message: dict[str, Any]) -> int:
+    """One command, on the descriptors already at 0, 1 and 2; its exit status."""
+    _fresh_stdio()
+    os.chdir(str(message["cwd"]))
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in dict(message["env"]).items()})
+    time.tzset()
+    try:
+        return cli([str(a) for a in message["argv"]])
+    except SystemExit as exc:  # argparse's usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+def _clean_after(ctl: int, jobs: int) -> bool:
+    """Let go of the command's stdin, stdout and stderr (its client sees their end), and
+    say whether this process may run the lane's next command: nothing of this one left
+    running or open, and under its caps. Anything doubtful: no (the worker exits)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    os.close(null)
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False  # a child left running, or not waited for
+    except ChildProcessError:
+        pass  # none: the usual case
+    try:
+        listed = {int(name) for name in os.listdir("/proc/self/fd")}
+    except OSError:
+        return False
+    for fd in listed - {0, 1, 2, ctl}:
+        with contextlib.suppress(OSError):
+            os.fstat(fd)  # the listing's own descriptor is closed by now; any other is not
+            return False
+    return jobs < MAX_JOBS and \
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < MAX_RSS_KIB
+
+
+@dataclass(eq=False)
+class _Worker:
+    """A lane's child between commands (``since``: idle since, by the monotonic clock)."""
+
+    pid: int
+    lane: str
+    ctl: socket.socket
+    since: float = 0.0
+
+
 class Zygote:
-    """The accept/fork/reap loop."""
+    """The accept/fork/reap loop, and the lanes' idle workers."""
 
     def __init__(self, listener: socket.socket, cli: Callable[[list[str]], int],
                  warm: Callable[[], None] = lambda: None) -> None:
@@ -175,6 +260,8 @@ class Zygote:
         self.cli = cli
         self.warm = warm
         self.waiting: dict[int, socket.socket] = {}  # child pid -> its connection
+        self.workers: dict[int, _Worker] = {}  # pid -> a lane's child, busy or idle
+        self.idle: dict[str, list[_Worker]] = {}
         self.selector = selectors.DefaultSelector()
         self.wakeup_r, self.wakeup_w = os.pipe()
         os.set_blocking(self.wakeup_w, False)
@@ -187,16 +274,19 @@ class Zygote:
         self.selector.register(self.wakeup_r, selectors.EVENT_READ, "reap")
         self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "parent")
         while True:
-            for key, _events in self.selector.select():
-                if key.data == "accept":
+            for key, _events in self.selector.select(self._next_expiry()):
+                if isinstance(key.data, _Worker):
+                    self._from_worker(key.data)
+                elif key.data == "accept":
                     self._accept()
                 elif key.data == "reap":
                     with contextlib.suppress(BlockingIOError):
                         os.read(self.wakeup_r, 4096)
                     self._reap()
                 elif not os.read(sys.stdin.fileno(), 4096):
-                    return  # the server is gone (or stopping)
+                    return  # the server is gone (or stopping); its workers follow
             self._reap()
+            self._expire()
 
     def _accept(self) -> None:
         try:
@@ -211,37 +301,115 @@ class Zygote:
                 conn.sendall(f"error {exc}\n".encode())
             conn.close()
             return
+        lane = message.get("lane")
+        lane = lane if isinstance(lane, str) and lane else None
+        if lane is not None and self._hand_over(lane, message, fds, conn):
+            return
         self.warm()
         ready_r, ready_w = os.pipe()
+        ctl, theirs = socket.socketpair() if lane is not None else (None, None)
         try:
             pid = os.fork()
         except OSError as exc:
             for fd in (*fds, ready_r, ready_w):
                 os.close(fd)
+            for end in (ctl, theirs):
+                if end is not None:
+                    end.close()
             with contextlib.suppress(OSError):
                 conn.sendall(f"error {exc.strerror}\n".encode())
             conn.close()
             return
         if pid == 0:
             os.close(ready_r)
-            _child(self.cli, message, fds, ready_w)
+            _child(self.cli, self.warm, message, fds, ready_w, theirs)
         os.close(ready_w)
         for fd in fds:
             os.close(fd)
+        if ctl is not None and theirs is not None and lane is not None:
+            theirs.close()
+            worker = _Worker(pid, lane, ctl)
+            self.workers[pid] = worker
+            self.selector.register(ctl, selectors.EVENT_READ, worker)
         os.read(ready_r, 1)  # end of file once the child has called setsid
         os.close(ready_r)
         self.waiting[pid] = conn
         with contextlib.suppress(OSError):
             conn.sendall(f"pid {pid}\n".encode())
 
+    def _hand_over(self, lane: str, message: dict[str, Any], fds: Sequence[int],
+                   conn: socket.socket) -> bool:
+        """Give the command to an idle worker of its lane, if one takes it."""
+        line = json.dumps(message).encode() + b"\n"
+        idle = self.idle.get(lane, [])
+        while idle:
+            worker = idle.pop()
+            try:
+                socket.send_fds(worker.ctl, [line], fds)
+            except OSError:
+                self._let_go(worker)
+                continue
+            for fd in fds:
+                os.close(fd)
+            self.waiting[worker.pid] = conn
+            with contextlib.suppress(OSError):
+                conn.sendall(f"pid {worker.pid}\n".encode())
+            return True
+        return False
+
+    def _from_worker(self, worker: _Worker) -> None:
+        """``done N`` (its command ended and it is clean), or its end."""
+        try:
+            said = worker.ctl.recv(64)
+        except OSError:
+            said = b""
+        if not said.startswith(b"done "):
+            self._let_go(worker)  # it exits: the reaper tells its command's status
+            return
+        conn = self.waiting.pop(worker.pid, None)
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.sendall(b"exit " + said.split()[1] + b" kept\n")
+            conn.close()
+        idle = self.idle.setdefault(worker.lane, [])
+        if len(idle) >= MAX_IDLE_PER_LANE or sum(map(len, self.idle.values())) >= MAX_IDLE:
+            self._let_go(worker)
+            return
+        worker.since = time.monotonic()
+        idle.append(worker)
+
+    def _let_go(self, worker: _Worker) -> None:
+        """Close its socket (end of file: an idle worker exits) and forget it."""
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(worker.ctl)
+        worker.ctl.close()
+        self.workers.pop(worker.pid, None)
+        idle = self.idle.get(worker.lane, [])
+        if worker in idle:
+            idle.remove(worker)
+
+    def _next_expiry(self) -> float | None:
+        oldest = [w.since for idle in self.idle.values() for w in idle]
+        return max(0.0, min(oldest) + IDLE_SECONDS - time.monotonic()) if oldest else None
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for idle in list(self.idle.values()):
+            for worker in [w for w in idle if now - w.since >= IDLE_SECONDS]:
+                self._let_go(worker)
+        self.idle = {lane: idle for lane, idle in self.idle.items() if idle}
+
     def _reap(self) -> None:
-        while self.waiting:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            worker = self.workers.get(pid)
+            if worker is not None:
+                self._let_go(worker)
             conn = self.waiting.pop(pid, None)
             if conn is not None:
                 with contextlib.suppress(OSError):

@@ -1,9 +1,11 @@
 """`proposal serve` runs one-line commands in children forked by its fork server
 (store/zygote.py) instead of a Python start each: many at once land with distinct ids, exit
-codes, stdin and stderr travel as before, and a client that goes ends the child's group."""
+codes, stdin and stderr travel as before, and a client that goes ends the child's group.
+A person's next command runs in the worker their last one left, and nobody else's does."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +37,34 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def _leads_a_session(pid: int) -> bool:
+    """The commands' children (lanes' workers) do; the drainers do not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return int(fields[3]) == pid
+
+
+def _drainers(zygote: int) -> list[int]:
+    return [pid for pid in _children(zygote) if not _leads_a_session(pid)]
+
+
+def _workers(zygote: int) -> list[int]:
+    return [pid for pid in _children(zygote) if _leads_a_session(pid)]
+
+
+def _running(zygote: int) -> list[int]:
+    """The children running a command now: their stdin is the server's pipe (an idle
+    worker's is /dev/null)."""
+    running = []
+    for pid in _workers(zygote):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/0").startswith("pipe:"):
+                running.append(pid)
+    return running
 
 
 def _zygote(served: Served) -> int:
@@ -87,10 +117,10 @@ def test_exit_code_stderr_and_stdin_are_relayed(server: Served) -> None:
 
 def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None:
     zygote = _zygote(server)
-    drainers = set(_children(zygote))  # no command runs now: its lasting children
+    assert not _running(zygote)
 
     def commands() -> list[int]:
-        return [pid for pid in _children(zygote) if pid not in drainers]
+        return _running(zygote)
 
     silent = subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE)
     try:
@@ -116,7 +146,7 @@ def test_a_client_gone_mid_command_ends_the_childs_group(server: Served) -> None
 def test_a_killed_drainer_loses_no_comment(server: Served) -> None:
     """The drainer only saves processes: killed (its socket left behind), the commands
     drain the spool themselves and every comment lands."""
-    drainers = _children(_zygote(server))
+    drainers = _drainers(_zygote(server))
     assert len(drainers) == 1, drainers
     os.kill(drainers[0], signal.SIGKILL)
     bodies = [f"after the drainer {i}" for i in range(4)]
@@ -125,6 +155,42 @@ def test_a_killed_drainer_loses_no_comment(server: Served) -> None:
                              bodies))
     assert [d.returncode for d in done] == [0] * 4, [d.stderr for d in done]
     assert sorted(c["body"] for c in _comments(server) if c["body"] in bodies) == bodies
+
+
+def test_a_persons_next_command_runs_in_their_worker_and_nobody_elses_does(
+        server: Served) -> None:
+    """The second of helen's commands costs no fork: it runs in the worker her first one
+    left (the same process, now between commands). ana's command never runs there: she gets
+    a worker of her own, and each comment is its author's."""
+    zygote = _zygote(server)
+    first = server.ssh("helen", "comment exec-summary -m 'lane one'")
+    assert first.returncode == 0, first.stderr
+    helens = set(_workers(zygote))
+    assert helens, "no worker waits after helen's command"
+    again = server.ssh("helen", "comment exec-summary -m 'lane two'")
+    assert again.returncode == 0, again.stderr
+    assert set(_workers(zygote)) == helens
+    theirs = server.ssh("ana", "comment exec-summary -m 'lane three'")
+    assert theirs.returncode == 0, theirs.stderr
+    anas = set(_workers(zygote)) - helens
+    assert len(anas) == 1 and helens <= set(_workers(zygote))
+    authors = {c["body"]: c["author"] for c in _comments(server)}
+    assert [authors[f"lane {n}"] for n in ("one", "two", "three")] == ["helen", "helen", "ana"]
+    refused = server.ssh("helen", "assign exec-summary helen")  # her worker, as before
+    assert refused.returncode == 3 and "ana" not in refused.stderr, refused.stderr
+
+
+def test_a_worker_that_died_between_commands_costs_nothing(server: Served) -> None:
+    """Killed while it waited, its lane's next command is forked afresh and lands."""
+    zygote = _zygote(server)
+    warmed = server.ssh("helen", "comment exec-summary -m 'before the kill'")
+    assert warmed.returncode == 0, warmed.stderr
+    for pid in _workers(zygote):
+        os.kill(pid, signal.SIGKILL)
+    after = server.ssh("helen", "comment exec-summary -m 'after the kill'")
+    assert after.returncode == 0, after.stderr
+    assert "after the kill" in {c["body"] for c in _comments(server)}
+    assert _workers(zygote), "the fresh child waits as the lane's worker"
 
 
 def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
@@ -148,7 +214,7 @@ def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
     served = start_server(base, base / "bid.git")
     try:
         zygote = _zygote(served)
-        drainers = {str(pid) for pid in _children(zygote)}
+        drainers = {str(pid) for pid in _drainers(zygote)}
         assert len(drainers) == 1, drainers
         log.write_text("")
         for n in range(2):

@@ -1,0 +1,43 @@
+"""A lane's worker (store/zygote.py) runs its person's next command only when the last one
+left nothing behind: each case runs a fresh Python that, like a worker, holds only its end
+of the socket to the zygote, leaves one thing over, then asks ``_clean_after`` (which puts
+/dev/null over stdin, stdout and stderr: the answer comes back as the exit status)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import os, socket, subprocess, sys, threading, time
+from proposal_tui.store import zygote
+ours, theirs = socket.socketpair()
+ours.close()
+{leftover}
+os._exit(10 if zygote._clean_after(theirs.fileno(), 1) else 11)
+"""
+
+
+def _kept_after(leftover: str) -> bool:
+    done = subprocess.run([sys.executable, "-c", SCRIPT.format(leftover=leftover)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode in (10, 11), done.stderr
+    return done.returncode == 10
+
+
+def test_a_clean_command_keeps_its_worker() -> None:
+    assert _kept_after("print('what the command said'); open(os.devnull).close()")
+
+
+@pytest.mark.parametrize("leftover", [
+    "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
+    "subprocess.Popen(['sleep', '5'])",
+    "subprocess.Popen(['true']); time.sleep(0.5)",  # ended, never waited for
+    "kept = open(os.devnull)",
+    "kept = socket.socket()",
+    "zygote.MAX_JOBS = 1",
+])
+def test_anything_left_over_lets_the_worker_go(leftover: str) -> None:
+    assert not _kept_after(leftover)
