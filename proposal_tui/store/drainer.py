@@ -81,6 +81,7 @@ class Drainer:
         self.reader: fastappend._Reader | None = None
 
     def run(self) -> None:
+        self.listener.setblocking(False)
         selector = selectors.DefaultSelector()
         selector.register(self.listener, selectors.EVENT_READ, "accept")
         selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "parent")
@@ -92,14 +93,23 @@ class Drainer:
                         if not os.read(sys.stdin.fileno(), 4096):
                             return  # the server is gone (or stopping)
                         continue
-                    with contextlib.suppress(OSError):
-                        waiting.append(self._accept())
+                    waiting += self._accept_all()
                 if waiting:
                     self._drain(waiting)
                     waiting = []
         finally:
             if self.reader is not None:
                 self.reader.close()
+
+    def _accept_all(self) -> list[tuple[socket.socket, Path | None]]:
+        """Every command waiting to connect now (those that asked while the last batch was
+        drained): one batch for all of them."""
+        accepted = []
+        while True:
+            try:
+                accepted.append(self._accept())
+            except OSError:  # BlockingIOError: nobody else waits
+                return accepted
 
     def _accept(self) -> tuple[socket.socket, Path | None]:
         """One command's connection and the signing key it drains with (None: unsigned)."""
