@@ -254,6 +254,7 @@ class Interactive:
     failures: list[str] = field(default_factory=list)
     server_kib: int = 0
     session_kib: list[int] = field(default_factory=list)
+    moving_cpu: float = 0.0  # the sessions' CPU, per session per second, while keys moved
 
 
 async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
@@ -281,6 +282,7 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 painted += 1
                 if painted == sessions:
                     all_painted.set()
+                    moving.append((time.perf_counter(), sessions_cpu()))
                 await asyncio.wait_for(all_painted.wait(), 180)
                 await asyncio.sleep(1.0 + index / sessions)  # phases spread over a second
                 for number in range(keys):
@@ -297,6 +299,8 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                     if index == 0 and number == keys // 2:
                         measured.set()
                     await asyncio.sleep(max(0.0, start + 1.0 - time.perf_counter()))
+                if len(moving) == 1:  # the first to finish: every session still runs
+                    moving.append((time.perf_counter(), sessions_cpu()))
                 process.close()
                 reading.cancel()
         except (OSError, asyncssh.Error, RuntimeError, TimeoutError) as exc:
@@ -305,6 +309,13 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 painted += 1
                 if painted == sessions:
                     all_painted.set()
+
+    moving: list[tuple[float, float]] = []
+
+    def sessions_cpu() -> float:
+        assert site.proc is not None
+        return sum(cpu_seconds(p) + cpu_seconds(p, reaped=True)
+                   for p in children(site.proc.pid))
 
     async def memory() -> None:
         await measured.wait()
@@ -315,6 +326,9 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
     watcher = asyncio.ensure_future(memory())
     await asyncio.wait_for(asyncio.gather(*(session(i) for i in range(sessions))),
                            240 + 2 * keys)
+    if len(moving) == 2:
+        (began, cpu), (ended, spent) = moving
+        result.moving_cpu = (spent - cpu) / (ended - began) / sessions
     watcher.cancel()
     return result
 
@@ -474,6 +488,7 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
         row("key -> end of the update, p95", ms(percentile(shown.settled, 0.95)))
         row("keys measured / with no update in 5 s",
             f"{len(shown.first):8d} / {shown.missed}")
+    row("sessions' CPU while moving, per session", f"{shown.moving_cpu * 1000:8.1f} ms/s")
     row("server RSS", f"{shown.server_kib / 1024:8.1f} MB")
     if shown.session_kib:
         row(f"session process RSS, median ({len(shown.session_kib)} processes)",

@@ -191,6 +191,7 @@ def load(service: ProposalService, explicit: str | Person | None,
     """
     snapshot = service.snapshot()
     if pages is not None:
+        pages.recall(snapshot.manifest, snapshot.states)
         snapshot = with_pages(snapshot, pages)
     return DashboardData(snapshot=snapshot, texts=read_texts(service.repo, snapshot, texts),
                          positions=anchor_positions(reviews, snapshot) if reviews else {},

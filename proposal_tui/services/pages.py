@@ -9,11 +9,12 @@ never typesets: it answers from what was measured, else the estimate, marked as 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from proposal_tui.domain.errors import ProposalError
-from proposal_tui.domain.model import Manifest, Section
+from proposal_tui.domain.model import Manifest, Section, SectionState
 from proposal_tui.domain.pages import (
     PageCount,
     PageFigure,
@@ -24,7 +25,7 @@ from proposal_tui.domain.pages import (
 )
 from proposal_tui.domain.text import decode_text
 from proposal_tui.domain.wordcount import count_words, format_for_path
-from proposal_tui.store.pagecache import PageCache
+from proposal_tui.store.pagecache import PageCache, one_measurer
 from proposal_tui.store.programs import at_low_priority
 from proposal_tui.store.repo import ProposalRepo
 from proposal_tui.store.requirements import View
@@ -69,6 +70,7 @@ class PageService:
         self.cache = PageCache(repo.git_dir)
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[int, PageCount]] = {}  # section id -> (words, count)
+        self._recalled: set[tuple[str, int]] = set()  # (section id, words) looked up
 
     def count(self, manifest: Manifest, section: Section, data: bytes) -> PageCount:
         """Pages of ``data`` as ``section`` in its profile: from the cache, else typeset."""
@@ -101,12 +103,15 @@ class PageService:
         contents = View(self.repo, view).read([s.file for s in sections])
         wpp = manifest.proposal.words_per_page
         out = []
-        try:
-            for s in sections:
-                out.append(self._one(manifest, s, contents[s.file], wpp))
-        finally:
+        with one_measurer(self.repo.git_dir):
             with self._lock:
-                self.cache.save()
+                self.cache.reread()  # what the process we waited for has measured
+            try:
+                for s in sections:
+                    out.append(self._one(manifest, s, contents[s.file], wpp))
+            finally:
+                with self._lock:
+                    self.cache.save()
         return out
 
     def _one(self, manifest: Manifest, section: Section,
@@ -124,6 +129,30 @@ class PageService:
         with self._lock:
             self._latest[section.id] = (words, counted)
         return SectionPages(section, profile, words, words / wpp, counted)
+
+    def recall(self, manifest: Manifest, states: Iterable[SectionState]) -> None:
+        """Take what the cache already knows (another process measured it, or this one
+        before a restart) for the page-limited sections not measured here yet, so a
+        dashboard opened after the first one shows measured pages at once and typesets
+        nothing. Reads HEAD's text of those sections once per (section, words); a miss is
+        left to the measuring worker. Never typesets, but reads git: call it off the UI
+        thread."""
+        wanted = [s for s in states if s.section.page_limit is not None and not s.error
+                  and not s.missing and (s.section.id, s.words) not in self._recalled
+                  and not self.pages_for_section(manifest, s.section, s.words).measured]
+        if not wanted:
+            return
+        contents = View(self.repo, "head").read([s.section.file for s in wanted])
+        for state in wanted:
+            self._recalled.add((state.section.id, state.words))
+            data, why = contents.get(state.section.file, (None, "missing"))
+            if why or data is None:
+                continue
+            fmt = format_for_path(state.section.file)
+            with self._lock:
+                cached = self.cache.count(data, fmt, manifest.profile_for(state.section))
+                if cached is not None:
+                    self._latest[state.section.id] = (state.words, cached)
 
     def pages_for_section(self, manifest: Manifest, section: Section, words: int) -> PageFigure:
         """What to show for a section now, never waiting for a typesetter: its last

@@ -4,15 +4,26 @@ the word cache, for the same reason: a cache the group may write must not run co
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
 from proposal_tui.domain.pages import HeadingMark, PageCount, PageProfile
+from proposal_tui.store.plumbing import _open_lock
 from proposal_tui.store.repo import blob_sha
+from proposal_tui.store.shared import state_dir
 from proposal_tui.store.wordcache import WordCache
 
+MEASURER_WAIT = 60.0  # seconds to wait for another process typesetting this repository
 # Bump when the typesetting (store/typeset.py's preamble, the pins of typst and
 # pypandoc-binary) changes what a page holds: every cached count is then a miss.
 TYPESETTING = "typst-0.15.2/pandoc-3.9/1"
@@ -51,3 +62,42 @@ class PageCache(WordCache):
                  "headings": [[h.page, h.y, h.text] for h in count.headings]}
         self.put(blob_sha(data), profile_key(count.profile, fmt),
                  json.dumps(value, separators=(",", ":")))
+
+    def reread(self) -> None:
+        """Forget what was read (after saving ours): the next question reads the file again,
+        with what another process measured meanwhile."""
+        self.save()
+        if not self._dirty:
+            self._data = None
+
+
+@contextlib.contextmanager
+def one_measurer(git_dir: Path, timeout: float = MEASURER_WAIT) -> Iterator[None]:
+    """Typeset in one process at a time per repository. Fifty dashboards opened together
+    (`proposal serve`) would each typeset the same sections, and their keys waited behind
+    it; the second one in waits here, then finds the first one's counts in the cache.
+    Best effort: with no lock file (a read-only repository) or past ``timeout`` it goes
+    on without. It polls rather than blocks, so a thread waiting here never outlives its
+    app by more than a moment."""
+    handle = None
+    with contextlib.suppress(OSError):
+        handle = _open_lock(state_dir(git_dir) / "pages.lock")
+    if handle is None or fcntl is None:
+        yield
+        return
+    with handle:
+        deadline = time.monotonic() + timeout
+        locked = False
+        while not locked and time.monotonic() < deadline:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
+            except BlockingIOError:
+                time.sleep(0.1)
+            except OSError:
+                break
+        try:
+            yield
+        finally:
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)

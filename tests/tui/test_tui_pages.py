@@ -15,8 +15,10 @@ from proposal_tui.domain.pages import PageFigure
 from proposal_tui.services import pages as pages_module
 from proposal_tui.services.pages import PageService
 from proposal_tui.services.workspace import Workspace
+from proposal_tui.store.pagecache import one_measurer
 from proposal_tui.tui.charts import burnup, series_of
 from proposal_tui.tui.widgets.section_preview import pages_note
+from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
 from tests.tui.support import NOW, WIDE, count_calls, make_app, screen_text, settle, sync, wait_for
@@ -128,3 +130,49 @@ def test_the_burnup_draws_a_page_limit_at_the_typeset_density(tmp_path: Path) ->
     assert f"{typeset.label(2)} typeset" in summary and "over by" in summary
     estimated = series_of(rows, "approach", PageFigure(words / 100, measured=False))
     assert estimated.limit == 200 and "≈" in burnup(estimated, 70, 8, {}).plain
+
+
+@sync
+async def test_a_dashboard_opened_after_a_measure_shows_its_pages_at_once(demo: Path) -> None:
+    """What another process measured (here `proposal pages`) comes from the cache at the
+    first load: no estimate first, nothing to typeset, no second redraw. Over `proposal
+    serve` every dashboard after the first opens like this."""
+    measured = run("--repo", str(demo), "pages", "--json")
+    assert measured.code == 0, measured.err
+    app = make_app(demo, measure_pages=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: app.loads >= 1, what="the first load")
+        await settle(pilot)
+        assert all(app.data.state(s).page_figure.measured for s in LIMITED)
+        assert app.measures == 0
+        assert "~" not in row_of(app, "mgmt-plan")
+
+
+def test_a_second_measurer_waits_for_the_first_then_typesets_nothing(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes measuring one repository (fifty dashboards opened at once): the second
+    waits while the first typesets, then reads the first's counts from the cache."""
+    first = Workspace(demo, FixedClock(NOW), acting="ana", env={})
+    second = Workspace(demo, FixedClock(NOW), acting="ana", env={})
+    manifest = first.proposals.manifest()
+    typesetters: list[str] = []
+    original = pages_module.measure
+
+    def measure(*args: Any, **kwargs: Any) -> Any:
+        typesetters.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pages_module, "measure", measure)
+    done: list[int] = []
+    with one_measurer(first.repo.git_dir):
+        waiting = threading.Thread(name="second", target=lambda: done.append(len(
+            second.pages.measure_all(manifest, "head", limited_only=True))))
+        waiting.start()
+        for section in manifest.ordered_sections:
+            if section.page_limit is not None:
+                first.pages.count(manifest, section, (demo / section.file).read_bytes())
+        first.pages.cache.save()
+        assert waiting.is_alive() and not done  # held back while the first typesets
+    waiting.join(30)
+    assert done == [len(LIMITED)]
+    assert "second" not in typesetters and len(typesetters) == len(LIMITED)
