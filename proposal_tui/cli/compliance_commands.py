@@ -285,6 +285,8 @@ def round_diff_text(diff: Any) -> str:
         words = f"{s.words_a}→{s.words_b}"
         lines.append(f"{fit(s.section, 24)} {words:>13} {'+' + str(s.added):>7} "
                      f"{'-' + str(s.removed):>8}  {comments}")
+        if s.renamed_from:
+            lines.append(f"  renamed from {_clean(s.renamed_from, 40)}")
     if len(diff.sections) == 1:
         for t in diff.sections[0].threads:
             gone = " (quoted text gone)" if t.quote_gone else ""

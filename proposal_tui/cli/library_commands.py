@@ -121,13 +121,14 @@ def cmd_index(args: argparse.Namespace) -> int:
                    "refs_indexed": stats.refs_indexed, "texts_read": stats.texts_read,
                    "texts_reused": stats.texts_reused, "passages": stats.passages,
                    "rebuilt": stats.rebuilt or None, "problems": stats.problems,
-                   "seconds": round(elapsed, 3)})
+                   "fetched": stats.fetched, "seconds": round(elapsed, 3)})
         return EXIT_OK
     if stats.rebuilt:
         emit(f"the index was {stats.rebuilt}: rebuilt it", err=True)
     for problem in stats.problems:
         emit(f"warn {one_line(problem)}", err=True)
-    emit(f"indexed {stats.repositories} repositories: {stats.refs_indexed} refs indexed, "
+    fetched = f"fetched {stats.fetched} cloned repositories; " if args.fetch else ""
+    emit(f"{fetched}indexed {stats.repositories} repositories: {stats.refs_indexed} refs indexed, "
          f"{stats.refs_unchanged} unchanged; {stats.texts_read} texts read, "
          f"{stats.texts_reused} reused; {stats.passages} new passages ({elapsed:.2f} s)")
     return EXIT_OK

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from proposal_tui.cli.output import emit
 from proposal_tui.domain.exit_codes import EXIT_OK
+
+if TYPE_CHECKING:
+    from proposal_tui.domain.model import Manifest
 
 _KINDS = "kickoff, review, production, deadline or other"
 
@@ -77,12 +81,16 @@ def register_section(section_sub: argparse._SubParsersAction) -> None:
     s.set_defaults(handler=cmd_section_set)
 
 
-def _plan(args: argparse.Namespace, method: str, *fn_args: Any, **kwargs: Any) -> str:
+def _plan(args: argparse.Namespace, method: str, *fn_args: Any,
+          note: Callable[[Manifest], str] | None = None, **kwargs: Any) -> str:
+    """Run a plan edit as the acting person; ``note`` adds what the plan as it was before
+    the edit says about it."""
     from proposal_tui.cli.context import acting
 
     act = acting(args)
+    said = note(act.manifest) if note else ""
     sha = getattr(act.workspace.plan, method)(act.manifest, act.person, *fn_args, **kwargs)
-    return f"committed {sha[:10]} as {act.person.handle}"
+    return f"committed {sha[:10]} as {act.person.handle}" + (f"; {said}" if said else "")
 
 
 def cmd_person_add(args: argparse.Namespace) -> int:
@@ -98,7 +106,10 @@ def cmd_person_set(args: argparse.Namespace) -> int:
 
 
 def cmd_person_remove(args: argparse.Namespace) -> int:
-    emit(_plan(args, "remove_person", args.handle, reassign=args.reassign, force=args.force))
+    from proposal_tui.services.plan import keys_going
+
+    emit(_plan(args, "remove_person", args.handle, reassign=args.reassign, force=args.force,
+               note=lambda manifest: keys_going(manifest, args.handle)))
     return EXIT_OK
 
 

@@ -162,22 +162,60 @@ def word_changes(old: str, new: str) -> tuple[int, int]:
     return added, removed
 
 
-def section_files(manifest_text: str) -> dict[str, tuple[str, str]]:
-    """Section id -> (file, title) from any version of proposal.toml, however invalid by
-    today's rules: old commits must still be readable."""
+@dataclass(frozen=True)
+class SectionAt:
+    """A section as one version of proposal.toml declares it."""
+
+    file: str
+    title: str
+    renamed_from: tuple[str, ...] = ()
+
+
+def sections_at(manifest_text: str) -> dict[str, SectionAt]:
+    """Section id -> its file, title and former ids from any version of proposal.toml,
+    however invalid by today's rules: old commits must still be readable."""
     try:
         raw = loads_toml(manifest_text)
     except (tomllib.TOMLDecodeError, TooDeep):
         return {}
-    result: dict[str, tuple[str, str]] = {}
+    result: dict[str, SectionAt] = {}
     sections = raw.get("sections")
     if isinstance(sections, list):
         for entry in sections:
             if isinstance(entry, dict) and isinstance(entry.get("id"), str) and \
                     isinstance(entry.get("file"), str):
                 title = entry.get("title") if isinstance(entry.get("title"), str) else entry["id"]
-                result[entry["id"]] = (entry["file"], title)
+                former = entry.get("renamed_from")
+                former = tuple(f for f in former if isinstance(f, str)) \
+                    if isinstance(former, list) else ()
+                result[entry["id"]] = SectionAt(entry["file"], title, former)
     return result
+
+
+def section_files(manifest_text: str) -> dict[str, tuple[str, str]]:
+    """Section id -> (file, title) from any version of proposal.toml."""
+    return {sid: (s.file, s.title) for sid, s in sections_at(manifest_text).items()}
+
+
+def pair_sections(a: dict[str, SectionAt],
+                  b: dict[str, SectionAt]) -> list[tuple[str | None, str | None]]:
+    """(id at A, id at B) for every section of either version, B's order first, then what
+    only A had. A section is the same one at both ends when its id is, when B lists A's id in
+    its ``renamed_from`` (the newest former id first), or, for a rename made by hand, when an
+    id only A has and an id only B has point at the same file."""
+    match = {sid: sid for sid in b if sid in a}
+    free_a = [sid for sid in a if sid not in b]
+    for sid, section in b.items():
+        old = next((f for f in reversed(section.renamed_from) if f in free_a), None)
+        if sid not in match and old is not None:
+            match[sid] = old
+            free_a.remove(old)
+    for sid, section in b.items():
+        old = next((f for f in free_a if a[f].file == section.file), None)
+        if sid not in match and old is not None:
+            match[sid] = old
+            free_a.remove(old)
+    return [(match.get(sid), sid) for sid in b] + [(sid, None) for sid in free_a]
 
 
 @dataclass(frozen=True)
@@ -203,6 +241,7 @@ class SectionDiff:
     added: int
     removed: int
     threads: tuple[ThreadOutcome, ...] = field(default_factory=tuple)
+    renamed_from: str | None = None  # its id at A, when it was renamed since
 
     @property
     def changed(self) -> bool:

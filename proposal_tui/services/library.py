@@ -139,13 +139,21 @@ class LibraryService:
 
     # -- the index --------------------------------------------------------------------------
     def index(self, fetch: bool = False) -> IndexStats:
-        """Bring the index up to date (``fetch``: cloned repositories fetch first)."""
+        """Bring the index up to date (``fetch``: cloned repositories fetch first). A fetch
+        that fails is that repository's problem: it is indexed as it is, the others too."""
         entries = self.entries()
-        if fetch:
-            for entry in entries:
-                if entry.url:
+        fetched, problems = 0, []
+        for entry in entries if fetch else ():
+            if entry.url:
+                try:
                     library_list.fetch(Path(entry.path))
-        return self.index_store.update(entries)
+                    fetched += 1
+                except ProposalError as exc:
+                    problems.append(f"{entry.name}: {exc}")
+        stats = self.index_store.update(entries)
+        stats.fetched = fetched
+        stats.problems[:0] = problems
+        return stats
 
     def ensure_indexed(self) -> None:
         """Index what was never indexed (a new list entry, a rebuilt database); moved

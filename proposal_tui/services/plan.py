@@ -73,6 +73,20 @@ def _managers_left(manifest: Manifest, without: str) -> bool:
     return any(p.role is Role.MANAGER for p in manifest.people if p.handle != without)
 
 
+def keys_going(manifest: Manifest, handle: str, *, done: bool = True) -> str:
+    """What removing ``handle`` does to `proposal serve`, for the messages that ask and
+    confirm ("" when they hold no SSH key): their ``keys`` go with their [[people]] entry,
+    so those keys log nobody in any more."""
+    person = manifest.person(handle)
+    count = len(person.keys) if person else 0
+    if not count:
+        return ""
+    keys = "1 SSH key" if count == 1 else f"{count} SSH keys"
+    verb = "went" if done else "goes" if count == 1 else "go"
+    return (f"{handle}'s {keys} {verb} with them: "
+            f"{'it' if count == 1 else 'they'} can no longer log in to `proposal serve`")
+
+
 @dataclass(frozen=True)
 class PlanService:
     """``workspace.plan``: each method checks the actor may edit the plan, refuses bad input

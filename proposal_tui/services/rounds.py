@@ -17,13 +17,15 @@ from proposal_tui.domain.rounds import (
     CLOSE_PREFIX,
     Coverage,
     Round,
+    SectionAt,
     SectionDiff,
     coverage,
     current_round,
     find_round,
+    pair_sections,
     round_name,
     round_threads,
-    section_files,
+    sections_at,
     thread_outcomes,
     word_changes,
 )
@@ -59,7 +61,7 @@ class RoundDiff:
         return {"a": point(self.a), "b": point(self.b), "sections": [{
             "id": s.section, "title": s.title, "file_a": s.file_a, "file_b": s.file_b,
             "words_a": s.words_a, "words_b": s.words_b, "added": s.added, "removed": s.removed,
-            "changed": s.changed,
+            "changed": s.changed, "renamed_from": s.renamed_from,
             "comments": {"total": len(s.threads),
                          "resolved_by_edit": s.count("resolved-by-edit"),
                          "resolved_without_edit": s.count("resolved-without-edit"),
@@ -163,34 +165,53 @@ class RoundService:
             raise ProposalError("the first round of a diff must be a round name, not HEAD")
         man_a, man_b = (files_at(self.repo, p.commit, [MANIFEST_NAME])[MANIFEST_NAME]
                         for p in (pa, pb))
-        files_a = section_files((man_a or b"").decode("utf-8", "replace"))
-        files_b = section_files((man_b or b"").decode("utf-8", "replace"))
-        ids = list(files_b) + [sid for sid in files_a if sid not in files_b]
+        at_a = sections_at((man_a or b"").decode("utf-8", "replace"))
+        at_b = sections_at((man_b or b"").decode("utf-8", "replace"))
+        pairs = pair_sections(at_a, at_b)
         if section is not None:
-            if section not in ids:
+            pairs = [(ia, ib) for ia, ib in pairs if section in (ia, ib)
+                     or (ib is not None and section in at_b[ib].renamed_from)]
+            if not pairs:
                 raise ProposalError(f"unknown section '{section}' (in neither {pa.label} nor "
                                     f"{pb.label})")
-            ids = [section]
-        texts_a = self._texts(pa.commit, {sid: files_a[sid][0] for sid in ids if sid in files_a})
-        texts_b = self._texts(pb.commit, {sid: files_b[sid][0] for sid in ids if sid in files_b})
+        texts_a = self._texts(pa.commit, {ia: at_a[ia].file for ia, _ in pairs if ia})
+        texts_b = self._texts(pb.commit, {ib: at_b[ib].file for _, ib in pairs if ib})
+        owners = _thread_owners(pairs, at_b)
         threads = round_threads(self.events(), pa.round, until=pb.moment)
         result = []
-        for sid in ids:
-            old, new = texts_a.get(sid, ""), texts_b.get(sid, "")
-            file_a = files_a.get(sid, (None, ""))[0]
-            file_b = files_b.get(sid, (None, ""))[0]
-            title = (files_b.get(sid) or files_a.get(sid) or ("", sid))[1]
+        for index, (ia, ib) in enumerate(pairs):
+            old, new = texts_a.get(ia or "", ""), texts_b.get(ib or "", "")
+            file_a = at_a[ia].file if ia else None
+            file_b = at_b[ib].file if ib else None
+            sid = ib or ia or ""
+            title = (at_b[ib] if ib else at_a[sid]).title
             added, removed = word_changes(old, new)
             words_a = count_words(old, format_for_path(file_a)) if file_a else 0
             words_b = count_words(new, format_for_path(file_b)) if file_b else 0
-            outcomes = thread_outcomes([t for t in threads if t.section == sid],
+            outcomes = thread_outcomes([t for t in threads if owners.get(t.section) == index],
                                        added > 0 or removed > 0, new)
             result.append(SectionDiff(section=sid, title=title, file_a=file_a, file_b=file_b,
                                       words_a=words_a, words_b=words_b, added=added,
-                                      removed=removed, threads=tuple(outcomes)))
+                                      removed=removed, threads=tuple(outcomes),
+                                      renamed_from=ia if ia and ib and ia != ib else None))
         return RoundDiff(a=pa, b=pb, sections=tuple(result))
 
     def _texts(self, commit: str, files: dict[str, str]) -> dict[str, str]:
         blobs = files_at(self.repo, commit, list(dict.fromkeys(files.values())))
         return {sid: (blobs.get(path) or b"").decode("utf-8", "replace")
                 for sid, path in files.items()}
+
+
+def _thread_owners(pairs: list[tuple[str | None, str | None]],
+                   at_b: dict[str, SectionAt]) -> dict[str, int]:
+    """Section id a comment was written with -> the pair it belongs to: its id at either end,
+    else one of its former ids (comment events keep the id they were written with)."""
+    owners: dict[str, int] = {}
+    for index, ids in enumerate(pairs):
+        for sid in ids:
+            if sid is not None:
+                owners.setdefault(sid, index)
+    for index, (_, ib) in enumerate(pairs):
+        for former in at_b[ib].renamed_from if ib else ():
+            owners.setdefault(former, index)
+    return owners

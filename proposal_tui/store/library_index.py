@@ -81,6 +81,7 @@ class IndexStats:
     passages: int = 0  # passages added
     rebuilt: str = ""  # why the database was rebuilt, if it was
     problems: list[str] = field(default_factory=list)
+    fetched: int = 0  # cloned repositories fetched first (`library index --fetch`)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,19 @@ def clone(url: str, folder: Path) -> None:
 
 
 def fetch(folder: Path) -> None:
-    """Bring a clone up to date: its branches and tags, as the origin has them."""
-    run_git(["fetch", "--quiet", "--prune", "--tags", "origin",
-             "+refs/heads/*:refs/heads/*"], folder)
+    """Bring a clone up to date: its branches and tags, as the origin has them (a tag the
+    origin moved, such as a round started again, is moved here too: forced, not refused)."""
+    run_git(["fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/heads/*",
+             "+refs/tags/*:refs/tags/*"], folder)
+    if not run_git(["rev-parse", "--verify", "--quiet", "HEAD"], folder, check=False).strip():
+        _follow_origin_head(folder)
+
+
+def _follow_origin_head(folder: Path) -> None:
+    """HEAD names a branch the fetch pruned (the origin renamed main to trunk, say): point it
+    at the origin's default branch, or the clone's proposal text would drop out of the index."""
+    for line in run_git(["ls-remote", "--symref", "origin", "HEAD"], folder).splitlines():
+        target, _, name = line.removeprefix("ref: ").partition("\t")
+        if line.startswith("ref: ") and name == "HEAD" and target.startswith("refs/heads/"):
+            run_git(["symbolic-ref", "HEAD", target], folder)
+            return

@@ -69,3 +69,18 @@ def test_server_key_add(repo: Path, tmp_path: Path) -> None:
     assert "[server]" in (repo / "proposal.toml").read_text()
     assert_clean_error(run("server", "key", "add", str(pub), cwd=repo), 2, "already")
     assert_clean_error(run("person", "key", "add", "rex", str(pub), cwd=repo), 2, "[server]")
+
+
+def test_removing_a_person_says_their_keys_go_too(repo: Path, tmp_path: Path) -> None:
+    """`person remove` takes the person's [[people]] keys with the entry: the output says how
+    many went and that they no longer log in to `proposal serve`."""
+    for name in ("rex1", "rex2"):
+        pub = keygen(tmp_path, name).with_suffix(".pub")
+        assert run("person", "key", "add", "rex", str(pub), cwd=repo).code == 0
+    result = run("person", "remove", "rex", cwd=repo)
+    assert result.code == 0, result.err
+    assert "rex's 2 SSH keys went with them: they can no longer log in to `proposal serve`" \
+        in result.out
+    assert run("person", "key", "list", "--json", cwd=repo).json() == []
+    keyless = run("person", "remove", "val", "--force", cwd=repo)
+    assert keyless.code == 0 and "SSH key" not in keyless.out

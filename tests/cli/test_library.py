@@ -166,3 +166,49 @@ def test_hostile_passages_are_shown_literally(tmp_path: Path) -> None:
     exact = run("library", "search", "zebra", "--limit", "200", "--json", env=env).json()
     assert {h["text"] for h in exact} == {f"zebra {line}" for line in lines if line.strip()}
     assert run("experts", "zebra", env=env).code == 0
+
+
+def test_index_fetch_brings_in_what_was_pushed_to_a_cloned_repository(tmp_path: Path) -> None:
+    """A library entry cloned from a URL (a local bare repository, file://) sees a push only
+    after `library index --fetch`; one read in place (a path) sees it at the next index."""
+    harbor, _ = make_past_proposals(tmp_path)
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(harbor), str(origin))
+    env = library_env(tmp_path)
+    assert run("library", "add", f"file://{origin}", "--name", "cloned", env=env).code == 0
+    assert run("library", "add", str(origin), "--name", "in-place", env=env).code == 0
+    assert _index(env)["refs_indexed"] == 4  # each: main and round/pink
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    commit_as(work, "Wes Writer", "wes@example.com", "2025-03-07T09:00:00-05:00", "Gauges", {
+        "sections/safety.md": "# Safety Plan\n\nCrews carry ultrasonic thickness gauges.\n"})
+    git(work, "push", "-q", "origin", "main")
+
+    def found() -> list[str]:
+        hits = run("library", "search", "ultrasonic", "--json", env=env)
+        assert hits.code == 0, hits.err
+        return sorted(h["proposal"] for h in hits.json())
+
+    plain = _index(env)
+    assert plain["refs_indexed"] == 1 and found() == ["in-place"]  # the clone did not fetch
+    fetched = run("library", "index", "--fetch", env=env)
+    assert fetched.code == 0, fetched.err
+    assert found() == ["cloned", "in-place"]
+    lanes = run("library", "search", "lane", "--json", env=env).json()  # main rewrote it
+    assert {(h["proposal"], h["ref"]) for h in lanes} == {("cloned", "round/pink"),
+                                                          ("in-place", "round/pink")}
+    git(work, "tag", "-f", "-a", "-m", "pink again", "round/pink")  # a round tag moved
+    git(work, "push", "-q", "-f", "origin", "refs/tags/round/pink")
+    moved = run("library", "index", "--fetch", "--json", env=env)
+    assert moved.code == 0, moved.err
+    assert (moved.json()["fetched"], moved.json()["problems"]) == (1, [])
+    assert run("library", "search", "lane", "--json", env=env).json() == []
+    git(origin, "branch", "-m", "main", "trunk")  # the origin's default branch renamed
+    assert run("library", "index", "--fetch", env=env).code == 0
+    hits = run("library", "search", "ultrasonic", "--json", env=env).json()
+    assert {(h["proposal"], h["ref"]) for h in hits} >= {("cloned", "HEAD"), ("in-place", "HEAD")}
+    origin.rename(tmp_path / "gone.git")  # a fetch that fails is one repository's problem
+    failed = run("library", "index", "--fetch", env=env)
+    assert failed.code == 0, failed.err
+    assert "warn cloned: git fetch failed" in failed.err, failed.err
+    assert found() == ["cloned", "in-place"]  # what they had stays searchable

@@ -11,7 +11,15 @@ import pytest
 from proposal_tui.domain.comments import Anchor, make_event
 from proposal_tui.domain.errors import ProposalError
 from proposal_tui.domain.identity import Identity
-from proposal_tui.domain.rounds import Round, in_round, label_matches, round_name, word_changes
+from proposal_tui.domain.rounds import (
+    Round,
+    SectionAt,
+    in_round,
+    label_matches,
+    pair_sections,
+    round_name,
+    word_changes,
+)
 from proposal_tui.store.comments import CommentStore
 from tests.command import assert_clean_error, run
 from tests.fixtures import commit_as, make_proposal
@@ -75,6 +83,16 @@ def test_word_changes_count_added_and_removed_words() -> None:
     assert word_changes("", "one two") == (2, 0)
     assert word_changes("a b c", "") == (0, 3)
     assert word_changes("— | —", "") == (0, 0)  # punctuation is not a word
+
+
+def test_sections_pair_by_id_then_former_id_then_file() -> None:
+    a = {"intro": SectionAt("intro.md", "Intro"), "old": SectionAt("a.md", "A"),
+         "hand": SectionAt("h.md", "H"), "gone": SectionAt("g.md", "G")}
+    b = {"new": SectionAt("b.md", "A", renamed_from=("older", "old")),
+         "intro": SectionAt("intro.md", "Intro"), "byhand": SectionAt("h.md", "H"),
+         "added": SectionAt("n.md", "N")}
+    assert pair_sections(a, b) == [("old", "new"), ("intro", "intro"), ("hand", "byhand"),
+                                   (None, "added"), ("gone", None)]
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -215,3 +233,36 @@ def test_round_diff_follows_a_renamed_section_file(repo: Path) -> None:
     assert (summary["file_a"], summary["file_b"]) == ("sections/summary.md",
                                                       "sections/00-summary.md")
     assert (summary["added"], summary["removed"]) == (0, 0)
+
+
+def test_round_diff_pairs_a_renamed_and_moved_section(repo: Path) -> None:
+    """`section rename` and `section set --file` between two rounds: one section, renamed,
+    with its real word changes and its round-A threads, not one deleted and one added."""
+    assert run("--repo", str(repo), "--as", "mia", "round", "start", "pink",
+               now="2026-12-02T09:00:00-05:00").code == 0
+    thread = _comment(repo, "summary", "Say how", _at(2, 11), round="Pink Team")
+    for args in (("section", "rename", "summary", "overview"),
+                 ("section", "set", "overview", "--file", "sections/00-overview.md")):
+        result = run("--repo", str(repo), "--as", "mia", *args, now="2026-12-03T09:00:00-05:00")
+        assert result.code == 0, result.err
+    text = (repo / "sections/00-overview.md").read_text()
+    commit_as(repo, "Wes Writer", "wes@example.com", "2026-12-03T10:00:00-05:00", "Edit",
+              {"sections/00-overview.md": text + "\nOne more sentence here.\n"})
+    assert run("--repo", str(repo), "--as", "mia", "round", "start", "red",
+               now="2026-12-04T09:00:00-05:00").code == 0
+    data = run("--repo", str(repo), "round", "diff", "pink", "red", "--json").json()
+    sections = {s["id"]: s for s in data["sections"]}
+    assert list(sections) == ["overview", "approach", "staffing"]
+    overview = sections["overview"]
+    assert overview["renamed_from"] == "summary"
+    assert (overview["file_a"], overview["file_b"]) == ("sections/summary.md",
+                                                        "sections/00-overview.md")
+    assert (overview["words_a"], overview["words_b"]) == (9, 13)
+    assert (overview["added"], overview["removed"], overview["changed"]) == (4, 0, True)
+    assert [t["id"] for t in overview["threads"]] == [thread]
+    assert sections["approach"]["renamed_from"] is None
+    human = run("--repo", str(repo), "round", "diff", "pink", "red")
+    assert human.code == 0 and "renamed from summary" in human.out
+    for name in ("summary", "overview"):  # either id picks the one section
+        one = run("--repo", str(repo), "round", "diff", "pink", "red", name, "--json").json()
+        assert [s["id"] for s in one["sections"]] == ["overview"]

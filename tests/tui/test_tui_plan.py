@@ -7,13 +7,17 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Label, OptionList
 
+from proposal_tui.services.keys import read_key_text
+from proposal_tui.services.workspace import Workspace
 from proposal_tui.tui.screens.dashboard import DashboardScreen
+from proposal_tui.tui.screens.dialogs import PickDialog
 from proposal_tui.tui.screens.plan import PlanScreen
 from proposal_tui.tui.screens.plan_dialogs import FormDialog
 from tests.gitutil import git
-from tests.tui.support import WIDE, make_app, settle, sync, wait_for
+from tests.sshkeys import keygen
+from tests.tui.support import WIDE, at, make_app, settle, sync, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -79,3 +83,29 @@ async def test_a_reviewer_sees_the_plan_but_no_edit_keys(demo_master: Path) -> N
         await pilot.pause()
         assert app.screen is screen and screen.table("milestones").row_count > 0
         assert isinstance(screen.table("sections"), DataTable)
+
+
+@sync
+async def test_removing_a_person_says_their_ssh_keys_go_too(demo: Path, tmp_path: Path) -> None:
+    workspace = Workspace(demo, at(1))
+    manifest = workspace.proposals.manifest()
+    ana = manifest.person("ana")
+    assert ana is not None
+    pub = keygen(tmp_path, "helen").with_suffix(".pub")
+    workspace.keys.add_person_key(manifest, ana, "helen", read_key_text(pub.read_text(), "key"))
+    app = make_app(demo)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await _open(pilot)
+        people = screen.table("people")
+        people.focus()
+        people.move_cursor(row=[p["handle"] for p in _plan(demo)["people"]].index("helen"))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog), what="dialog")
+        going = "helen's 1 SSH key goes with them: it can no longer log in to `proposal serve`"
+        assert going in str(app.screen.title_text)
+        app.screen.query_one("#choices", OptionList).highlighted = 1  # remove helen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: people.row_count == 7, what="helen gone")
+        assert any("removed helen (helen's 1 SSH key went with them" in str(n.message)
+                   for n in app._notifications)
+    assert "helen" not in (demo / "proposal.toml").read_text("utf-8")

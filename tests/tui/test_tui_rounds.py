@@ -52,6 +52,10 @@ async def test_R_shows_what_changed_between_pink_and_red(demo: Path) -> None:
 @sync
 async def test_picking_head_as_b_diffs_against_the_current_commit(demo: Path) -> None:
     two_rounds(demo)
+    manifest = Workspace(demo, at(0)).proposals.manifest()
+    ana = manifest.person("ana")
+    assert ana is not None
+    Workspace(demo, at(0)).plan.rename_section(manifest, ana, "security", "privacy")
     app = make_app(demo)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_rounds(pilot)
@@ -60,6 +64,12 @@ async def test_picking_head_as_b_diffs_against_the_current_commit(demo: Path) ->
         await wait_for(pilot, lambda: screen.pair == ("pink", "HEAD") and screen.diff is not None
                        and screen.diff.b.label == "HEAD", what="the diff against HEAD")
         assert "pink → HEAD" in screen_text(app)
+        privacy = next(s for s in screen.diff.sections if s.section == "privacy")
+        assert privacy.renamed_from == "security" and privacy.count("resolved-by-edit") == 1
+        assert all(s.section != "security" for s in screen.diff.sections)
+        screen.select_section("privacy")
+        await pilot.pause()
+        assert "privacy · Security and Privacy  renamed from security" in screen_text(app)
 
 
 @sync

@@ -20,6 +20,7 @@ from proposal_tui.domain.model import Manifest, Person
 from proposal_tui.domain.permissions import can
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.services.edits import parse_due
+from proposal_tui.services.plan import keys_going
 from proposal_tui.tui.cells import plain
 from proposal_tui.tui.screens.dialogs import PickDialog
 from proposal_tui.tui.screens.plan_dialogs import Field, FormDialog, Values
@@ -252,7 +253,9 @@ class PlanScreen(ViewScreen):
             return
         plan = self.papp.workspace.plan
         choices: list[tuple[str, Text]] = [("keep", Text("keep it (cancel)"))]
+        going = went = ""
         if name == "people":
+            going, went = (keys_going(manifest, key, done=done) for done in (False, True))
             owned = [s.id for s in manifest.sections if s.owner == key]
             if owned:
                 choices += [(f"to:{p.handle}", plain(f"remove; give {len(owned)} section(s) "
@@ -283,7 +286,7 @@ class PlanScreen(ViewScreen):
 
         def done(choice: str | None) -> None:
             if choice and choice != "keep":
-                self.papp.run_edit(job(choice), f"removed {key}")
+                self.papp.run_edit(job(choice), f"removed {key}" + (f" ({went})" if went else ""))
 
-        title = plain(f"Remove {key}?")
+        title = plain(f"Remove {key}?" + (f" {going}." if going else ""))
         self.app.push_screen(PickDialog(title, choices, "keep"), done)

@@ -93,6 +93,9 @@ def detail_text(diff: RoundDiff, s: SectionDiff | None, look: Look) -> Text:
     out = plain(s.section, "bold", limit=30)
     out.append(" · ")
     out.append_text(plain(s.title, limit=60))
+    if s.renamed_from:
+        out.append("  renamed from ")
+        out.append_text(plain(s.renamed_from, limit=30))
     out.append(f"   {s.words_a}→{s.words_b} words, +{s.added} -{s.removed}")
     if s.file_a != s.file_b:
         out.append("  file ")
