@@ -72,6 +72,7 @@ class Mirrored:
 
 _TABLE = "widgets/sections_table.py SectionsTable"
 _WIDTHS = "widgets/set_widths.py SetWidths"
+_KEPT = "widgets/kept_cells.py KeptCells._render_cell"
 _FOOTER = "widgets/footer.py KeyFooter.flip"
 _STRIPS = "widgets/strips.py set_virtual_size"
 
@@ -89,6 +90,12 @@ PRIVATE: tuple[Private, ...] = (
     Private(DataTable, "_pseudo_class_state", "write", f"{_TABLE}.prepare_rows",
             value=PseudoClasses),
     Private(DataTable, "_set_hover_cursor", "override", _TABLE, ("active",)),
+    # Both dashboard tables: a cell is drawn again only when its value or its place changed.
+    Private(DataTable, "_render_cell", "override", _KEPT,
+            ("row_index", "column_index", "base_style", "width", "cursor", "hover")),
+    Private(DataTable, "_cell_render_cache", "write", _KEPT, value=LRUCache,
+            has=("get", "__setitem__")),
+    Private(DataTable, "_column_locations", "read", _KEPT, has=("get_key",)),
     # Tables whose columns all have set widths measure no cell.
     Private(DataTable, "_update_dimensions", "override", _WIDTHS, ("new_rows",)),
     Private(DataTable, "_update_column_widths", "override", _WIDTHS, ("updated_cells",)),
@@ -110,6 +117,8 @@ MIRRORED: tuple[Mirrored, ...] = (
              f"{_TABLE}._render_line_in_row: its row cache is keyed on both locations"),
     Mirrored(DataTable, "render_lines", "4e0ae4f0a9bd61c0",
              f"{_TABLE}.prepare_rows: sets _pseudo_class_state as it does"),
+    Mirrored(DataTable, "_render_cell", "56c87899a3bfc4da",
+             f"{_KEPT}: what a cell's drawing reads is in its key"),
     Mirrored(ScrollView, "_size_updated", "1606ca15d9392999",
              f"{_STRIPS}: its scrollbar part"),
     Mirrored(type(vars(Widget)["border_title"]), "__set__", "56fa711aecd98f1d",

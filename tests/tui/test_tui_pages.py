@@ -128,3 +128,53 @@ def test_the_burnup_draws_a_page_limit_at_the_typeset_density(tmp_path: Path) ->
     assert f"{typeset.label(2)} typeset" in summary and "over by" in summary
     estimated = series_of(rows, "approach", PageFigure(words / 100, measured=False))
     assert estimated.limit == 200 and "≈" in burnup(estimated, 70, 8, {}).plain
+
+
+def cells_of(table: Any) -> dict[str, tuple[Any, ...]]:
+    """Each row's cell objects, by row key, in the table's order."""
+    return {row.key.value: tuple(table.get_row(row.key)) for row in table.ordered_rows}
+
+
+@sync
+async def test_the_measured_pages_redraw_only_the_cells_they_change(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the figures arrive, both dashboard tables keep their rows and cell objects and
+    rewrite only the cells showing pages; and only those are drawn again (drawing every cell
+    on screen made that one frame take 270-620 ms)."""
+    from proposal_tui.tui.widgets.owners import OwnersTable
+
+    release = hold_measures(monkeypatch)
+    app = make_app(demo, measure_pages=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: app.loads >= 1 and not app.busy, what="the first load")
+        await pilot.pause()
+        tables = [app.screen.table, app.screen.query_one(OwnersTable)]
+        before = [cells_of(table) for table in tables]
+        drawn: set[int] = set()
+        render_lines = app.console.render_lines
+
+        def drawing(renderable: Any, *args: Any, **kwargs: Any) -> Any:
+            inner = getattr(getattr(renderable, "renderable", None), "renderable", None)
+            drawn.add(id(inner))  # a table cell comes as Styled(Padding(cell))
+            return render_lines(renderable, *args, **kwargs)
+
+        monkeypatch.setattr(app.console, "render_lines", drawing)
+        release.set()
+        await wait_for(pilot, lambda: app.measures == 1, what="the pages measured")
+        await pilot.pause()
+        for table, old in zip(tables, before, strict=True):
+            new = cells_of(table)
+            assert list(new) == list(old)  # the same rows, in the same order
+            kept = {id(cell) for key, row in new.items() for cell in row if
+                    any(cell is was for was in old[key])}
+            changed = {id(cell) for row in new.values() for cell in row} - kept
+            again = len(drawn & kept)
+            assert changed and not again, f"{type(table).__name__} drew {again} kept cells"
+            assert drawn & changed  # the new figures were drawn
+        assert set(tables[0].columns[c].label.plain.strip()  # only the words column changed
+                   for key, row in cells_of(tables[0]).items()
+                   for c, cell, was in zip(tables[0].columns, row, before[0][key], strict=True)
+                   if cell is not was) == {"words"}
+        for section in LIMITED[:5]:
+            figure = app.data.state(section).page_figure
+            assert figure.measured and f"{figure.pages:.1f}/" in row_of(app, section)

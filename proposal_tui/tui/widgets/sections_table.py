@@ -31,6 +31,7 @@ from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.textual_compat import SegmentLines
 from proposal_tui.tui.widgets.frame_style import FrameStyle
+from proposal_tui.tui.widgets.kept_cells import KeptCells
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
@@ -71,7 +72,8 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
     return [fixed[0], title, *fixed[1:]]
 
 
-class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[Text]):
+class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, KeptCells, SetWidths,
+                    DataTable[Text]):
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
     watches it, so the panes follow in the same repaint as the cursor (a message took one
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
