@@ -139,10 +139,11 @@ def cells_of(table: Any) -> dict[str, tuple[Any, ...]]:
 async def test_the_measured_pages_redraw_only_the_cells_they_change(
         demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """When the figures arrive, both dashboard tables keep their rows and cell objects and
-    rewrite only the cells showing pages; only those are drawn again, and nothing is laid
-    out again (drawing every cell on screen, after a layout that the unchanged header and
-    activity line asked for, made that one frame take 270-620 ms)."""
+    rewrite only the cells showing pages; only those cells and their rows are drawn again,
+    and nothing is laid out again (drawing every cell on screen, after a layout that the
+    unchanged header and activity line asked for, made that one frame take 270-620 ms)."""
     from textual import messages
+    from textual.widgets import DataTable
 
     from proposal_tui.tui.widgets.owners import OwnersTable
 
@@ -168,6 +169,14 @@ async def test_the_measured_pages_redraw_only_the_cells_they_change(
             return render_lines(renderable, *args, **kwargs)
 
         monkeypatch.setattr(app.console, "render_lines", drawing)
+        rows_drawn: list[tuple[Any, str | None]] = []
+        render_row = DataTable._render_line_in_row
+
+        def drawing_row(table: Any, row_key: Any, *args: Any) -> Any:
+            rows_drawn.append((table, row_key.value))
+            return render_row(table, row_key, *args)
+
+        monkeypatch.setattr(DataTable, "_render_line_in_row", drawing_row)
         release.set()
         await wait_for(pilot, lambda: app.measures == 1, what="the pages measured")
         await pilot.pause()
@@ -181,6 +190,9 @@ async def test_the_measured_pages_redraw_only_the_cells_they_change(
             again = len(drawn & kept)
             assert changed and not again, f"{type(table).__name__} drew {again} kept cells"
             assert drawn & changed  # the new figures were drawn
+            rewritten = {key for key, row in new.items() if row != old[key]}
+            rows = {key for drawer, key in rows_drawn if drawer is table}
+            assert rows and rows <= rewritten, f"{type(table).__name__} drew rows {rows}"
         assert set(tables[0].columns[c].label.plain.strip()  # only the words column changed
                    for key, row in cells_of(tables[0]).items()
                    for c, cell, was in zip(tables[0].columns, row, before[0][key], strict=True)
