@@ -141,7 +141,7 @@ async def test_the_measured_pages_redraw_only_the_cells_they_change(
     """When the figures arrive, both dashboard tables keep their rows and cell objects and
     rewrite only the cells showing pages; only those cells and their rows are drawn again,
     and nothing is laid out again (drawing every cell on screen, after a layout that the
-    unchanged header and activity line asked for, made that one frame take 270-620 ms)."""
+    unchanged header and activity line asked for, made that one frame take 76-120 ms)."""
     from textual import messages
     from textual.widgets import DataTable
 
