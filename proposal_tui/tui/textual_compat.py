@@ -72,6 +72,7 @@ class Mirrored:
 
 _TABLE = "widgets/sections_table.py SectionsTable"
 _WIDTHS = "widgets/set_widths.py SetWidths"
+_KEPT = "widgets/kept_cells.py KeptCells"
 _FOOTER = "widgets/footer.py KeyFooter.flip"
 _STRIPS = "widgets/strips.py set_virtual_size"
 
@@ -85,10 +86,22 @@ PRIVATE: tuple[Private, ...] = (
             has=("get", "__setitem__")),
     Private(DataTable, "_row_locations", "read", _TABLE, has=("get", "get_key")),
     Private(DataTable, "_show_hover_cursor", "read", _TABLE, value=bool),
-    Private(DataTable, "_update_count", "read", f"{_TABLE}._render_line", value=int),
     Private(DataTable, "_pseudo_class_state", "write", f"{_TABLE}.prepare_rows",
             value=PseudoClasses),
     Private(DataTable, "_set_hover_cursor", "override", _TABLE, ("active",)),
+    # Both dashboard tables: a cell or a row is drawn again only when its values or its place
+    # changed (and _render_line_in_row above, overridden there too).
+    Private(DataTable, "_render_cell", "override", _KEPT,
+            ("row_index", "column_index", "base_style", "width", "cursor", "hover")),
+    Private(DataTable, "_cell_render_cache", "write", f"{_KEPT}._render_cell", value=LRUCache,
+            has=("get", "__setitem__")),
+    Private(DataTable, "_row_render_cache", "write", f"{_KEPT}._render_line_in_row",
+            value=LRUCache, has=("get", "__setitem__")),
+    Private(DataTable, "_column_locations", "read", f"{_KEPT}._render_cell", has=("get_key",)),
+    Private(DataTable, "_data", "read", f"{_KEPT}.row_values", value=dict, has=("get",)),
+    Private(DataTable, "_update_count", "read", f"{_KEPT}.shape_count", value=int),
+    Private(DataTable, "_on_resize", "override", f"{_KEPT}: beside DataTable's, not instead",
+            ("_",)),
     # Tables whose columns all have set widths measure no cell.
     Private(DataTable, "_update_dimensions", "override", _WIDTHS, ("new_rows",)),
     Private(DataTable, "_update_column_widths", "override", _WIDTHS, ("updated_cells",)),
@@ -107,9 +120,11 @@ MIRRORED: tuple[Mirrored, ...] = (
     Mirrored(DataTable, "_render_line", "a32c6991165cea90",
              f"{_TABLE}._render_line: its line-cache key fields"),
     Mirrored(DataTable, "_render_line_in_row", "669cc46a7ca119d2",
-             f"{_TABLE}._render_line_in_row: its row cache is keyed on both locations"),
+             f"{_TABLE} and {_KEPT}._render_line_in_row: its row cache keys"),
     Mirrored(DataTable, "render_lines", "4e0ae4f0a9bd61c0",
              f"{_TABLE}.prepare_rows: sets _pseudo_class_state as it does"),
+    Mirrored(DataTable, "_render_cell", "56c87899a3bfc4da",
+             f"{_KEPT}._render_cell: what a cell's drawing reads is in its key"),
     Mirrored(ScrollView, "_size_updated", "1606ca15d9392999",
              f"{_STRIPS}: its scrollbar part"),
     Mirrored(type(vars(Widget)["border_title"]), "__set__", "56fa711aecd98f1d",

@@ -121,7 +121,7 @@ def test_the_shape_check_sees_a_change() -> None:
         "DataTable._lines_cache (used by widgets/sections_table.py SectionsTable._render_line) "
         "is gone"]
     assert shape_problems(replace(by_name["_update_count"], value=str)) == [
-        "DataTable._update_count (used by widgets/sections_table.py SectionsTable._render_line) "
+        "DataTable._update_count (used by widgets/kept_cells.py KeptCells.shape_count) "
         "now holds int, we use str"]
 
 

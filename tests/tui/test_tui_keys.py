@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from proposal_tui.domain.clock import FixedClock
 from proposal_tui.domain.model import Status
@@ -672,7 +672,8 @@ async def test_the_time_left_ticks_with_the_clock(demo_master: Path) -> None:
         assert before != after
         assert before in screen_text(app).splitlines()[0]
         app.clock.advance(dt.timedelta(hours=3))  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: after in header._right, what="a tick")
+        right = header.query_one("#header-right", Static)
+        await wait_for(pilot, lambda: after in str(right.content), what="a tick")
         assert after in screen_text(app).splitlines()[0]
 
 

@@ -176,3 +176,75 @@ def test_a_second_measurer_waits_for_the_first_then_typesets_nothing(
     waiting.join(30)
     assert done == [len(LIMITED)]
     assert "second" not in typesetters and len(typesetters) == len(LIMITED)
+
+
+def cells_of(table: Any) -> dict[str, tuple[Any, ...]]:
+    """Each row's cell objects, by row key, in the table's order."""
+    return {row.key.value: tuple(table.get_row(row.key)) for row in table.ordered_rows}
+
+
+@sync
+async def test_the_measured_pages_redraw_only_the_cells_they_change(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the figures arrive, both dashboard tables keep their rows and cell objects and
+    rewrite only the cells showing pages; only those cells and their rows are drawn again,
+    and nothing is laid out again (drawing every cell on screen, after a layout that the
+    unchanged header and activity line asked for, made that one frame take 76-120 ms)."""
+    from textual import messages
+    from textual.widgets import DataTable
+
+    from proposal_tui.tui.widgets.owners import OwnersTable
+
+    release = hold_measures(monkeypatch)
+    app = make_app(demo, measure_pages=True)
+    layouts: list[str] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, messages.Layout) and release.is_set():
+            layouts.append(f"{type(message.widget).__name__}#{message.widget.id}")
+
+    async with app.run_test(size=WIDE, message_hook=hook) as pilot:
+        await wait_for(pilot, lambda: app.loads >= 1 and not app.busy, what="the first load")
+        await pilot.pause()
+        tables = [app.screen.table, app.screen.query_one(OwnersTable)]
+        before = [cells_of(table) for table in tables]
+        drawn: set[int] = set()
+        render_lines = app.console.render_lines
+
+        def drawing(renderable: Any, *args: Any, **kwargs: Any) -> Any:
+            inner = getattr(getattr(renderable, "renderable", None), "renderable", None)
+            drawn.add(id(inner))  # a table cell comes as Styled(Padding(cell))
+            return render_lines(renderable, *args, **kwargs)
+
+        monkeypatch.setattr(app.console, "render_lines", drawing)
+        rows_drawn: list[tuple[Any, str | None]] = []
+        render_row = DataTable._render_line_in_row
+
+        def drawing_row(table: Any, row_key: Any, *args: Any) -> Any:
+            rows_drawn.append((table, row_key.value))
+            return render_row(table, row_key, *args)
+
+        monkeypatch.setattr(DataTable, "_render_line_in_row", drawing_row)
+        release.set()
+        await wait_for(pilot, lambda: app.measures == 1, what="the pages measured")
+        await pilot.pause()
+        assert not layouts
+        for table, old in zip(tables, before, strict=True):
+            new = cells_of(table)
+            assert list(new) == list(old)  # the same rows, in the same order
+            kept = {id(cell) for key, row in new.items() for cell in row if
+                    any(cell is was for was in old[key])}
+            changed = {id(cell) for row in new.values() for cell in row} - kept
+            again = len(drawn & kept)
+            assert changed and not again, f"{type(table).__name__} drew {again} kept cells"
+            assert drawn & changed  # the new figures were drawn
+            rewritten = {key for key, row in new.items() if row != old[key]}
+            rows = {key for drawer, key in rows_drawn if drawer is table}
+            assert rows and rows <= rewritten, f"{type(table).__name__} drew rows {rows}"
+        assert set(tables[0].columns[c].label.plain.strip()  # only the words column changed
+                   for key, row in cells_of(tables[0]).items()
+                   for c, cell, was in zip(tables[0].columns, row, before[0][key], strict=True)
+                   if cell is not was) == {"words"}
+        for section in LIMITED[:5]:
+            figure = app.data.state(section).page_figure
+            assert figure.measured and f"{figure.pages:.1f}/" in row_of(app, section)

@@ -26,6 +26,7 @@ from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, 
 from proposal_tui.tui.screens.library import LIBRARY_BINDINGS, LibraryActions
 from proposal_tui.tui.screens.views import VIEW_BINDINGS, ViewActions
 from proposal_tui.tui.widgets.activity import ActivityLine
+from proposal_tui.tui.widgets.border_title import retitle
 from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.header import Banner, ProposalHeader
 from proposal_tui.tui.widgets.live import LiveStatus
@@ -181,9 +182,11 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
             title.append(" · ")
             title.append_text(plain(note, limit=120))
         pane = self.query_one("#sections-pane")
-        pane.border_title = title
+        retitle(pane, title)  # setting border_title repainted the whole pane, table and all
         arrow = "↓" if table.sort_reverse else "↑"
-        pane.border_subtitle = f"sorted by {SORTS[table.sort_by][0]} {arrow} · S cycles"
+        sort = f"sorted by {SORTS[table.sort_by][0]} {arrow} · S cycles"  # plain: its markup
+        if pane.border_subtitle != sort:
+            pane.border_subtitle = sort
 
     # -- SectionActions -----------------------------------------------------------------------
     def current_section_id(self) -> str | None:

@@ -12,6 +12,7 @@ from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.services.snapshot import Activity
 from proposal_tui.tui.cells import Look, plain, short_ago, style
 from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.same_text import SameText
 
 VERBS = {"commit": "committed", "comment": "commented on", "reply": "replied on",
          "resolve": "resolved a comment on", "reopen": "reopened a comment on"}
@@ -47,13 +48,13 @@ def activity_text(items: tuple[Activity, ...], now: dt.datetime, look: Look,
     return text
 
 
-class ActivityLine(LookMixin, Static):
+class ActivityLine(LookMixin, SameText, Static):
     """The feed on one line, under the panes; cut at the width, never wrapped."""
 
     def show(self, data: DashboardData) -> None:
         snap = data.snapshot
         if snap is None:
-            self.update("")
+            self.show_text(Text(end=""))
             return
         handles = {p.name: p.handle for p in snap.manifest.people if p.name}
-        self.update(activity_text(data.activity, snap.now, self.look(), handles))
+        self.show_text(activity_text(data.activity, snap.now, self.look(), handles))

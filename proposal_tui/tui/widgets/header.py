@@ -15,6 +15,7 @@ from proposal_tui.domain.timeline import countdown, next_milestone, time_left
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain, style
 from proposal_tui.tui.widgets.look import LookMixin
+from proposal_tui.tui.widgets.same_text import SameText, TextLine
 
 TICK_SECONDS = 1.0
 
@@ -26,11 +27,10 @@ class ProposalHeader(LookMixin, Horizontal):
         super().__init__(id=id)
         self.clock = clock
         self._data = DashboardData()
-        self._right = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header-title")
-        yield Static(id="header-right")
+        yield TextLine(id="header-title")
+        yield TextLine(id="header-right")
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.tick)
@@ -50,8 +50,7 @@ class ProposalHeader(LookMixin, Horizontal):
                 if extra.strip():
                     title.append(" · ", style=style(look, "muted"))
                     title.append_text(plain(extra))
-        self.query_one("#header-title", Static).update(title)
-        self._right = ""
+        self.query_one("#header-title", TextLine).show_text(title)
         self.tick()
 
     def right_text(self, now: dt.datetime) -> Text:
@@ -100,18 +99,14 @@ class ProposalHeader(LookMixin, Horizontal):
         return text
 
     def on_resize(self) -> None:
-        self._right = ""
         self.tick()
 
     def tick(self) -> None:
         """Recompute the countdown with the injected clock; repaint only on change."""
-        text = self.right_text(self.clock.now())
-        if text.plain != self._right:
-            self._right = text.plain
-            self.query_one("#header-right", Static).update(text)
+        self.query_one("#header-right", TextLine).show_text(self.right_text(self.clock.now()))
 
 
-class Banner(LookMixin, Static):
+class Banner(LookMixin, SameText, Static):
     """Repository problems, one line, naming file:line; hidden when all is well."""
 
     def show(self, data: DashboardData) -> None:
@@ -135,4 +130,4 @@ class Banner(LookMixin, Static):
                             style=style(look, "muted"))
         self.set_class(bool(text.plain), "-visible")
         self.set_class(data.error is not None, "-fatal")
-        self.update(text)
+        self.show_text(text)

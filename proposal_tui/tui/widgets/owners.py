@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 from proposal_tui.domain.rollup import OwnerSummary, owner_summaries
 from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui.cells import Look, column_cell, compact_number, plain, style
+from proposal_tui.tui.widgets.kept_cells import KeptCells
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.set_widths import SetWidths
@@ -28,7 +29,7 @@ def row_key(handle: str) -> str:
     return "@none" if handle == "" else handle
 
 
-class OwnersTable(LookMixin, SetWidths, DataTable[Text]):
+class OwnersTable(LookMixin, KeptCells, SetWidths, DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "filter by owner", id="owner-filter"),
         Binding("j", "cursor_down", "down", show=False, id="owners-down"),

@@ -31,6 +31,7 @@ from proposal_tui.tui.cells import Look, column_cell
 from proposal_tui.tui.filtering import SORTS, Query, matches, ordered, parse_query
 from proposal_tui.tui.textual_compat import SegmentLines
 from proposal_tui.tui.widgets.frame_style import FrameStyle
+from proposal_tui.tui.widgets.kept_cells import KeptCells, same
 from proposal_tui.tui.widgets.keyed import apply_rows
 from proposal_tui.tui.widgets.look import LookMixin
 from proposal_tui.tui.widgets.quiet_scrollbar import QuietScrollbar
@@ -71,7 +72,8 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
     return [fixed[0], title, *fixed[1:]]
 
 
-class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[Text]):
+class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, KeptCells, SetWidths,
+                    DataTable[Text]):
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
     watches it, so the panes follow in the same repaint as the cursor (a message took one
     repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
@@ -276,12 +278,14 @@ class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, SetWidths, DataTable[
         cursor, hover = self.cursor_coordinate, self.hover_coordinate
         key = ("row", y, x1, x2, self.size.width,
                cursor if cursor.row == row else NOWHERE, hover if hover.row == row else NOWHERE,
-               base_style, self.cursor_type, self._show_hover_cursor, self._update_count,
+               base_style, self.cursor_type, self._show_hover_cursor, self.shape_count,
                self._pseudo_class_state)
-        strip = self._line_cache.get(key)  # type: ignore[arg-type]
-        if strip is None:
-            strip = self._line_cache[key] = super()._render_line(  # type: ignore[index]
-                y, x1, x2, base_style)
+        values = self.row_values(row_key)  # a rewritten cell redraws its own row only
+        kept = self._line_cache.get(key)  # type: ignore[arg-type]
+        if kept is not None and same(kept[0], values):  # type: ignore[arg-type]
+            return kept[1]  # type: ignore[return-value]
+        strip = super()._render_line(y, x1, x2, base_style)
+        self._line_cache[key] = (values, strip)  # type: ignore[index, assignment]
         return strip
 
     def prepare_rows(self) -> None:
