@@ -255,6 +255,7 @@ class Interactive:
     server_kib: int = 0
     session_kib: list[int] = field(default_factory=list)
     moving_cpu: float = 0.0  # the sessions' CPU, per session per second, while keys moved
+    moving_server: float = 0.0  # the server's own CPU meanwhile, per second
 
 
 async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
@@ -282,7 +283,7 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 painted += 1
                 if painted == sessions:
                     all_painted.set()
-                    moving.append((time.perf_counter(), sessions_cpu()))
+                    moving.append((time.perf_counter(), sessions_cpu(), server_cpu()))
                 await asyncio.wait_for(all_painted.wait(), 180)
                 await asyncio.sleep(1.0 + index / sessions)  # phases spread over a second
                 for number in range(keys):
@@ -300,7 +301,7 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                         measured.set()
                     await asyncio.sleep(max(0.0, start + 1.0 - time.perf_counter()))
                 if len(moving) == 1:  # the first to finish: every session still runs
-                    moving.append((time.perf_counter(), sessions_cpu()))
+                    moving.append((time.perf_counter(), sessions_cpu(), server_cpu()))
                 process.close()
                 reading.cancel()
         except (OSError, asyncssh.Error, RuntimeError, TimeoutError) as exc:
@@ -310,7 +311,11 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 if painted == sessions:
                     all_painted.set()
 
-    moving: list[tuple[float, float]] = []
+    moving: list[tuple[float, float, float]] = []
+
+    def server_cpu() -> float:
+        assert site.proc is not None
+        return cpu_seconds(site.proc.pid)
 
     def sessions_cpu() -> float:
         assert site.proc is not None
@@ -327,8 +332,9 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
     await asyncio.wait_for(asyncio.gather(*(session(i) for i in range(sessions))),
                            240 + 2 * keys)
     if len(moving) == 2:
-        (began, cpu), (ended, spent) = moving
+        (began, cpu, served), (ended, spent, serving) = moving
         result.moving_cpu = (spent - cpu) / (ended - began) / sessions
+        result.moving_server = (serving - served) / (ended - began)
     watcher.cancel()
     return result
 
@@ -489,6 +495,7 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
         row("keys measured / with no update in 5 s",
             f"{len(shown.first):8d} / {shown.missed}")
     row("sessions' CPU while moving, per session", f"{shown.moving_cpu * 1000:8.1f} ms/s")
+    row("the server's CPU meanwhile (one process)", f"{shown.moving_server * 1000:8.1f} ms/s")
     row("server RSS", f"{shown.server_kib / 1024:8.1f} MB")
     if shown.session_kib:
         row(f"session process RSS, median ({len(shown.session_kib)} processes)",
