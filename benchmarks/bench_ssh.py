@@ -204,6 +204,22 @@ def forked_cpu(zygote: int) -> float:
             sum(cpu_seconds(p) + cpu_seconds(p, reaped=True) for p in lasting))
 
 
+def fork_servers(site: Site) -> list[int]:
+    assert site.proc is not None
+    return [pid for pid in children(site.proc.pid) if b"proposal_tui.store.zygote" in
+            Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def dashboards(site: Site) -> list[int]:
+    """The dashboards' processes: forked by the dashboards' fork server, or (without one)
+    started by the server itself."""
+    assert site.proc is not None
+    started = [pid for pid in children(site.proc.pid) if pid not in fork_servers(site)]
+    forked = [pid for z in fork_servers(site) if b"--dashboards" in
+              Path(f"/proc/{z}/cmdline").read_bytes() for pid in children(z)]
+    return started + forked
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -255,6 +271,8 @@ class Interactive:
     failures: list[str] = field(default_factory=list)
     server_kib: int = 0
     session_kib: list[int] = field(default_factory=list)
+    session_private_kib: list[int] = field(default_factory=list)
+    fork_servers_kib: int = 0
     later: list[float] = field(default_factory=list)  # the keys of SETTLED_AFTER on
     moving_cpu: float = 0.0  # the sessions' CPU, per session per second, while keys moved
     moving_server: float = 0.0  # the server's own CPU meanwhile, per second
@@ -322,15 +340,15 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
         return cpu_seconds(site.proc.pid)
 
     def sessions_cpu() -> float:
-        assert site.proc is not None
-        return sum(cpu_seconds(p) + cpu_seconds(p, reaped=True)
-                   for p in children(site.proc.pid))
+        return sum(cpu_seconds(p) + cpu_seconds(p, reaped=True) for p in dashboards(site))
 
     async def memory() -> None:
         await measured.wait()
         assert site.proc is not None
         result.server_kib = rss_kib(site.proc.pid)
-        result.session_kib = [k for k in map(rss_kib, children(site.proc.pid)) if k]
+        result.fork_servers_kib = sum(rss_kib(p) for p in fork_servers(site))
+        result.session_kib = [k for k in map(rss_kib, dashboards(site)) if k]
+        result.session_private_kib = [k for k in map(private_kib, dashboards(site)) if k]
 
     watcher = asyncio.ensure_future(memory())
     await asyncio.wait_for(asyncio.gather(*(session(i) for i in range(sessions))),
@@ -503,13 +521,14 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
             f"{len(shown.first):8d} / {shown.missed}")
     row("sessions' CPU while moving, per session", f"{shown.moving_cpu * 1000:8.1f} ms/s")
     row("the server's CPU meanwhile (one process)", f"{shown.moving_server * 1000:8.1f} ms/s")
-    row("server RSS", f"{shown.server_kib / 1024:8.1f} MB")
+    row("server RSS / its two fork servers' RSS",
+        f"{shown.server_kib / 1024:8.1f} MB / {shown.fork_servers_kib / 1024:.1f} MB")
     if shown.session_kib:
         row(f"session process RSS, median ({len(shown.session_kib)} processes)",
             f"{median(shown.session_kib) / 1024:8.1f} MB")
         row("session process RSS, max", f"{max(shown.session_kib) / 1024:8.1f} MB")
-        row("server + sessions RSS, total",
-            f"{(shown.server_kib + sum(shown.session_kib)) / 1024:8.1f} MB")
+        row("session process memory of its own (not shared with its fork server), median",
+            f"{median(shown.session_private_kib or [0]) / 1024:8.1f} MB")
     for failure in shown.failures[:5]:
         print(f"  failure: {failure}")
     return not shown.failures and not shown.missed
@@ -517,8 +536,8 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
 
 def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     assert site.proc is not None
-    forks = [pid for pid in children(site.proc.pid)
-             if b"proposal_tui.store.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    forks = [pid for pid in fork_servers(site)  # the commands' (not the dashboards')
+             if b"--dashboards" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
     before = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
     ours = time.process_time()
     done = asyncio.run(commands(site, clients, count))

@@ -52,6 +52,7 @@ class State:
     pushes: PushChecks
     host_key: Path  # the private key: the server's identity, and what signs every record
     zygote: serving.Zygote | None = None  # forks commands; None: each starts a process
+    dashboards: serving.Zygote | None = None  # forks dashboards; None: each a process
     sessions: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -140,7 +141,18 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
     if request.kind == "dashboard":
         env = serving.session_env(request, fingerprint, state.host_key,
                                   term=process.get_terminal_type())
-        return await run_on_pty(process, serving.dashboard_argv(request), env, cwd, idle)
+        argv = serving.dashboard_argv(request)
+
+        async def fork_dashboard(columns: int, rows: int) -> serving.PtyChild:
+            if state.dashboards is not None:
+                try:
+                    return await state.dashboards.fork_on_pty(
+                        serving.dashboard_args(request), env, cwd, columns, rows)
+                except serving.ZygoteGone as exc:
+                    log(f"proposal serve: {exc}; starting the dashboard as a process")
+            return await serving.start_on_pty(argv, env, cwd, columns, rows)
+
+        return await run_on_pty(process, argv, env, cwd, idle, start=fork_dashboard)
     if request.kind == "command":
         argv, extra = serving.command_argv(request)
         term = process.get_terminal_type()
@@ -179,6 +191,8 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     state = State(options, repos, pushes, key_path.absolute())
     state.zygote = await _start_zygote(pushes.folder / "fork.sock",
                                        [r.path for r in repos.values()])
+    state.dashboards = await _start_zygote(pushes.folder / "dashboards.sock",
+                                           [r.path for r in repos.values()], dashboards=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -210,20 +224,24 @@ async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
     return 0
 
 
-async def _start_zygote(socket_path: Path, repos: list[Path]) -> serving.Zygote | None:
-    """The fork server, or None (logged): commands then start a process each."""
+async def _start_zygote(socket_path: Path, repos: list[Path],
+                        dashboards: bool = False) -> serving.Zygote | None:
+    """A fork server (of commands, or of ``dashboards``), or None (logged): each then
+    starts a process of its own."""
     zygote = serving.Zygote(socket_path)
+    what = "dashboard" if dashboards else "command"
     try:
-        await zygote.start(serving.zygote_env(), repos)
+        await zygote.start(serving.zygote_env(), repos, dashboards=dashboards)
     except OSError as exc:
-        log(f"proposal serve: no fork server ({exc}); each command starts a process")
+        log(f"proposal serve: no {what} fork server ({exc}); each {what} starts a process")
         return None
     return zygote
 
 
 async def _stop_zygote(state: State) -> None:
-    if state.zygote is not None:
-        await state.zygote.stop()
+    for zygote in (state.zygote, state.dashboards):
+        if zygote is not None:
+            await zygote.stop()
 
 
 def run(options: Options) -> int:

@@ -110,11 +110,15 @@ def idle_message(timeout: float) -> str:
 
 
 async def run_on_pty(process: asyncssh.SSHServerProcess[bytes], argv: list[str],
-                     env: Mapping[str, str], cwd: Path, idle_timeout: float) -> int:
+                     env: Mapping[str, str], cwd: Path, idle_timeout: float,
+                     start: Callable[[int, int], Awaitable[serving.PtyChild]] | None = None
+                     ) -> int:
     """The dashboard: the child on a pseudo-terminal of the client's size; keystrokes in,
-    screen out, window changes passed on as TIOCSWINSZ."""
+    screen out, window changes passed on as TIOCSWINSZ. ``start`` (the dashboards' fork
+    server) replaces starting ``argv`` as a process of its own."""
     columns, rows, _w, _h = process.get_terminal_size()
-    child = await serving.start_on_pty(argv, env, cwd, columns or 80, rows or 24)
+    child = await (start or (lambda c, r: serving.start_on_pty(argv, env, cwd, c, r)))(
+        columns or 80, rows or 24)
     loop = asyncio.get_running_loop()
     activity = Activity()
     output: asyncio.Queue[bytes] = asyncio.Queue()

@@ -223,6 +223,11 @@ def dashboard_argv(request: Request) -> list[str]:
     return sessions.proposal_argv(request.repo.path, [])
 
 
+def dashboard_args(request: Request) -> list[str]:
+    """:func:`dashboard_argv` as the CLI's own arguments, for the dashboards' fork server."""
+    return ["--repo", str(request.repo.path)]
+
+
 def pack_argv(request: Request, hooks_dir: Path) -> tuple[list[str], dict[str, str]]:
     """git's own pack service; receive-pack with the server's relay as its only hook."""
     hooks = hooks_dir if request.service == "receive-pack" else None
@@ -284,3 +289,4 @@ end_group = sessions.end_group
 Zygote = sessions.Zygote
 ZygoteGone = sessions.ZygoteGone
 ForkedChild = sessions.ForkedChild
+PtyChild = sessions.PtyChild

@@ -66,7 +66,7 @@ def _take_terminal() -> None:  # runs in the child, after setsid: stdin is the p
 class PtyChild:
     """A child whose controlling terminal is a fresh pseudo-terminal; we hold the master."""
 
-    process: asyncio.subprocess.Process
+    process: asyncio.subprocess.Process | ForkedChild
     master: int
 
     @property
@@ -136,8 +136,9 @@ class ForkedChild:
     worker, which lives on, clean, for the lane's next command: its group is not ended."""
 
     def __init__(self, pid: int, answers: asyncio.StreamReader,
-                 connection: asyncio.StreamWriter, stdin: asyncio.StreamWriter,
-                 stdout: asyncio.StreamReader, stderr: asyncio.StreamReader) -> None:
+                 connection: asyncio.StreamWriter, stdin: asyncio.StreamWriter | None = None,
+                 stdout: asyncio.StreamReader | None = None,
+                 stderr: asyncio.StreamReader | None = None) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self.kept = False
@@ -186,11 +187,12 @@ class Zygote:
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self, env: Mapping[str, str] | None = None,
-                    repos: Sequence[Path] = ()) -> None:
-        """Start it and wait until it has imported the CLI, located the served ``repos``
-        and listens."""
+                    repos: Sequence[Path] = (), dashboards: bool = False) -> None:
+        """Start it and wait until it has imported the CLI (``dashboards``: and the TUI),
+        located the served ``repos`` and listens."""
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "proposal_tui.store.zygote", str(self.socket_path),
+            sys.executable, "-m", "proposal_tui.store.zygote",
+            *(["--dashboards"] if dashboards else []), str(self.socket_path),
             *map(str, repos),
             env=dict(os.environ if env is None else env), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, start_new_session=True)
@@ -208,38 +210,63 @@ class Zygote:
         """A child running ``proposal ARGV`` (the CLI's own arguments, no interpreter) in
         ``cwd`` with exactly ``env``, leading a new session; with ``lane``, possibly the
         worker that ran the lane's previous command (store/zygote.py)."""
-        if not self.alive:
-            raise ZygoteGone("the fork server is not running")
-        loop = asyncio.get_running_loop()
         pipes = [os.pipe() for _ in range(3)]
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
         ours = [pipes[0][1], pipes[1][0], pipes[2][0]]
+        try:
+            pid, answers, connection = await self._ask(
+                {"argv": list(argv), "env": dict(env), "cwd": str(cwd), "lane": lane}, theirs)
+        except BaseException:
+            for fd in ours:
+                os.close(fd)
+            raise
+        return ForkedChild(pid, answers, connection, await _pipe_writer(ours[0]),
+                           await _pipe_reader(ours[1]), await _pipe_reader(ours[2]))
+
+    async def fork_on_pty(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path,
+                          columns: int, rows: int) -> PtyChild:
+        """:func:`start_on_pty`, forked: the child takes the new terminal as its controlling
+        one, so resizes reach it as SIGWINCH."""
+        master, slave = os.openpty()
+        try:
+            set_window_size(slave, columns, rows)
+            pid, answers, connection = await self._ask(
+                {"argv": list(argv), "env": dict(env), "cwd": str(cwd), "tty": True},
+                [slave, slave, slave])
+        except BaseException:
+            os.close(master)
+            raise
+        os.set_blocking(master, False)
+        return PtyChild(ForkedChild(pid, answers, connection), master)
+
+    async def _ask(self, message: dict[str, object], fds: list[int]
+                   ) -> tuple[int, asyncio.StreamReader, asyncio.StreamWriter]:
+        """Send the request with ``fds`` (closed here either way); the child's pid, and the
+        connection on which its exit status will come."""
+        if not self.alive:
+            for fd in dict.fromkeys(fds):
+                os.close(fd)
+            raise ZygoteGone("the fork server is not running")
+        loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
             await loop.sock_connect(sock, str(self.socket_path))
-            message = json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd),
-                                  "lane": lane})
             sock.setblocking(True)  # one small message to a local socket: no wait
-            socket.send_fds(sock, [message.encode() + b"\n"], theirs)
+            socket.send_fds(sock, [json.dumps(message).encode() + b"\n"], fds)
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
-            for fd in theirs + ours:
-                os.close(fd)
             raise ZygoteGone(f"cannot reach the fork server: {exc}") from exc
-        for fd in theirs:
-            os.close(fd)
+        finally:
+            for fd in dict.fromkeys(fds):
+                os.close(fd)
         answers, connection = await asyncio.open_unix_connection(sock=sock)
         line = await answers.readline()
         if not line.startswith(b"pid "):
             connection.close()
-            for fd in ours:
-                os.close(fd)
             raise ZygoteGone(f"the fork server said {line[:200]!r}")
-        return ForkedChild(int(line.split()[1]), answers, connection,
-                           await _pipe_writer(ours[0]), await _pipe_reader(ours[1]),
-                           await _pipe_reader(ours[2]))
+        return int(line.split()[1]), answers, connection
 
     async def stop(self) -> None:
         """End the fork server (its children are ended by their sessions)."""

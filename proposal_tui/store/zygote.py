@@ -3,9 +3,15 @@ once, and forks a child per SSH command, so a command costs a fork instead of a 
 start-up and its imports (about half a second of CPU each).
 
 Started by the server through store/sessions.py as ``python -m proposal_tui.store.zygote
-SOCKET [REPO...]``; single-threaded. What a command would otherwise find out every time and
-what never changes while the server runs is found out here once, before any fork: where each
-served REPO is, and the first use of the SSH key reader.
+[--dashboards] SOCKET [REPO...]``; single-threaded. With ``--dashboards`` it is the second
+one, which has also imported the TUI: it forks the dashboards (``"tty": true``: the three
+descriptors are a pseudo-terminal, which the child takes as its controlling terminal), so
+fifty reviewers opening theirs at once do not each pay Python's start-up and Textual's
+imports; it runs no drainer, and its children are never kept.
+
+What a command would otherwise find out every time and what never changes while the server
+runs is found out here once, before any fork: where each served REPO is, and the first use
+of the SSH key reader.
 
 For each connection on its Unix socket (0600, in the server's private folder) it receives
 three descriptors (stdin, stdout, stderr, SCM_RIGHTS) and one JSON line ``{"argv": [...],
@@ -31,6 +37,8 @@ inside :func:`main`, never at module level, so the layers stay one-way.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import gc
 import importlib
 import io
 import json
@@ -41,6 +49,7 @@ import selectors
 import signal
 import socket
 import sys
+import termios
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,16 +66,17 @@ MAX_IDLE_PER_LANE = 2
 MAX_IDLE = 32
 MAX_JOBS = 500  # commands one worker runs before it makes way for a fresh fork
 MAX_RSS_KIB = 256 * 1024
-PRELOADED = ("domain", "store", "services", "cli")  # never tui, watch or server
+PRELOADED = ("domain", "store", "services", "cli")  # never tui, watch or server...
+DASHBOARD_LAYERS = ("watch", "tui")  # ...but in the dashboards' own fork server
 
 
-def preload() -> Callable[[list[str]], int]:
-    """Import what a command needs (every module of the layers the CLI uses) and return the
-    CLI's ``main``."""
-    for layer in PRELOADED:
+def preload(dashboards: bool = False) -> Callable[[list[str]], int]:
+    """Import what a command needs (every module of the layers the CLI uses; ``dashboards``:
+    and of the TUI and the watcher, with their subpackages) and return the CLI's ``main``."""
+    for layer in PRELOADED + (DASHBOARD_LAYERS if dashboards else ()):
         package = importlib.import_module(f"proposal_tui.{layer}")
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"proposal_tui.{layer}.{module.name}")
+        for module in pkgutil.walk_packages(package.__path__, f"proposal_tui.{layer}."):
+            importlib.import_module(module.name)
     cli = importlib.import_module("proposal_tui.cli.main")
     # Built once here, and argparse's patterns compiled by parsing the commonest command
     # line: every child inherits both.
@@ -163,6 +173,8 @@ def _child(cli: Callable[[list[str]], int], warm: Callable[[], None],
         signal.set_wakeup_fd(-1)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
+        if message.get("tty"):  # a dashboard: the pty is its controlling terminal
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         top = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024
         kept = ctl.fileno() if ctl is not None else top
         os.closerange(3, kept)
@@ -419,11 +431,15 @@ class Zygote:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    dashboards = args[:1] == ["--dashboards"]
+    args = args[dashboards:]
     if not args:
-        print("usage: python -m proposal_tui.store.zygote SOCKET [REPO...]", file=sys.stderr)
+        print("usage: python -m proposal_tui.store.zygote [--dashboards] SOCKET [REPO...]",
+              file=sys.stderr)
         return 2
-    cli = preload()
-    warm = locate(args[1:], drainers=args[0])
+    cli = preload(dashboards)
+    warm = locate(args[1:], drainers=None if dashboards else args[0])
+    gc.freeze()  # what every child inherits: out of its collector's reach (no page copied)
     old = os.umask(0o177)
     try:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

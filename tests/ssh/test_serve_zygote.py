@@ -70,8 +70,8 @@ def _running(zygote: int) -> list[int]:
 def _zygote(served: Served) -> int:
     for pid in _children(served.proc.pid):
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if b"proposal_tui.store.zygote" in cmdline:
-            return pid
+        if b"proposal_tui.store.zygote" in cmdline and b"--dashboards" not in cmdline:
+            return pid  # the commands' fork server
     raise AssertionError("the server runs no fork server")
 
 
@@ -191,6 +191,34 @@ def test_a_worker_that_died_between_commands_costs_nothing(server: Served) -> No
     assert after.returncode == 0, after.stderr
     assert "after the kill" in {c["body"] for c in _comments(server)}
     assert _workers(zygote), "the fresh child waits as the lane's worker"
+
+
+def test_a_dashboard_is_forked_on_its_own_terminal_and_ends_with_its_session(
+        server: Served) -> None:
+    """`ssh -t` gets a dashboard forked by the dashboards' fork server (no Python start-up):
+    a session leader whose controlling terminal is the session's pty (so resizes reach it,
+    see test_serve_ssh's tmux test); the client gone, it is gone."""
+    forker = next(pid for pid in _children(server.proc.pid)
+                  if b"--dashboards" in Path(f"/proc/{pid}/cmdline").read_bytes())
+    client = subprocess.Popen(server.ssh_argv("helen", "-tt"), stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (forked := _children(forker)):
+            assert client.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        (dashboard,) = forked
+        fields = Path(f"/proc/{dashboard}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(fields[3]) == dashboard and int(fields[4]) != 0  # session, tty
+        assert os.readlink(f"/proc/{dashboard}/fd/0").startswith("/dev/pts/")
+    finally:
+        client.kill()
+        client.wait()
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{dashboard}").exists():
+        assert time.monotonic() < deadline, "the dashboard outlived its client"
+        time.sleep(0.1)
+    assert "starting the dashboard as a process" not in server.log_text()
 
 
 def test_a_comment_costs_few_processes(base: Path, tmp_path: Path,  # noqa: F811
