@@ -8,6 +8,7 @@ there (each failed before its fix).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from textual.widgets import _data_table  # noqa: PLC2701 - patched to count measures
 
+from proposal_tui.tui import app as app_module
 from proposal_tui.tui.app import ProposalApp
 from proposal_tui.tui.screens.dashboard import DashboardScreen
 from proposal_tui.tui.textual_compat import FooterKey
@@ -26,7 +28,15 @@ from proposal_tui.tui.widgets.owners import OwnersTable
 from proposal_tui.tui.widgets.sections_table import SectionsTable
 from proposal_tui.tui.widgets.thread_list import ThreadList
 from tests import ROOT
-from tests.tui.support import WIDE, count_calls, hold_loads, make_app, settle, sync
+from tests.tui.support import (
+    WIDE,
+    count_calls,
+    hold_loads,
+    make_app,
+    settle,
+    sync,
+    wait_for,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -111,11 +121,11 @@ async def test_nothing_is_collected_until_the_first_load_is_on_screen(
 
     original = ProposalApp._first_paint
 
-    def first_paint() -> None:
+    def first_paint(app: ProposalApp) -> None:
         at_first_paint.append(len(started))
-        original()
+        original(app)
 
-    monkeypatch.setattr(ProposalApp, "_first_paint", staticmethod(first_paint))
+    monkeypatch.setattr(ProposalApp, "_first_paint", first_paint)
     gc.callbacks.append(watch)
     try:
         app = make_app(demo_master)
@@ -123,6 +133,33 @@ async def test_nothing_is_collected_until_the_first_load_is_on_screen(
             await settle(pilot)
             assert at_first_paint == [0]
             assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(watch)
+
+
+@sync
+async def test_the_first_full_collection_waits_for_a_pause_after_a_key(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start-up counts as collected: a dashboard left alone never walks its whole heap (fifty
+    opened at once over `proposal serve` each did, two seconds after painting); after the
+    person's own keys, the next pause does."""
+    monkeypatch.setattr(app_module, "GC_IDLE", 0.3)
+    full: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(watch)
+    try:
+        app = make_app(demo)
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            full.clear()
+            await asyncio.sleep(2.5)  # idle, well past GC_IDLE and two GC_EVERY ticks
+            assert not full
+            await pilot.press("down")
+            await wait_for(pilot, lambda: bool(full), what="a full collection after the key")
     finally:
         gc.callbacks.remove(watch)
 
