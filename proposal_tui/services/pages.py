@@ -80,10 +80,17 @@ class PageService:
             cached = self.cache.count(data, fmt, profile)
         if cached is not None:
             return cached
-        fragment = to_typst(decode_text(data, section.file), fmt)
-        counted = measure(fragment, profile, approximate=fmt in APPROXIMATE)
-        with self._lock:
-            self.cache.store(data, fmt, counted)
+        with one_measurer(self.repo.git_dir):  # another process may be typesetting it now
+            with self._lock:
+                self.cache.reread()
+                cached = self.cache.count(data, fmt, profile)
+            if cached is not None:
+                return cached
+            fragment = to_typst(decode_text(data, section.file), fmt)
+            counted = measure(fragment, profile, approximate=fmt in APPROXIMATE)
+            with self._lock:
+                self.cache.store(data, fmt, counted)
+                self.cache.save()  # before letting the next process look
         return counted
 
     def measure_all(self, manifest: Manifest, view: str = "worktree",
@@ -103,15 +110,12 @@ class PageService:
         contents = View(self.repo, view).read([s.file for s in sections])
         wpp = manifest.proposal.words_per_page
         out = []
-        with one_measurer(self.repo.git_dir):
+        try:
+            for s in sections:
+                out.append(self._one(manifest, s, contents[s.file], wpp))
+        finally:
             with self._lock:
-                self.cache.reread()  # what the process we waited for has measured
-            try:
-                for s in sections:
-                    out.append(self._one(manifest, s, contents[s.file], wpp))
-            finally:
-                with self._lock:
-                    self.cache.save()
+                self.cache.save()
         return out
 
     def _one(self, manifest: Manifest, section: Section,

@@ -75,7 +75,7 @@ class PageCache(WordCache):
 def one_measurer(git_dir: Path, timeout: float = MEASURER_WAIT) -> Iterator[None]:
     """Typeset in one process at a time per repository. Fifty dashboards opened together
     (`proposal serve`) would each typeset the same sections, and their keys waited behind
-    it; the second one in waits here, then finds the first one's counts in the cache.
+    it; the others wait here, then find the first one's count in the cache.
     Best effort: with no lock file (a read-only repository) or past ``timeout`` it goes
     on without. It polls rather than blocks, so a thread waiting here never outlives its
     app by more than a moment."""

@@ -15,7 +15,6 @@ from proposal_tui.domain.pages import PageFigure
 from proposal_tui.services import pages as pages_module
 from proposal_tui.services.pages import PageService
 from proposal_tui.services.workspace import Workspace
-from proposal_tui.store.pagecache import one_measurer
 from proposal_tui.tui.charts import burnup, series_of
 from proposal_tui.tui.widgets.section_preview import pages_note
 from tests.command import run
@@ -148,34 +147,35 @@ async def test_a_dashboard_opened_after_a_measure_shows_its_pages_at_once(demo: 
         assert "~" not in row_of(app, "mgmt-plan")
 
 
-def test_a_second_measurer_waits_for_the_first_then_typesets_nothing(
+def test_two_measurers_at_once_typeset_each_section_once(
         demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two processes measuring one repository (fifty dashboards opened at once): the second
-    waits while the first typesets, then reads the first's counts from the cache."""
-    first = Workspace(demo, FixedClock(NOW), acting="ana", env={})
-    second = Workspace(demo, FixedClock(NOW), acting="ana", env={})
-    manifest = first.proposals.manifest()
-    typesetters: list[str] = []
+    """Two processes measuring one repository at once (fifty dashboards opened together):
+    each section is typeset by one of them; the other waits, then reads its count from the
+    cache. Both answer every section."""
+    manifest = Workspace(demo, FixedClock(NOW), acting="ana", env={}).proposals.manifest()
+    typeset: list[str] = []
     original = pages_module.measure
 
     def measure(*args: Any, **kwargs: Any) -> Any:
-        typesetters.append(threading.current_thread().name)
+        typeset.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(pages_module, "measure", measure)
-    done: list[int] = []
-    with one_measurer(first.repo.git_dir):
-        waiting = threading.Thread(name="second", target=lambda: done.append(len(
-            second.pages.measure_all(manifest, "head", limited_only=True))))
-        waiting.start()
-        for section in manifest.ordered_sections:
-            if section.page_limit is not None:
-                first.pages.count(manifest, section, (demo / section.file).read_bytes())
-        first.pages.cache.save()
-        assert waiting.is_alive() and not done  # held back while the first typesets
-    waiting.join(30)
-    assert done == [len(LIMITED)]
-    assert "second" not in typesetters and len(typesetters) == len(LIMITED)
+    answers: dict[str, list[Any]] = {}
+
+    def measurer(name: str) -> None:
+        workspace = Workspace(demo, FixedClock(NOW), acting="ana", env={})  # its own cache
+        answers[name] = workspace.pages.measure_all(manifest, "head", limited_only=True)
+
+    both = [threading.Thread(target=measurer, args=(n,), name=n) for n in ("one", "two")]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join(60)
+    assert len(typeset) == len(LIMITED)  # not twice
+    assert [[p.count.pages for p in answers[n]] for n in ("one", "two")] == \
+        [[p.count.pages for p in answers["one"]]] * 2
+    assert all(p.count is not None for p in answers["two"])
 
 
 def cells_of(table: Any) -> dict[str, tuple[Any, ...]]:
