@@ -230,6 +230,11 @@ class Zygote:
         master, slave = os.openpty()
         try:
             set_window_size(slave, columns, rows)
+        except OSError:
+            os.close(slave)
+            os.close(master)
+            raise
+        try:
             pid, answers, connection = await self._ask(
                 {"argv": list(argv), "env": dict(env), "cwd": str(cwd), "tty": True},
                 [slave, slave, slave])
