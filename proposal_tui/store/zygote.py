@@ -44,7 +44,6 @@ import io
 import json
 import os
 import pkgutil
-import resource
 import selectors
 import signal
 import socket
@@ -243,14 +242,15 @@ def _clean_after(ctl: int, jobs: int) -> bool:
         pass  # none: the usual case
     try:
         listed = {int(name) for name in os.listdir("/proc/self/fd")}
-    except OSError:
+        with open("/proc/self/statm", "rb") as statm:  # now (ru_maxrss: the peak, exec or not)
+            resident_kib = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
         return False
     for fd in listed - {0, 1, 2, ctl}:
         with contextlib.suppress(OSError):
             os.fstat(fd)  # the listing's own descriptor is closed by now; any other is not
             return False
-    return jobs < MAX_JOBS and \
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < MAX_RSS_KIB
+    return jobs < MAX_JOBS and resident_kib < MAX_RSS_KIB
 
 
 @dataclass(eq=False)
