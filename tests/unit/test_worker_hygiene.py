@@ -34,7 +34,7 @@ def test_a_clean_command_keeps_its_worker() -> None:
 @pytest.mark.parametrize("leftover", [
     "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
     "subprocess.Popen(['sleep', '5'])",
-    "subprocess.Popen(['true']); time.sleep(0.5)",  # ended, never waited for
+    "child = subprocess.Popen(['true']); time.sleep(0.5)",  # ended, never waited for
     "kept = open(os.devnull)",
     "kept = socket.socket()",
     "zygote.MAX_JOBS = 1",
