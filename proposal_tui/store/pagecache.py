@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -18,7 +17,7 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 from proposal_tui.domain.pages import HeadingMark, PageCount, PageProfile
-from proposal_tui.store.plumbing import _open_lock
+from proposal_tui.store.plumbing import _acquire, _open_lock
 from proposal_tui.store.repo import blob_sha
 from proposal_tui.store.shared import state_dir
 from proposal_tui.store.wordcache import WordCache
@@ -86,16 +85,7 @@ def one_measurer(git_dir: Path, timeout: float = MEASURER_WAIT) -> Iterator[None
         yield
         return
     with handle:
-        deadline = time.monotonic() + timeout
-        locked = False
-        while not locked and time.monotonic() < deadline:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-            except BlockingIOError:
-                time.sleep(0.1)
-            except OSError:
-                break
+        locked = _acquire(handle, timeout, pause=0.1)
         try:
             yield
         finally:

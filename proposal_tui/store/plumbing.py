@@ -307,7 +307,9 @@ def _writer_lock(gdir: Path, timeout: float) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _acquire(handle: IO[bytes], timeout: float) -> bool:
+def _acquire(handle: IO[bytes], timeout: float, pause: float | None = None) -> bool:
+    """flock ``handle``, polling every ``pause`` seconds (None: 1-5 ms, at random) for at
+    most ``timeout``; False when it could not."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -316,7 +318,7 @@ def _acquire(handle: IO[bytes], timeout: float) -> bool:
         except BlockingIOError:
             if time.monotonic() > deadline:
                 return False
-            time.sleep(random.uniform(0.001, 0.005))
+            time.sleep(random.uniform(0.001, 0.005) if pause is None else pause)
         except OSError:  # e.g. a file system without flock: the CAS still protects us
             return False
 
