@@ -16,8 +16,10 @@ import datetime as dt
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import asyncssh
 
@@ -28,6 +30,8 @@ from proposal_tui.server.relay import PushChecks
 from proposal_tui.server.session import run_on_pty, run_piped
 from proposal_tui.services import serving
 from proposal_tui.services.serving import Refused, ServedRepo
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -141,18 +145,14 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
     if request.kind == "dashboard":
         env = serving.session_env(request, fingerprint, state.host_key,
                                   term=process.get_terminal_type())
-        argv = serving.dashboard_argv(request)
+        argv, args = serving.dashboard_argv(request), serving.dashboard_args(request)
 
-        async def fork_dashboard(columns: int, rows: int) -> serving.PtyChild:
-            if state.dashboards is not None:
-                try:
-                    return await state.dashboards.fork_on_pty(
-                        serving.dashboard_args(request), env, cwd, columns, rows)
-                except serving.ZygoteGone as exc:
-                    log(f"proposal serve: {exc}; starting the dashboard as a process")
-            return await serving.start_on_pty(argv, env, cwd, columns, rows)
+        def dashboard(columns: int, rows: int) -> Awaitable[serving.PtyChild]:
+            return _forked(state.dashboards, "dashboard",
+                           lambda z: z.fork_on_pty(args, env, cwd, columns, rows),
+                           lambda: serving.start_on_pty(argv, env, cwd, columns, rows))
 
-        return await run_on_pty(process, argv, env, cwd, idle, start=fork_dashboard)
+        return await run_on_pty(process, argv, env, cwd, idle, start=dashboard)
     if request.kind == "command":
         argv, extra = serving.command_argv(request)
         term = process.get_terminal_type()
@@ -164,15 +164,11 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
         # One person's commands, by one key, on one repository: only these share a worker.
         lane = "\0".join((str(request.repo.path), request.person.handle, fingerprint))
 
-        async def fork() -> asyncio.subprocess.Process | serving.ForkedChild:
-            if state.zygote is not None:
-                try:
-                    return await state.zygote.fork(args, env, cwd, lane=lane)
-                except serving.ZygoteGone as exc:
-                    log(f"proposal serve: {exc}; starting the command as a process")
-            return await serving.start_piped(argv, env, cwd)
+        def command() -> Awaitable[asyncio.subprocess.Process | serving.ForkedChild]:
+            return _forked(state.zygote, "command", lambda z: z.fork(args, env, cwd, lane=lane),
+                           lambda: serving.start_piped(argv, env, cwd))
 
-        return await run_piped(process, argv, env, cwd, idle, start=fork)
+        return await run_piped(process, argv, env, cwd, idle, start=command)
     token = state.pushes.token(request.repo, request.person.handle)
     try:
         argv, extra = serving.pack_argv(request, state.pushes.hooks)
@@ -180,6 +176,19 @@ async def _run(state: State, process: asyncssh.SSHServerProcess[bytes],
         return await run_piped(process, argv, env, cwd, idle)
     finally:
         state.pushes.forget(token)
+
+
+async def _forked(zygote: serving.Zygote | None, what: str,
+                  fork: Callable[[serving.Zygote], Awaitable[T]],
+                  start: Callable[[], Awaitable[T]]) -> T:
+    """Forked by ``zygote`` (the commands' or the dashboards' fork server); without one, or
+    if it has gone, started as a process of its own (logged)."""
+    if zygote is not None:
+        try:
+            return await fork(zygote)
+        except serving.ZygoteGone as exc:
+            log(f"proposal serve: {exc}; starting the {what} as a process")
+    return await start()
 
 
 async def serve(options: Options, ready: asyncio.Event | None = None) -> int:
