@@ -156,14 +156,19 @@ def stop_server(site: Site) -> int:
         return -9
 
 
-def rss_kib(pid: int) -> int:
+def proc_kib(pid: int, file: str, field: str) -> int:
+    """A ``FIELD: N kB`` line of /proc/PID/FILE (0 when the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid: int) -> int:
+    return proc_kib(pid, "status", "VmRSS")
 
 
 def leads_a_session(pid: int) -> bool:
@@ -175,13 +180,7 @@ def leads_a_session(pid: int) -> bool:
 
 def private_kib(pid: int) -> int:
     """Memory the process does not share (what a forked child has copied for itself)."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Private_Dirty:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return proc_kib(pid, "smaps_rollup", "Private_Dirty")
 
 
 def cpu_seconds(pid: int, reaped: bool = False) -> float:
@@ -204,10 +203,17 @@ def forked_cpu(zygote: int) -> float:
             sum(cpu_seconds(p) + cpu_seconds(p, reaped=True) for p in lasting))
 
 
-def fork_servers(site: Site) -> list[int]:
+def fork_servers(site: Site, dashboards: bool | None = None) -> list[int]:
+    """The server's fork servers: both, or (``dashboards`` True / False) the dashboards' or
+    the commands' one."""
     assert site.proc is not None
-    return [pid for pid in children(site.proc.pid) if b"proposal_tui.store.zygote" in
-            Path(f"/proc/{pid}/cmdline").read_bytes()]
+    found = []
+    for pid in children(site.proc.pid):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"proposal_tui.store.zygote" in cmdline and \
+                dashboards in (None, b"--dashboards" in cmdline):
+            found.append(pid)
+    return found
 
 
 def dashboards(site: Site) -> list[int]:
@@ -215,8 +221,7 @@ def dashboards(site: Site) -> list[int]:
     started by the server itself."""
     assert site.proc is not None
     started = [pid for pid in children(site.proc.pid) if pid not in fork_servers(site)]
-    forked = [pid for z in fork_servers(site) if b"--dashboards" in
-              Path(f"/proc/{z}/cmdline").read_bytes() for pid in children(z)]
+    forked = [pid for z in fork_servers(site, dashboards=True) for pid in children(z)]
     return started + forked
 
 
@@ -536,8 +541,7 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
 
 def report_commands(site: Site, repo: Path, clients: int, count: int) -> bool:
     assert site.proc is not None
-    forks = [pid for pid in fork_servers(site)  # the commands' (not the dashboards')
-             if b"--dashboards" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    forks = fork_servers(site, dashboards=False)
     before = [cpu_seconds(site.proc.pid), *(forked_cpu(p) for p in forks)]
     ours = time.process_time()
     done = asyncio.run(commands(site, clients, count))
