@@ -25,6 +25,7 @@ import pytest
 
 from proposal_tui.domain.comments import event_path, make_event, to_json
 from tests.sshkeys import fingerprint, keygen
+from tests.tmux import wait_for_screen
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -282,22 +283,16 @@ def test_the_dashboard_over_ssh_t_shows_the_keys_person(server: Served) -> None:
     subprocess.run(["tmux", "-L", name, "new-session", "-d", "-x", "120", "-y", "40",
                     command], check=True)
     try:
-        deadline = time.monotonic() + 60
-        screen = ""
-        while "you: helen (reviewer)" not in screen:
-            assert time.monotonic() < deadline, screen
-            time.sleep(0.3)
-            screen = subprocess.run(["tmux", "-L", name, "capture-pane", "-p"],
-                                    capture_output=True, text=True).stdout
+        screen = wait_for_screen(name, lambda shown: "you: helen (reviewer)" in shown)
         assert "exec-summary" in screen
         subprocess.run(["tmux", "-L", name, "resize-window", "-x", "90", "-y", "30"])
-        deadline = time.monotonic() + 30
-        while max(len(line.rstrip()) for line in screen.splitlines()) > 90 or \
-                "you: helen (reviewer)" not in screen.splitlines()[0]:
-            assert time.monotonic() < deadline, screen
-            time.sleep(0.3)
-            screen = subprocess.run(["tmux", "-L", name, "capture-pane", "-p"],
-                                    capture_output=True, text=True).stdout
+
+        def narrowed(shown: str) -> bool:
+            lines = shown.splitlines()
+            return bool(lines) and max(len(line.rstrip()) for line in lines) <= 90 and \
+                "you: helen (reviewer)" in lines[0]
+
+        wait_for_screen(name, narrowed, 30)
     finally:
         subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
     deadline = time.monotonic() + 20

@@ -37,18 +37,24 @@ NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)
 WIDE, NARROW = (120, 40), (80, 24)
 
 
-def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make each load wait (up to 20 s) until the returned event is set: the app as it is
-    before its first snapshot."""
+def hold_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> threading.Event:
+    """From now on, each call of ``owner.name`` waits (up to 20 s) until the returned event
+    is set."""
     release = threading.Event()
-    original = app_module.load
+    original = getattr(owner, name)
 
-    def held_load(*args: Any, **kwargs: Any) -> Any:
+    def held(*args: Any, **kwargs: Any) -> Any:
         release.wait(20)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(app_module, "load", held_load)
+    monkeypatch.setattr(owner, name, held)
     return release
+
+
+def hold_loads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make each load wait until the returned event is set: the app as it is before its
+    first snapshot."""
+    return hold_calls(monkeypatch, app_module, "load")
 
 
 def make_app(repo: Path, actor: str | Person | None = "ana", *, now: dt.datetime = NOW,

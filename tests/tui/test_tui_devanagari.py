@@ -10,7 +10,6 @@ import locale
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from rich import cells
 
 from proposal_tui.tui.textual_compat import spacing_marks_take_a_cell
 from tests.gitutil import git
+from tests.tmux import wait_for_screen
 
 NAME = "अनन्या शर्मा"  # 12 code points: 2 viramas (no cell), 2 vowel signs (a cell each)
 
@@ -48,12 +48,7 @@ def test_the_owners_pane_keeps_its_border_in_a_terminal(demo: Path) -> None:
     subprocess.run(["tmux", "-L", name, "new-session", "-d", "-x", "120", "-y", "40", "-e",
                     "PROPOSAL_USER=ana", command], check=True)
     try:
-        deadline, screen = time.monotonic() + 60, ""
-        while NAME.split()[0] not in screen:
-            assert time.monotonic() < deadline, screen
-            time.sleep(0.3)
-            screen = subprocess.run(["tmux", "-L", name, "capture-pane", "-p"],
-                                    capture_output=True, text=True).stdout
+        screen = wait_for_screen(name, lambda shown: NAME.split()[0] in shown)
     finally:
         subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True)
     owners = screen.split("Owners", 1)[1].splitlines()[1:8]

@@ -20,7 +20,17 @@ from proposal_tui.tui.widgets.section_preview import pages_note
 from tests.command import run
 from tests.fixtures import make_proposal
 from tests.gitutil import git
-from tests.tui.support import NOW, WIDE, count_calls, make_app, screen_text, settle, sync, wait_for
+from tests.tui.support import (
+    NOW,
+    WIDE,
+    count_calls,
+    hold_calls,
+    make_app,
+    screen_text,
+    settle,
+    sync,
+    wait_for,
+)
 
 LIMITED = ("exec-summary", "tech-approach", "mgmt-plan", "past-performance", "qa",
            "transition", "security")  # the transit demo's sections with a page limit
@@ -33,16 +43,8 @@ def row_of(app: Any, section_id: str) -> str:
 
 
 def hold_measures(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make the measuring worker wait (up to 20 s) until the returned event is set."""
-    release = threading.Event()
-    original = PageService.measure_all
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        release.wait(20)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(PageService, "measure_all", held)
-    return release
+    """Make the measuring worker wait until the returned event is set."""
+    return hold_calls(monkeypatch, PageService, "measure_all")
 
 
 @sync

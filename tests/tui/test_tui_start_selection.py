@@ -19,6 +19,7 @@ import pytest
 
 from proposal_tui.tui.widgets.section_preview import PreviewBody, SectionPreview
 from proposal_tui.tui.widgets.sections_table import SectionsTable
+from tests.tmux import capture, wait_for_screen
 from tests.tui.support import NARROW, WIDE, hold_loads, make_app, settle, sync
 
 # (size at start, size once the held load is on screen): the data lands on a table that has
@@ -56,11 +57,6 @@ async def test_the_pane_follows_row_one_whenever_the_first_load_lands(
 BUSY = "while True: pass"
 
 
-def capture(name: str) -> str:
-    return subprocess.run(["tmux", "-L", name, "capture-pane", "-p"], capture_output=True,
-                          text=True).stdout
-
-
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_in_a_real_terminal_under_load_the_pane_shows_row_one(demo: Path) -> None:
     """Two busy loops (the machine's two cores), then the dashboard in tmux."""
@@ -72,13 +68,9 @@ def test_in_a_real_terminal_under_load_the_pane_shows_row_one(demo: Path) -> Non
         subprocess.run(["tmux", "-L", name, "new-session", "-d", "-x", "120", "-y", "40",
                         "-e", "PROPOSAL_USER=ana", "-e", "PROPOSAL_NOW=2026-11-27T10:00",
                         command], check=True)
-        deadline = time.monotonic() + 60
-        screen = ""
         # The first data is on screen once the owners pane has its rows.
-        while "exec-summary" not in screen or "ana " not in screen.split("Owners")[-1]:
-            assert time.monotonic() < deadline, screen
-            time.sleep(0.3)
-            screen = capture(name)
+        wait_for_screen(name, lambda shown: "exec-summary" in shown
+                        and "ana " in shown.split("Owners")[-1])
         time.sleep(1.0)  # anything still queued lands
         screen = capture(name)
         assert "No section selected." not in screen, screen
