@@ -281,6 +281,7 @@ class Interactive:
     later: list[float] = field(default_factory=list)  # the keys of SETTLED_AFTER on
     moving_cpu: float = 0.0  # the sessions' CPU, per session per second, while keys moved
     moving_server: float = 0.0  # the server's own CPU meanwhile, per second
+    moving_clients: float = 0.0  # this process's (the fifty clients'), per second
 
 
 async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
@@ -308,7 +309,7 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 painted += 1
                 if painted == sessions:
                     all_painted.set()
-                    moving.append((time.perf_counter(), sessions_cpu(), server_cpu()))
+                    moving.append(now_cpu())
                 await asyncio.wait_for(all_painted.wait(), 180)
                 await asyncio.sleep(1.0 + index / sessions)  # phases spread over a second
                 for number in range(keys):
@@ -328,7 +329,7 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                         measured.set()
                     await asyncio.sleep(max(0.0, start + 1.0 - time.perf_counter()))
                 if len(moving) == 1:  # the first to finish: every session still runs
-                    moving.append((time.perf_counter(), sessions_cpu(), server_cpu()))
+                    moving.append(now_cpu())
                 process.close()
                 reading.cancel()
         except (OSError, asyncssh.Error, RuntimeError, TimeoutError) as exc:
@@ -338,7 +339,10 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
                 if painted == sessions:
                     all_painted.set()
 
-    moving: list[tuple[float, float, float]] = []
+    moving: list[tuple[float, float, float, float]] = []
+
+    def now_cpu() -> tuple[float, float, float, float]:
+        return time.perf_counter(), sessions_cpu(), server_cpu(), time.process_time()
 
     def server_cpu() -> float:
         assert site.proc is not None
@@ -359,9 +363,10 @@ async def interactive(site: Site, sessions: int, keys: int) -> Interactive:
     await asyncio.wait_for(asyncio.gather(*(session(i) for i in range(sessions))),
                            240 + 2 * keys)
     if len(moving) == 2:
-        (began, cpu, served), (ended, spent, serving) = moving
+        (began, cpu, served, ours), (ended, spent, serving, theirs) = moving
         result.moving_cpu = (spent - cpu) / (ended - began) / sessions
         result.moving_server = (serving - served) / (ended - began)
+        result.moving_clients = (theirs - ours) / (ended - began)
     watcher.cancel()
     return result
 
@@ -526,6 +531,7 @@ def report_interactive(site: Site, sessions: int, keys: int) -> bool:
             f"{len(shown.first):8d} / {shown.missed}")
     row("sessions' CPU while moving, per session", f"{shown.moving_cpu * 1000:8.1f} ms/s")
     row("the server's CPU meanwhile (one process)", f"{shown.moving_server * 1000:8.1f} ms/s")
+    row("the clients' CPU meanwhile (this process)", f"{shown.moving_clients * 1000:8.1f} ms/s")
     row("server RSS / its two fork servers' RSS",
         f"{shown.server_kib / 1024:8.1f} MB / {shown.fork_servers_kib / 1024:.1f} MB")
     if shown.session_kib:

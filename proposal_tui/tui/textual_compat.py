@@ -13,6 +13,8 @@ Private names imported:
   ``DataTable._render_line_in_row``, which widgets/sections_table.py overrides.
 - ``FooterKey`` (textual.widgets._footer): the footer's key widgets, which widgets/footer.py
   greys in or out in place instead of letting Footer rebuild them all.
+- ``Compositor`` and ``ChopsUpdate`` (textual._compositor): the screen's compositor and the
+  partial update it returns, which dirty_lines.py draws with fewer lines.
 (``RowKey`` and ``CellKey`` are public, in textual.widgets.data_table.)
 
 One private part of rich: ``rich._unicode_data.load`` (the width tables ``rich.cells``
@@ -27,8 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from textual._compositor import ChopsUpdate, Compositor  # noqa: PLC2701 - see the docstring
 from textual.cache import LRUCache
 from textual.content import Content
+from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import PseudoClasses, Widget
 from textual.widgets import DataTable, Footer
@@ -37,8 +41,8 @@ from textual.widgets._footer import FooterKey  # noqa: PLC2701 - see the docstri
 
 TEXTUAL_VERSION = "8.2.8"
 
-__all__ = ["MIRRORED", "PRIVATE", "TEXTUAL_VERSION", "FooterKey", "Mirrored", "Private",
-           "SegmentLines"]
+__all__ = ["MIRRORED", "PRIVATE", "TEXTUAL_VERSION", "ChopsUpdate", "Compositor", "FooterKey",
+           "Mirrored", "Private", "SegmentLines"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ _WIDTHS = "widgets/set_widths.py SetWidths"
 _KEPT = "widgets/kept_cells.py KeptCells"
 _FOOTER = "widgets/footer.py KeyFooter.flip"
 _STRIPS = "widgets/strips.py set_virtual_size"
+_DIRTY = "dirty_lines.py DirtyLinesCompositor"
 
 PRIVATE: tuple[Private, ...] = (
     # The sections table: a row's lines do not depend on a cursor that is on another row.
@@ -114,6 +119,12 @@ PRIVATE: tuple[Private, ...] = (
     # A new scroll range without a layout of the screen.
     Private(ScrollView, "_scrollbar_changes", "write", _STRIPS, value=set, has=("clear",)),
     Private(ScrollView, "_scroll_update", "call", _STRIPS, ("virtual_size",)),
+    # The dashboard's compositor draws only the lines a partial update changed.
+    Private(Screen, "_compositor", "write", f"screens/dashboard.py, for {_DIRTY}",
+            value=Compositor),
+    Private(Compositor, "_dirty_regions", "write", f"{_DIRTY}.render_partial_update",
+            value=set, has=("copy", "clear")),
+    Private(Compositor, "_regions_to_spans", "call", f"{_DIRTY}.render_partial_update"),
 )
 
 MIRRORED: tuple[Mirrored, ...] = (
@@ -133,6 +144,12 @@ MIRRORED: tuple[Mirrored, ...] = (
              f"{_FOOTER}: _disabled goes with the -disabled class"),
     Mirrored(Footer, "bindings_changed", "eb88714081bd2305",
              "widgets/footer.py KeyFooter.bindings_changed: sets _bindings_ready, rebuilds"),
+    Mirrored(Compositor, "render_partial_update", "888dccc892d8ecc2",
+             f"{_DIRTY}.render_partial_update: the same spans and chops, fewer lines drawn"),
+    Mirrored(Compositor, "_render_chops", "ca8c3359d7afd017",
+             f"{_DIRTY}.render_partial_update: front to back, the first strip of a cut wins"),
+    Mirrored(ChopsUpdate, "__init__", "f40588bd8fbd6469",
+             f"{_DIRTY}.render_partial_update: what a ChopsUpdate is made of"),
 )
 
 

@@ -24,7 +24,14 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 
 from proposal_tui.tui import textual_compat
-from proposal_tui.tui.textual_compat import MIRRORED, PRIVATE, TEXTUAL_VERSION, FooterKey, Private
+from proposal_tui.tui.textual_compat import (
+    MIRRORED,
+    PRIVATE,
+    TEXTUAL_VERSION,
+    Compositor,
+    FooterKey,
+    Private,
+)
 from tests import ROOT
 
 PACKAGE = ROOT / "proposal_tui"
@@ -209,7 +216,7 @@ def textual_private_uses() -> dict[str, list[str]]:
     another object when a Textual base of any of our widgets has it."""
     modules = [(path, module) for path, module in our_modules() if module is not textual_compat]
     widgets = [obj for _path, module in modules for obj in vars(module).values()
-               if inspect.isclass(obj) and issubclass(obj, DOMNode)]
+               if inspect.isclass(obj) and issubclass(obj, DOMNode | Compositor)]
     anywhere = textual_private_names([*widgets, *(entry.owner for entry in PRIVATE)])
     uses: dict[str, list[str]] = {}
     for path, module in modules:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import HelpPanel
 
 from proposal_tui.domain.comments import Thread
 from proposal_tui.domain.model import Person, Section, SectionState, Status
@@ -28,6 +29,7 @@ from proposal_tui.tui.screens.dialogs import (
     PickDialog,
     ReplyDialog,
 )
+from proposal_tui.tui.widgets.footer import KeyFooter
 from proposal_tui.tui.widgets.thread_list import thread_text
 
 if TYPE_CHECKING:
@@ -75,8 +77,15 @@ def allowed(action: str, person: Person | None, state: SectionState | None,
     return True if can(person, verb, state.section) else None
 
 
+def hidden(signature: dict[str, bool | None]) -> set[str]:
+    return {action for action, on in signature.items() if on is False}
+
+
 class SectionActions(Screen[None]):
     """Mixed into screens that show one current section and, maybe, a current thread."""
+
+    _checked_inputs: tuple[object, ...] | None = None  # what the signature was worked out from
+    _binding_signature: dict[str, bool | None] | None = None
 
     @property
     def papp(self) -> ProposalApp:
@@ -111,12 +120,27 @@ class SectionActions(Screen[None]):
         """Refresh the footer only when what the keys may do has changed.
 
         Every refresh rebuilds the footer's widgets (~100-200 ms of restyling here), so doing
-        it on each cursor move made moving through the table slow.
+        it on each cursor move made moving through the table slow. When keys only turn on or
+        off (none is shown or hidden), the footer greys them itself and the bindings signal
+        is not sent: each of its receivers walks all the screen's bindings.
         """
-        signature = tuple(self.check_action(action, ()) for action in sorted(_CHECKED))
-        if signature != getattr(self, "_binding_signature", None):
-            self._binding_signature = signature
-            self.refresh_bindings()
+        inputs = (self.data, self.current_section_id(), self.current_thread())
+        last = self._checked_inputs
+        if last is not None and all(a is b or a == b for a, b in zip(inputs, last, strict=True)):
+            return
+        self._checked_inputs = inputs
+        signature = {action: self.check_action(action, ()) for action in sorted(_CHECKED)}
+        old, self._binding_signature = self._binding_signature, signature
+        if signature == old:
+            return
+        # The footer and Textual's key panel (palette: "Keys") sit on the screen itself.
+        footer = next((node for node in self.children if isinstance(node, KeyFooter)), None)
+        if old is not None and hidden(old) == hidden(signature) and footer is not None \
+                and not any(isinstance(node, HelpPanel) for node in self.children) \
+                and footer.grey({action: on is True for action, on in signature.items()
+                                 if on != old[action]}):
+            return
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit_file" and self.papp.workspace.served:

@@ -21,6 +21,7 @@ from textual.widgets import Input, Tab, Tabs
 from proposal_tui.domain.comments import Thread
 from proposal_tui.services.dashboard_data import DashboardData
 from proposal_tui.tui.cells import plain
+from proposal_tui.tui.dirty_lines import DirtyLinesCompositor
 from proposal_tui.tui.filtering import SORT_CYCLE, SORTS, unknown_note, why_nothing
 from proposal_tui.tui.screens.actions import COMMON_BINDINGS, SECTION_BINDINGS, SectionActions
 from proposal_tui.tui.screens.library import LIBRARY_BINDINGS, LibraryActions
@@ -79,8 +80,10 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         # Styled with its first pane's class from the start: setting it later restyles the
         # whole screen during start-up.
         super().__init__(id="dashboard", classes="-show-sections")
+        self._compositor = DirtyLinesCompositor()
         self.selected: str | None = None
         self.active_pane = "sections"
+        self._follow_queued = False
 
     def compose(self) -> ComposeResult:
         yield LookSource()  # the colours of every screen's Text (the others sit above this)
@@ -199,10 +202,18 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
             thread.section == self.current_section_id() else None
 
     # -- messages from panes ------------------------------------------------------------------
-    def _follow_cursor(self, section_id: str | None) -> None:
-        """The table's ``selected_id`` watcher (one argument: watch() would pass old and new
-        values to a callback taking two, as ``_follow`` does)."""
-        self._follow(section_id)
+    def _follow_cursor(self, _section_id: str | None) -> None:
+        """The table's ``selected_id`` watcher. The cursor's own frame goes out first; the
+        panes that follow it (preview, threads, the timeline's mark, the footer's keys) are
+        drawn in the next one, for wherever the cursor is by then: the move shows at once,
+        and a held arrow key redraws the panes once a frame, not once a row."""
+        if not self._follow_queued:
+            self._follow_queued = True
+            self.call_after_refresh(self._follow_now)
+
+    def _follow_now(self) -> None:
+        self._follow_queued = False
+        self._follow(self.table.selected_id)
 
     @on(SectionsTable.Sorted)
     def _sorted(self) -> None:
@@ -222,7 +233,8 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         self._activate("sections")
 
     @on(SectionPreview.ThreadChanged)
-    def _thread_changed(self) -> None:
+    def _thread_changed(self, event: SectionPreview.ThreadChanged) -> None:
+        event.stop()
         self.sync_bindings()
 
     @on(Input.Changed, "#filter")

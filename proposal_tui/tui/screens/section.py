@@ -56,7 +56,8 @@ class SectionScreen(SectionActions):
         return self.query_one(SectionPreview).thread_list.selected_thread
 
     @on(SectionPreview.ThreadChanged)
-    def _thread_changed(self) -> None:
+    def _thread_changed(self, event: SectionPreview.ThreadChanged) -> None:
+        event.stop()
         self.sync_bindings()
 
     def action_back(self) -> None:

@@ -28,6 +28,7 @@ from proposal_tui.domain.model import Manifest, SectionState
 from proposal_tui.domain.status import due_label, schedule_state
 from proposal_tui.domain.timeline import ago
 from proposal_tui.services.dashboard_data import DashboardData
+from proposal_tui.services.snapshot import Snapshot
 from proposal_tui.tui.cells import Look, flags, plain, status_cell, style, who, words_text
 from proposal_tui.tui.widgets.border_title import retitle
 from proposal_tui.tui.widgets.look import LookMixin
@@ -142,7 +143,7 @@ def pages_note(state: SectionState, manifest: Manifest) -> str:
     return f" ({how} in {figure.profile}{room})"
 
 
-PREPARED = 4  # texts kept for the rows beside the cursor (rendered ahead, or just left)
+PREPARED = 16  # texts kept for the rows about the cursor (rendered ahead, or just left)
 
 Source = tuple[str | None, str, bool, str | None]  # path, body, missing, why
 
@@ -257,6 +258,19 @@ class SectionPreview(LookMixin, Vertical):
         super().__init__(id=id, classes=classes)
         self.full = full
         self.section_id: str | None = None
+        self._facts: LRUCache[int, tuple[SectionState, Snapshot, Look, Text]] = \
+            LRUCache(PREPARED)
+
+    def facts(self, state: SectionState, snap: Snapshot) -> Text:
+        """:func:`info_text`, built once per section and snapshot (and theme): the cursor
+        asks for it on every move, for the section and the two beside it."""
+        look = self.look()
+        kept = self._facts.get(id(state))
+        if kept is not None and kept[0] is state and kept[1] is snap and kept[2] is look:
+            return kept[3]
+        text = info_text(state, snap.manifest, snap.now, look)
+        self._facts.set(id(state), (state, snap, look, text))
+        return text
 
     def compose(self) -> ComposeResult:
         # No wrapper container: each one under the panes is drawn and cut again on every
@@ -273,7 +287,7 @@ class SectionPreview(LookMixin, Vertical):
         state, snap = data.state(section_id), data.snapshot
         if state is not None and snap is not None:
             self.query_one(PreviewBody).prepare(
-                info_text(state, snap.manifest, snap.now, self.look()), state.section.file,
+                self.facts(state, snap), state.section.file,
                 data.texts.get(section_id, ""), missing=section_id not in data.texts,
                 why=state.error)
             self.thread_list.prepare(snap.threads_for(section_id), snap.now, data.positions)
@@ -296,7 +310,7 @@ class SectionPreview(LookMixin, Vertical):
         title.append(" · ")
         title.append_text(plain(state.section.title, limit=60))
         retitle(self, title)
-        body.show_section(info_text(state, snap.manifest, snap.now, self.look()),
+        body.show_section(self.facts(state, snap),
                           state.section.file, data.texts.get(state.section.id, ""),
                           missing=state.section.id not in data.texts, why=state.error,
                           force=force)
@@ -304,5 +318,6 @@ class SectionPreview(LookMixin, Vertical):
                               positions=data.positions)
 
     @on(ThreadList.Highlighted)
-    def _thread_highlighted(self) -> None:
+    def _thread_highlighted(self, event: ThreadList.Highlighted) -> None:
+        event.stop()
         self.post_message(self.ThreadChanged())

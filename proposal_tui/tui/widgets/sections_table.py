@@ -75,14 +75,20 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
 class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, KeptCells, SetWidths,
                     DataTable[Text]):
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
-    watches it, so the panes follow in the same repaint as the cursor (a message took one
-    repaint more). A refresh, a filter or a sort sets it quietly: whoever asked for those
+    watches it and the panes follow in the next repaint. DataTable's RowHighlighted is not
+    sent: nothing reads it, and it travelled up through every container (a dispatch each).
+    A refresh, a filter or a sort sets ``selected_id`` quietly: whoever asked for those
     shows the result itself.
 
     The DataTable internals used here (``_render_line``, ``_row_locations``, ...) are listed
     in textual_compat, with the Textual version they were checked against."""
 
     selected_id: var[str | None] = var(None, init=False)
+
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, DataTable.RowHighlighted):
+            return False
+        return super().post_message(message)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "open", id="open-section"),

@@ -136,7 +136,8 @@ class ThreadList(LookMixin, StripView, can_focus=True):
     ]
 
     class Highlighted(Message):
-        """The highlighted thread changed (so the screens re-check which keys apply)."""
+        """The reader moved the highlight (so the screens re-check which keys apply). Not
+        sent by :meth:`show`: a screen that shows threads re-checks its keys itself."""
 
     def __init__(self, *, full: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -173,7 +174,7 @@ class ThreadList(LookMixin, StripView, can_focus=True):
         self.border_title = (f"Comments ({sum(not t.resolved for t in ordered)} open, "
                              f"{len(ordered)} in all)" if ordered else "Comments (none)")
         self._render_blocks()
-        self._highlight(highlighted)
+        self._highlight(highlighted, announce=False)  # whoever shows threads syncs its keys
         top = self._start(highlighted or 0)
         if round(self.scroll_y) != top:
             self.scroll_to(y=top, animate=False, immediate=True)
