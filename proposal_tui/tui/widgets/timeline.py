@@ -90,7 +90,7 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         self._rows: list[tuple[str, SectionState]] = []  # bars are drawn when first on screen
         self._index: dict[str, int] = {}  # section id -> its place in _rows
         self._bars: dict[int, Row] = {}  # row -> bar, this pass
-        self._labels: dict[int, Strip] = {}
+        self._labels: dict[tuple[int, bool], Strip] = {}  # (row, selected): both kept
         # row -> its finished line and what that was drawn for (scroll x, width, base style):
         # following the cursor scrolls one row, and the other rows' lines stay as they were
         self._lines: dict[int, tuple[tuple[object, ...], Strip]] = {}
@@ -118,7 +118,6 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         changed = [HEADER_ROWS + self._index[sid] for sid in (previous, section_id)
                    if sid in self._index]
         for row in changed:
-            self._labels.pop(row, None)
             self._lines.pop(row, None)
         if self.scroll_offset.y != before:
             self.refresh()
@@ -233,9 +232,10 @@ class Timeline(LookMixin, FrameStyle, QuietScrollbar, ScrollView, can_focus=True
         line = self._lines.get(row)
         if line is not None and line[0] == drawn_for:
             return line[1]
-        label = self._labels.get(row)
+        key = (row, row >= HEADER_ROWS and self._rows[row - HEADER_ROWS][0] == self.selected)
+        label = self._labels.get(key)
         if label is None:
-            label = self._labels[row] = Strip(list(self._label(row).render(self.app.console)))
+            label = self._labels[key] = Strip(list(self._label(row).render(self.app.console)))
         visible = self._bar(row).crop(scroll_x, scroll_x + max(0, width - self.label_width))
         strip = Strip.join([label, visible]).extend_cell_length(width)
         strip = strip.crop(0, width).apply_style(base)
