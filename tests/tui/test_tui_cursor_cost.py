@@ -104,13 +104,12 @@ async def test_footer_greys_reply_exactly_where_there_is_no_thread(demo_master: 
         seen = set()
         for state in app.data.snapshot.states[:6]:
             screen.table.select(state.section.id)
-            # flipped before the move returns, so in the repaint that shows the move
+            await pilot.pause()  # the footer follows the cursor, in the repaint after it
             reply = next(k for k in screen.query(FooterKey) if k.action == "reply")
             has_thread = bool(app.data.snapshot.threads_for(state.section.id))
             assert reply.has_class("-disabled") is not has_thread, state.section.id
             assert bool(reply.rich_style.dim) is not has_thread  # as it is drawn
             seen.add(has_thread)
-            await pilot.pause()
         assert seen == {True, False}
 
 
@@ -293,24 +292,16 @@ async def test_a_repaint_uses_the_style_in_force_and_forgets_it_after(demo_maste
 
 
 @sync
-async def test_the_panes_follow_the_cursor_in_the_same_repaint(
+async def test_the_cursor_moves_in_a_frame_of_its_own_and_the_panes_follow_in_the_next(
         demo_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The section pane and the timeline change before the move returns, so one repaint
-    shows the cursor and what it points at (a second repaint waits for the next tick of the
-    screen's timer). That repaint draws only the lines that changed: the two table rows, the
-    panes that follow, and no line of the owners pane or of a container."""
+    """The frame a key sends first draws the two table rows and nothing else; the section
+    pane, its threads, the timeline's mark and the footer's keys follow in the next one. Each
+    frame draws only the lines that changed: the owners pane and the containers draw none."""
     app = make_app(demo_master)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        for move in (screen.table.action_cursor_down, screen.table.action_cursor_down,
-                     screen.table.action_cursor_up):
-            move()
-            section = screen.table.cursor_section()
-            assert screen.preview.section_id == section
-            assert screen.query_one(Timeline).selected == section
-            await pilot.pause()
         frames: list[list[tuple[str, int]]] = [[]]
         render_lines, display = Widget.render_lines, App._display
 
@@ -324,14 +315,44 @@ async def test_the_panes_follow_the_cursor_in_the_same_repaint(
 
         monkeypatch.setattr(Widget, "render_lines", drawn)
         monkeypatch.setattr(App, "_display", shown)
+        with_threads = next(s.section.id for s in app.data.snapshot.states
+                            if app.data.snapshot.threads_for(s.section.id))
+        screen.table.select(with_threads)
+        await pilot.pause()
+        await pilot.pause()
+        frames[:] = [[]]
         await pilot.press("j")
         await pilot.pause()
+        section = screen.table.cursor_section()
+        assert section != with_threads
+        assert screen.preview.section_id == section
         painted = [frame for frame in frames if frame]
-        assert len(painted) == 1, painted
-        names = {name for name, _lines in painted[0]}
-        assert ("SectionsTable", 2) in painted[0]  # the rows the cursor left and reached
-        assert {"PreviewBody", "Timeline"} <= names, painted[0]
-        assert not names & {"OwnersTable", "Vertical", "Horizontal", "DashboardScreen"}
+        assert len(painted) == 2, painted
+        assert painted[0] == [("SectionsTable", 2)], painted[0]  # the rows left and reached
+        following = {name for name, _lines in painted[1]}
+        assert {"PreviewBody", "ThreadList", "Timeline"} <= following, painted[1]
+        assert not following & {"OwnersTable", "Vertical", "Horizontal", "DashboardScreen"}
+        assert screen.query_one(Timeline).selected == section
+
+
+@sync
+async def test_a_held_key_redraws_the_panes_once_a_frame(demo_master: Path) -> None:
+    """Keys that come faster than frames move the cursor at once; the panes follow once,
+    for the row the cursor reached."""
+    app = make_app(demo_master)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        followed: list[str | None] = []
+        follow = screen._follow
+        screen._follow = lambda section_id, force=False: (  # type: ignore[method-assign]
+            followed.append(section_id), follow(section_id, force))
+        for _ in range(4):
+            screen.table.action_cursor_down()
+        await pilot.pause()
+        assert followed == [screen.table.cursor_section()]
+        assert screen.preview.section_id == followed[0]
 
 
 @sync
@@ -361,6 +382,7 @@ async def test_a_move_finds_its_rows_and_text_rendered_ahead(
             assert body._prepared
             cells[0] = texts[0] = lines[0] = threads[0] = 0
             getattr(table, f"action_cursor_{move}")()
+            screen._follow_now()  # what the repaint after the cursor's does
             rows = table.render_lines(Region(0, 0, table.size.width, table.size.height))
             assert (cells[0], texts[0], lines[0], threads[0]) == (0, 0, 0, 0), move
             shown = list(body._lines)

@@ -83,6 +83,7 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
         self._compositor = DirtyLinesCompositor()
         self.selected: str | None = None
         self.active_pane = "sections"
+        self._follow_queued = False
 
     def compose(self) -> ComposeResult:
         yield LookSource()  # the colours of every screen's Text (the others sit above this)
@@ -201,12 +202,19 @@ class DashboardScreen(LibraryActions, ViewActions, SectionActions):
             thread.section == self.current_section_id() else None
 
     # -- messages from panes ------------------------------------------------------------------
-    def _follow_cursor(self, section_id: str | None) -> None:
-        """The table's ``selected_id`` watcher (one argument: watch() would pass old and new
-        values to a callback taking two, as ``_follow`` does). The panes follow in the same
-        repaint as the cursor: a second one waits for the next tick of Textual's 60 Hz
-        screen timer, which added 15 ms to each move's last update at 500 sections."""
-        self._follow(section_id)
+    def _follow_cursor(self, _section_id: str | None) -> None:
+        """The table's ``selected_id`` watcher. The cursor's own frame goes out first; the
+        panes that follow it (preview, threads, the timeline's mark, the footer's keys) are
+        drawn in the next one, for wherever the cursor is by then: the move shows at once,
+        and a held arrow key redraws the panes once a frame, not once a row. The next frame
+        comes a tick of the screen's timer later (see tui/__init__.py)."""
+        if not self._follow_queued:
+            self._follow_queued = True
+            self.call_after_refresh(self._follow_now)
+
+    def _follow_now(self) -> None:
+        self._follow_queued = False
+        self._follow(self.table.selected_id)
 
     @on(SectionsTable.Sorted)
     def _sorted(self) -> None:

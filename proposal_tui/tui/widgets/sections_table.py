@@ -75,7 +75,7 @@ def column_layout(width: int, id_width: int = 14, owner_width: int = 5) -> list[
 class SectionsTable(LookMixin, FrameStyle, QuietScrollbar, KeptCells, SetWidths,
                     DataTable[Text]):
     """Sortable, filterable. ``selected_id`` is the section under the cursor: the screen
-    watches it, so the panes follow in the same repaint as the cursor. DataTable's
+    watches it, and the panes follow in the repaint after the cursor's. DataTable's
     RowHighlighted is not sent: nothing reads it, and it travelled up through every
     container (a dispatch each).
     A refresh, a filter or a sort sets ``selected_id`` quietly: whoever asked for those
