@@ -27,15 +27,10 @@ import termios
 import time
 from pathlib import Path
 
-from common import median, percentile, row
+from common import cpu_seconds, median, percentile, row
 
 KEYS = [b"\x1b[B"] * 3 + [b"\x1b[A"] * 3
 PACE = 0.3  # seconds between keys: every update is over before the next key
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drain(fd: int, seconds: float) -> bytes:

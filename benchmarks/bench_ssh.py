@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import median, percentile, row
+from common import cpu_seconds, median, percentile, proc_kib, row
 
 warnings.filterwarnings("ignore", module="asyncssh")  # cryptography's DSA deprecation notes
 import asyncssh  # noqa: E402 - after the filter above
@@ -156,17 +156,6 @@ def stop_server(site: Site) -> int:
         return -9
 
 
-def proc_kib(pid: int, file: str, field: str) -> int:
-    """A ``FIELD: N kB`` line of /proc/PID/FILE (0 when the process is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def rss_kib(pid: int) -> int:
     return proc_kib(pid, "status", "VmRSS")
 
@@ -181,18 +170,6 @@ def leads_a_session(pid: int) -> bool:
 def private_kib(pid: int) -> int:
     """Memory the process does not share (what a forked child has copied for itself)."""
     return proc_kib(pid, "smaps_rollup", "Private_Dirty")
-
-
-def cpu_seconds(pid: int, reaped: bool = False) -> float:
-    """The process's own CPU time, or (``reaped``) that of the children it has waited for
-    and theirs: for the fork server, every command it forked and the git they ran."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2:].split()
-    first = 13 if reaped else 11  # cutime, cstime or utime, stime
-    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def forked_cpu(zygote: int) -> float:

@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import percentile, row, synthetic_repo
+from common import percentile, proc_kib, row, synthetic_repo
 
 DRIVER_KEYS = 20
 CONTROL_LOOP = 150_000  # iterations of control(): ~15-20 ms, about a frame, on a 2-core VM
@@ -114,9 +114,7 @@ async def loaded(app, pilot) -> None:  # noqa: ANN001
 def peak_rss_mb() -> float:
     """This process's peak RSS (VmHWM). Not ru_maxrss: a process inherits that across exec
     from its parent, here the parent that built the 50,000-commit repository."""
-    status = Path("/proc/self/status").read_text()
-    return next(int(line.split()[1]) for line in status.splitlines()
-                if line.startswith("VmHWM:")) / 1024
+    return proc_kib(os.getpid(), "status", "VmHWM") / 1024
 
 
 async def measure(repo: Path, rows: int, scrolls: int) -> dict[str, object]:

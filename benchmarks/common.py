@@ -65,3 +65,26 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 def row(label: str, value: str) -> None:
     print(f"  {label:<44} {value}")
+
+
+def proc_kib(pid: int, file: str, field: str) -> int:
+    """A ``FIELD: N kB`` line of /proc/PID/FILE (0 when the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """The process's own CPU time, or (``reaped``) that of the children it has waited for
+    and theirs: for the fork server, every command it forked and the git they ran."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    first = 13 if reaped else 11  # cutime, cstime or utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
